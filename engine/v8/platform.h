@@ -1,0 +1,16 @@
+#pragma once
+
+namespace zinnia::engine {
+
+// Initialises the process-wide V8 platform once; later calls do nothing.
+// Must run before any isolate is created, and before no fork(): fork() after
+// V8::Initialize hangs the child.
+void initialize_v8();
+
+// Tears the platform down; only at process exit, after every isolate is disposed.
+void shutdown_v8();
+
+// "10.2.154.26-node.37"
+const char* v8_version();
+
+}  // namespace zinnia::engine
