@@ -1,5 +1,9 @@
 #pragma once
 
+namespace v8 {
+class Platform;
+}
+
 namespace zinnia::engine {
 
 // Initialises the process-wide V8 platform once; later calls do nothing.
@@ -12,5 +16,8 @@ void shutdown_v8();
 
 // "10.2.154.26-node.37"
 const char* v8_version();
+
+// The process-wide platform (after initialize_v8()); the loop pumps its foreground tasks.
+v8::Platform* v8_platform();
 
 }  // namespace zinnia::engine

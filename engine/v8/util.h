@@ -1,0 +1,33 @@
+#pragma once
+#include <v8.h>
+
+#include <string>
+#include <string_view>
+
+// Small helpers over the V8 API used by every engine layer.
+namespace zinnia::engine {
+
+// A UTF-8 std::string_view as a V8 string (internalized when `internalize`).
+v8::Local<v8::String> to_v8(v8::Isolate* isolate, std::string_view text, bool internalize = false);
+// Any value as UTF-8 text (ToString semantics; "" if ToString throws).
+std::string to_utf8(v8::Isolate* isolate, v8::Local<v8::Value> value);
+
+// Schedule `new Error(message)` (or TypeError/RangeError) as the pending exception.
+void throw_error(v8::Isolate* isolate, std::string_view message);
+void throw_type_error(v8::Isolate* isolate, std::string_view message);
+void throw_range_error(v8::Isolate* isolate, std::string_view message);
+
+// What an exception says: "Uncaught Error: boom" and the stack "Error: boom\n    at file:1:7".
+struct ErrorReport {
+  std::string message;  // one line, prefixed as asked (e.g. "Uncaught ", "Uncaught (in promise) ")
+  std::string stack;    // error.stack if it has one, else "    at file:line:col"; may be empty
+};
+ErrorReport describe_exception(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                               v8::Local<v8::Value> exception, v8::Local<v8::Message> message,
+                               std::string_view prefix);
+
+// Sets `name` on `target` to a function calling `callback` (data: `data`).
+void set_method(v8::Local<v8::Context> context, v8::Local<v8::Object> target, std::string_view name,
+                v8::FunctionCallback callback, v8::Local<v8::Value> data = {});
+
+}  // namespace zinnia::engine
