@@ -1,0 +1,40 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fusefs/guest/guest_errors.h"
+#include "util/unique_fd.h"
+
+namespace zinnia::fusefs::guest {
+
+// A host folder granted to a guest, read-only. Every access resolves below the folder with
+// openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS), so neither ".." nor a symlink planted
+// inside the folder can reach outside it, whatever the path string says.
+class HostDir {
+ public:
+  // Opens the folder; throws std::system_error naming it if that fails.
+  explicit HostDir(const std::filesystem::path& dir);
+
+  // `rel` is relative to the folder ("" for the folder itself), already normalised.
+  Errc stat(std::string_view rel, Stat& out) const;
+  // Reads up to `max` bytes from `offset`.
+  Errc read(std::string_view rel, std::uint64_t offset, std::size_t max, std::string& out) const;
+  // Reads the whole file.
+  Errc read_all(std::string_view rel, std::string& out) const;
+  Errc list(std::string_view rel, std::vector<DirEntry>& out) const;
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  // openat2 below the folder; returns the fd or -errno.
+  int open_beneath(std::string_view rel, int flags) const;
+
+  std::filesystem::path path_;
+  UniqueFd dir_;
+};
+
+}  // namespace zinnia::fusefs::guest
