@@ -1,0 +1,248 @@
+#include "fusefs/tree/log_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+#include <system_error>
+
+#include "util/error.h"
+
+namespace zinnia::fusefs::detail {
+namespace {
+
+std::int64_t now_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+}  // namespace
+
+FileRef::~FileRef() {
+  if (fd >= 0) ::close(fd);
+}
+
+LogImpl::LogImpl(Options options) : opt_(std::move(options)) {
+  std::lock_guard wl(write_mu_);
+  open_file();
+  std::unique_lock dl(data_mu_);
+  if (cur_) {
+    // Restart: the live file continues the persisted one; its bytes are served from disk.
+    size_ = mem_base_ = file_len_;
+    if (file_len_ > 0) segments_.push_back({0, file_len_, cur_, 0});
+    struct stat st {};
+    if (::fstat(cur_->fd, &st) == 0)
+      mtime_ns_ = std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
+  }
+  if (mtime_ns_ == 0) mtime_ns_ = now_ns();
+}
+
+LogImpl::~LogImpl() {
+  try {
+    flush();
+  } catch (...) {  // destructors must not throw; persistence errors were reported
+  }
+}
+
+void LogImpl::report(const std::string& what, int err) {
+  if (failing_) return;
+  failing_ = true;
+  std::string msg = errno_message(what, opt_.file.string(), err) +
+                    " (the log stays readable in memory; retrying on each flush)";
+  if (opt_.on_error)
+    opt_.on_error(msg);
+  else
+    std::cerr << "zinniad: " << msg << std::endl;
+}
+
+void LogImpl::open_file() {
+  std::error_code ec;
+  std::filesystem::create_directories(opt_.file.parent_path(), ec);
+  if (ec) {
+    report("create folder for", ec.value());
+    return;
+  }
+  ::chmod(opt_.file.parent_path().c_str(), 0700);
+  int fd = ::open(opt_.file.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    report("open", errno);
+    return;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    int err = S_ISREG(st.st_mode) ? errno : EINVAL;
+    ::close(fd);
+    report("open", err);
+    return;
+  }
+  cur_ = std::make_shared<FileRef>(fd);
+  file_len_ = static_cast<std::uint64_t>(st.st_size);
+}
+
+void LogImpl::rotate() {
+  std::filesystem::path older = opt_.file;
+  older += ".1";
+  if (::rename(opt_.file.c_str(), older.c_str()) != 0) {
+    report("rotate", errno);
+    return;
+  }
+  std::shared_ptr<FileRef> old = std::move(cur_);
+  open_file();
+  std::unique_lock dl(data_mu_);
+  // Only the generation just renamed to .1 stays readable; the one it replaced is gone.
+  std::erase_if(segments_, [&](const Segment& s) { return s.file != old; });
+}
+
+std::uint64_t LogImpl::persist(const std::string& batch, std::uint64_t* file_off) {
+  if (!cur_) open_file();
+  if (!cur_) return 0;
+  if (file_len_ > 0 && file_len_ + batch.size() > opt_.rotate_bytes) {
+    rotate();
+    if (!cur_) return 0;
+  }
+  *file_off = file_len_;
+  std::uint64_t done = 0;
+  while (done < batch.size()) {
+    ssize_t n = ::write(cur_->fd, batch.data() + done, batch.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      report("write", errno);
+      break;
+    }
+    done += static_cast<std::uint64_t>(n);
+  }
+  if (done == batch.size()) failing_ = false;
+  return done;
+}
+
+void LogImpl::append(std::string_view bytes) {
+  if (bytes.empty()) return;
+  bool full;
+  {
+    std::lock_guard ql(queue_mu_);
+    queue_.append(bytes);
+    full = queue_.size() >= kAutoFlushBytes;
+  }
+  if (full) flush();
+}
+
+void LogImpl::flush() {
+  {
+    std::lock_guard wl(write_mu_);
+    std::string batch;
+    {
+      std::lock_guard ql(queue_mu_);
+      batch.swap(queue_);
+    }
+    if (batch.empty()) return;
+    std::uint64_t file_off = 0;
+    const std::uint64_t written = persist(batch, &file_off);
+    file_len_ += written;
+    publish(batch, written, file_off);
+  }
+  if (opt_.on_publish) opt_.on_publish();
+}
+
+void LogImpl::publish(const std::string& batch, std::uint64_t written, std::uint64_t file_off) {
+  const std::size_t cap = opt_.window_bytes;
+  std::unique_lock dl(data_mu_);
+  if (cap > 0 && ring_.size() != cap) ring_.resize(cap);  // first batch only
+  const std::uint64_t start = size_;
+  if (written > 0) {
+    if (!segments_.empty()) {
+      Segment& last = segments_.back();
+      if (last.file == cur_ && last.logical + last.len == start &&
+          last.file_off + last.len == file_off) {
+        last.len += written;
+        written = 0;
+      }
+    }
+    if (written > 0) segments_.push_back({start, written, cur_, file_off});
+  }
+  if (cap > 0) {
+    // Only the last `cap` bytes of a huge batch can be in the window.
+    std::size_t skip = batch.size() > cap ? batch.size() - cap : 0;
+    std::uint64_t pos = start + skip;
+    const char* src = batch.data() + skip;
+    std::size_t left = batch.size() - skip;
+    while (left > 0) {
+      std::size_t at = static_cast<std::size_t>(pos % cap);
+      std::size_t n = std::min(left, cap - at);
+      std::memcpy(ring_.data() + at, src, n);
+      src += n;
+      pos += n;
+      left -= n;
+    }
+  }
+  size_ = start + batch.size();
+  mtime_ns_ = now_ns();
+}
+
+std::uint64_t LogImpl::size() const {
+  std::shared_lock dl(data_mu_);
+  return size_;
+}
+
+std::int64_t LogImpl::mtime_ns() const {
+  std::shared_lock dl(data_mu_);
+  return mtime_ns_;
+}
+
+std::size_t LogImpl::read(std::uint64_t offset, char* buf, std::size_t n) const {
+  struct DiskPart {
+    std::uint64_t logical;
+    std::uint64_t len;
+    std::shared_ptr<FileRef> file;
+    std::uint64_t file_off;
+  };
+  std::vector<DiskPart> parts;
+  std::uint64_t end;
+  std::uint64_t mem_start;
+  {
+    std::shared_lock dl(data_mu_);
+    if (offset >= size_) return 0;
+    end = std::min<std::uint64_t>(size_, offset + n);
+    const std::uint64_t cap = opt_.window_bytes;
+    mem_start = std::max(mem_base_, size_ > cap ? size_ - cap : 0);
+    mem_start = std::clamp(mem_start, offset, end);
+    for (std::uint64_t pos = mem_start; pos < end;) {
+      std::size_t at = static_cast<std::size_t>(pos % cap);
+      std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(end - pos, cap - at));
+      std::memcpy(buf + (pos - offset), ring_.data() + at, k);
+      pos += k;
+    }
+    if (offset < mem_start) {
+      // Segments are sorted by logical offset; pick the ones overlapping [offset, mem_start).
+      auto it = std::upper_bound(segments_.begin(), segments_.end(), offset,
+                                 [](std::uint64_t v, const Segment& s) { return v < s.logical; });
+      if (it != segments_.begin()) --it;
+      for (; it != segments_.end() && it->logical < mem_start; ++it) {
+        std::uint64_t lo = std::max(offset, it->logical);
+        std::uint64_t hi = std::min(mem_start, it->logical + it->len);
+        if (lo < hi) parts.push_back({lo, hi - lo, it->file, it->file_off + (lo - it->logical)});
+      }
+    }
+  }
+  // Bytes on disk never change once written, so pread outside the lock.
+  if (offset < mem_start) std::memset(buf, 0, static_cast<std::size_t>(mem_start - offset));
+  for (const DiskPart& p : parts) {
+    char* dst = buf + (p.logical - offset);
+    std::uint64_t got = 0;
+    while (got < p.len) {
+      ssize_t r = ::pread(p.file->fd, dst + got, static_cast<std::size_t>(p.len - got),
+                          static_cast<off_t>(p.file_off + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;  // truncated underneath us: the rest stays NUL
+      got += static_cast<std::uint64_t>(r);
+    }
+  }
+  return static_cast<std::size_t>(end - offset);
+}
+
+}  // namespace zinnia::fusefs::detail
