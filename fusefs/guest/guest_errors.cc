@@ -18,6 +18,8 @@ const char* errc_name(Errc err) {
       return "IsADirectory";
     case Errc::kIo:
       return "Io";
+    case Errc::kNotSupported:
+      return "NotSupported";
   }
   return "Io";
 }

@@ -11,7 +11,8 @@ enum class Errc : std::uint8_t {
   kPermissionDenied,  // outside every grant, an escape attempt, a bad path, or a write
   kNotADirectory,
   kIsADirectory,
-  kIo,  // the host folder failed underneath (EIO and friends)
+  kIo,            // the host folder failed underneath (EIO and friends)
+  kNotSupported,  // follow() of a host-folder file: only monitor-tree files can be followed
 };
 
 // "NotFound", "PermissionDenied", ...: the JS error class names.

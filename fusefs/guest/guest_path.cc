@@ -75,12 +75,15 @@ NormalizedPath normalize_guest_path(std::string_view path) {
     if (name.size() > kMaxNameBytes || has_encoded_dot(name)) return denied;
     parts.push_back(name);
   }
-  NormalizedPath out;
+  std::string result;
+  result.reserve(path.size() + 1);
   for (const auto& part : parts) {
-    out.path.push_back('/');
-    out.path.append(part);
+    result += '/';
+    result += part;
   }
-  if (out.path.empty()) out.path = "/";
+  if (result.empty()) result.assign(1, '/');
+  NormalizedPath out;
+  out.path = std::move(result);
   return out;
 }
 

@@ -1,0 +1,61 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fusefs/guest/guest_errors.h"
+#include "fusefs/guest/host_dir.h"
+#include "fusefs/tree/tree.h"
+
+namespace zinnia::fusefs::guest {
+
+// One manifest `files` entry, resolved: a guest destination backed by a place in the
+// monitor tree or by a host folder.
+struct Grant {
+  std::string destination;               // absolute guest path, e.g. "/monitor"
+  std::optional<std::string> tree_path;  // set: a tree path ("" root, "monitor", "config")
+  std::filesystem::path host_dir;        // otherwise: a host folder, read-only
+};
+
+// What one component may read: the union of its grants, nothing else. Every guest path is
+// normalised once, then matched against the grants; anything outside them is
+// kPermissionDenied whether or not it exists, so errors reveal nothing beyond the grants.
+// Folders above a destination ("/" for "/monitor") list the destinations below them.
+// Thread-safe; methods may block on disk (call them off the module's event loop).
+class GuestView {
+ public:
+  // Throws std::invalid_argument naming the destination when one is not absolute,
+  // not normalised, or overlaps another; std::system_error when a host folder won't open.
+  GuestView(std::vector<Grant> grants, Tree* tree);
+
+  Errc stat(std::string_view guest_path, Stat& out) const;
+  Errc read_file(std::string_view guest_path, std::string& out) const;
+  Errc read(std::string_view guest_path, std::uint64_t offset, std::size_t max,
+            std::string& out) const;
+  Errc list(std::string_view guest_path, std::vector<DirEntry>& out) const;
+  // Calls `changed` (from a writer's thread) when the file appears, grows or is replaced.
+  // Only monitor-tree paths can be watched (they need not exist yet); a host-folder path
+  // gives kNotSupported.
+  Errc watch(std::string_view guest_path, std::function<void()> changed, Watch& out) const;
+
+  bool empty() const { return grants_.empty(); }
+
+ private:
+  struct Resolved;
+  Errc resolve(std::string_view guest_path, Resolved& out) const;
+
+  struct Entry {
+    Grant grant;
+    std::unique_ptr<HostDir> host;  // for host grants
+  };
+  std::vector<Entry> grants_;
+  Tree* tree_;
+};
+
+}  // namespace zinnia::fusefs::guest
