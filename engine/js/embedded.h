@@ -6,7 +6,7 @@
 namespace zinnia::engine::embedded {
 
 struct JsFile {
-  std::string_view name;    // bootstrap: "engine/js/console.js"; module: "zinnia:assert"
+  std::string_view name;  // bootstrap: "engine/js/console.js"; module: "zinnia:assert"
   std::string_view source;
 };
 

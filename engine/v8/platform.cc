@@ -30,6 +30,8 @@ void shutdown_v8() {
   g_platform.reset();
 }
 
+v8::Platform* v8_platform() { return g_platform.get(); }
+
 const char* v8_version() { return v8::V8::GetVersion(); }
 
 }  // namespace zinnia::engine

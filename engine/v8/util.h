@@ -7,6 +7,11 @@
 // Small helpers over the V8 API used by every engine layer.
 namespace zinnia::engine {
 
+// Drops a V8 Maybe/MaybeLocal whose failure is already handled by a TryCatch (GCC ignores a
+// (void) cast on warn_unused_result).
+template <class T>
+inline void discard(T&&) {}
+
 // A UTF-8 std::string_view as a V8 string (internalized when `internalize`).
 v8::Local<v8::String> to_v8(v8::Isolate* isolate, std::string_view text, bool internalize = false);
 // Any value as UTF-8 text (ToString semantics; "" if ToString throws).

@@ -1,0 +1,121 @@
+#include <vector>
+
+#include "engine/api/format.h"
+#include "engine/api/host.h"
+#include "engine/v8/util.h"
+
+namespace zinnia::engine {
+namespace {
+
+bool is_simple(v8::Local<v8::Value> v) {
+  return v->IsString() || v->IsNumber() || v->IsBoolean() || v->IsNullOrUndefined();
+}
+
+void append_utf8(v8::Isolate* isolate, v8::Local<v8::String> s, std::string& out) {
+  std::size_t at = out.size();
+  // One-byte strings are at most 2 UTF-8 bytes a char; others at most 3 per UTF-16 unit.
+  std::size_t max = static_cast<std::size_t>(s->Length()) * (s->IsOneByte() ? 2 : 3);
+  out.resize(at + max);
+  int written = s->WriteUtf8(isolate, out.data() + at, static_cast<int>(max), nullptr,
+                             v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+  out.resize(at + static_cast<std::size_t>(written));
+}
+
+// console.log/info/debug/warn/error. The level is the function's data.
+void Print(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  auto level = static_cast<Level>(info.Data().As<v8::Int32>()->Value());
+  Api& api = Api::from(isolate);
+  int n = info.Length();
+  thread_local std::string line;
+  line.clear();
+  // Fast path: only primitives, and no format string to interpret.
+  bool simple = true;
+  for (int i = 0; i < n && simple; ++i) simple = is_simple(info[i]);
+  if (simple && n >= 2 && info[0]->IsString()) {
+    v8::String::Utf8Value first(isolate, info[0]);
+    simple = std::string_view(*first, static_cast<std::size_t>(first.length())).find('%') ==
+             std::string_view::npos;
+  }
+  if (simple) {
+    for (int i = 0; i < n; ++i) {
+      if (i) line.push_back(' ');
+      v8::Local<v8::Value> v = info[i];
+      if (v->IsString()) {
+        append_utf8(isolate, v.As<v8::String>(), line);
+      } else {
+        v8::Local<v8::String> s;
+        if (!v->ToString(isolate->GetCurrentContext()).ToLocal(&s)) return;
+        append_utf8(isolate, s, line);
+      }
+    }
+    api.sink().console(level, line);
+    return;
+  }
+  auto context = isolate->GetCurrentContext();
+  std::vector<FormatArg> args(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    auto v = info[i];
+    auto& a = args[static_cast<std::size_t>(i)];
+    if (v->IsString()) {
+      a.kind = FormatArg::Kind::kString;
+    } else if (v->IsNumber()) {
+      a.kind = FormatArg::Kind::kNumber;
+      a.number = v.As<v8::Number>()->Value();
+    } else if (v->IsBigInt()) {
+      a.kind = FormatArg::Kind::kBigInt;
+    } else if (v->IsBoolean()) {
+      a.kind = FormatArg::Kind::kBoolean;
+    } else if (v->IsNull()) {
+      a.kind = FormatArg::Kind::kNull;
+    } else if (v->IsUndefined()) {
+      a.kind = FormatArg::Kind::kUndefined;
+    } else {
+      continue;
+    }
+    v8::Local<v8::String> s;
+    if (v->ToString(context).ToLocal(&s)) append_utf8(isolate, s, a.text);
+  }
+  bool failed = false;
+  std::string text = format_console(args, [&](std::size_t i, char mode) -> std::string {
+    if (failed) return {};
+    v8::TryCatch try_catch(isolate);
+    std::string s = api.inspect(info[static_cast<int>(i)], mode);
+    if (try_catch.HasTerminated()) {
+      failed = true;
+      try_catch.ReThrow();
+    }
+    return s;
+  });
+  if (!failed) api.sink().console(level, text);
+}
+
+// host.print(level, text): console methods written in JS (assert, trace, dir, table ...).
+void PrintText(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  int level = info[0]->Int32Value(isolate->GetCurrentContext()).FromMaybe(1);
+  if (level < 0 || level > 3) level = 1;
+  Api::from(isolate).sink().console(static_cast<Level>(level), to_utf8(isolate, info[1]));
+}
+
+}  // namespace
+
+void install_console(v8::Local<v8::Context> context, v8::Local<v8::Object> host) {
+  auto* isolate = context->GetIsolate();
+  struct {
+    const char* name;
+    Level level;
+  } methods[] = {{"log", Level::kInfo},
+                 {"info", Level::kInfo},
+                 {"debug", Level::kDebug},
+                 {"warn", Level::kWarn},
+                 {"error", Level::kError}};
+  auto console = v8::Object::New(isolate);
+  for (auto& m : methods)
+    set_method(context, console, m.name, &Print,
+               v8::Int32::New(isolate, static_cast<int>(m.level)));
+  discard(host->Set(context, to_v8(isolate, "console"), console));
+  set_method(context, host, "print", &PrintText);
+}
+
+}  // namespace zinnia::engine

@@ -1,0 +1,89 @@
+// console: log/info/debug/warn/error are natives (a fast path for plain values); the rest here.
+(function (globalThis, host) {
+  "use strict";
+  const c = host.console;
+  const print = host.print;
+  const inspect = host.inspectValue;
+  const DEBUG = 0, INFO = 1, WARN = 2, ERROR = 3;
+  const counts = new Map();
+  const timers = new Map();
+  let groupIndent = "";
+  const format = (args) => {
+    // Reuse the native formatter through a capture: console.log writes to the sink, so format
+    // the simple way here (these methods are not on the hot path).
+    return args.map((a) => (typeof a === "string" ? a : inspect(a))).join(" ");
+  };
+  const console = {
+    log: c.log,
+    info: c.info,
+    debug: c.debug,
+    warn: c.warn,
+    error: c.error,
+    trace(...args) {
+      const err = { name: "Trace", message: format(args) };
+      Error.captureStackTrace(err, console.trace);
+      print(ERROR, groupIndent + err.stack);
+    },
+    dir(value, options) {
+      print(INFO, groupIndent + inspect(value, options));
+    },
+    dirxml(...args) { c.log(...args); },
+    assert(condition, ...args) {
+      if (condition) return;
+      if (args.length === 0) print(ERROR, groupIndent + "Assertion failed");
+      else if (typeof args[0] === "string") {
+        print(ERROR, groupIndent + "Assertion failed: " + format(args));
+      } else print(ERROR, groupIndent + "Assertion failed: " + format(args));
+    },
+    count(label = "default") {
+      label = String(label);
+      const n = (counts.get(label) || 0) + 1;
+      counts.set(label, n);
+      print(INFO, `${groupIndent}${label}: ${n}`);
+    },
+    countReset(label = "default") {
+      label = String(label);
+      if (counts.has(label)) counts.set(label, 0);
+      else print(WARN, `Count for '${label}' does not exist`);
+    },
+    time(label = "default") {
+      label = String(label);
+      if (timers.has(label)) {
+        print(WARN, `Timer '${label}' already exists`);
+        return;
+      }
+      timers.set(label, host.now());
+    },
+    timeLog(label = "default", ...args) {
+      label = String(label);
+      if (!timers.has(label)) {
+        print(WARN, `Timer '${label}' does not exist`);
+        return;
+      }
+      const ms = host.now() - timers.get(label);
+      const extra = args.length ? " " + format(args) : "";
+      print(INFO, `${groupIndent}${label}: ${ms.toFixed(0)}ms${extra}`);
+    },
+    timeEnd(label = "default") {
+      label = String(label);
+      if (!timers.has(label)) {
+        print(WARN, `Timer '${label}' does not exist`);
+        return;
+      }
+      const ms = host.now() - timers.get(label);
+      timers.delete(label);
+      print(INFO, `${groupIndent}${label}: ${ms.toFixed(0)}ms`);
+    },
+    group(...args) {
+      if (args.length) print(INFO, groupIndent + format(args));
+      groupIndent += "  ";
+    },
+    groupCollapsed(...args) { console.group(...args); },
+    groupEnd() { groupIndent = groupIndent.slice(2); },
+    table(data) { print(INFO, groupIndent + inspect(data)); },
+    clear() {},
+  };
+  Object.defineProperty(console, Symbol.toStringTag, { value: "console", configurable: true });
+  host.define("console", console);
+  void DEBUG;
+});

@@ -1,0 +1,259 @@
+#include "engine/loop/loop.h"
+
+#include <libplatform/libplatform.h>
+
+#include <utility>
+
+#include "engine/v8/platform.h"
+
+namespace zinnia::engine {
+
+namespace {
+constexpr int kLoopSlot = 0;  // isolate data slot holding the Loop*
+}
+
+bool Poster::post(std::function<void()> fn) {
+  std::unique_lock lock(mu_);
+  if (!loop_) {
+    lock.unlock();
+    fn = nullptr;  // destroyed here, on the calling thread
+    return false;
+  }
+  {
+    std::lock_guard q(loop_->posts_mu_);
+    loop_->posts_.push_back(std::move(fn));
+  }
+  uv_async_send(&loop_->async_);
+  return true;
+}
+
+Loop::Ref::Ref(Loop* loop) : loop_(loop) {
+  if (loop_ && loop_->refs_++ == 0) loop_->update_ref();
+}
+
+Loop::Ref& Loop::Ref::operator=(Ref&& other) noexcept {
+  if (this != &other) {
+    reset();
+    loop_ = other.loop_;
+    other.loop_ = nullptr;
+  }
+  return *this;
+}
+
+void Loop::Ref::reset() {
+  if (loop_ && --loop_->refs_ == 0) loop_->update_ref();
+  loop_ = nullptr;
+}
+
+Loop::Loop(v8::Isolate* isolate, v8::Local<v8::Context> context)
+    : isolate_(isolate), context_(isolate, context), poster_(std::make_shared<Poster>()) {
+  if (int rc = uv_loop_init(&uv_); rc != 0) throw std::runtime_error(uv_strerror(rc));
+  uv_async_init(&uv_, &async_, &Loop::on_async);
+  async_.data = this;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&async_));
+  poster_->loop_ = this;
+  isolate_->SetData(kLoopSlot, this);
+  isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
+  isolate_->SetPromiseRejectCallback(&Loop::on_reject);
+  // Exceptions no TryCatch saw (thrown by a queueMicrotask callback) end the module.
+  isolate_->AddMessageListener(&Loop::on_message);
+}
+
+void Loop::on_message(v8::Local<v8::Message> message, v8::Local<v8::Value> error) {
+  auto* isolate = message->GetIsolate();
+  auto* self = static_cast<Loop*>(isolate->GetData(kLoopSlot));
+  if (!self || self->ending_) return;
+  v8::HandleScope scope(isolate);
+  self->end(Failure{describe_exception(isolate, self->context(), error, message, "Uncaught ")});
+}
+
+Loop::~Loop() { close(); }
+
+Loop& Loop::from(v8::Isolate* isolate) { return *static_cast<Loop*>(isolate->GetData(kLoopSlot)); }
+
+void Loop::update_ref() {
+  auto* h = reinterpret_cast<uv_handle_t*>(&async_);
+  if (refs_ > 0)
+    uv_ref(h);
+  else
+    uv_unref(h);
+}
+
+void Loop::on_async(uv_async_t* handle) {
+  auto* self = static_cast<Loop*>(handle->data);
+  self->drain_posts();
+}
+
+void Loop::drain_posts() {
+  std::deque<std::function<void()>> batch;
+  {
+    std::lock_guard q(posts_mu_);
+    batch.swap(posts_);
+  }
+  while (!batch.empty()) {
+    auto fn = std::move(batch.front());
+    batch.pop_front();
+    if (!ending_) run(fn);
+  }
+}
+
+void Loop::wake_from_any_thread() {
+  std::lock_guard lock(poster_->mu_);
+  if (poster_->loop_) uv_async_send(&async_);
+}
+
+void Loop::turn_begin() {
+  if (depth_++ == 0 && on_turn_begin) on_turn_begin();
+}
+
+void Loop::turn_end() {
+  if (depth_ == 1 && !ending_) {
+    // Microtasks run after every callback, then the rejections still unhandled are fatal.
+    v8::TryCatch try_catch(isolate_);
+    isolate_->PerformMicrotaskCheckpoint();
+    if (isolate_->IsExecutionTerminating()) {
+      terminated_ = true;
+      end();
+    }
+    if (check(try_catch)) report_rejections();
+    v8::platform::PumpMessageLoop(v8_platform(), isolate_,
+                                  v8::platform::MessageLoopBehavior::kDoNotWait);
+  }
+  if (--depth_ == 0) {
+    if (on_turn_end) on_turn_end();
+    if (ending_) uv_stop(&uv_);
+  }
+}
+
+bool Loop::check(v8::TryCatch& try_catch) {
+  if (!try_catch.HasCaught() && !try_catch.HasTerminated()) return !ending_;
+  if (try_catch.HasTerminated() || !try_catch.CanContinue()) {
+    terminated_ = true;
+    end();
+    return false;
+  }
+  v8::HandleScope scope(isolate_);
+  auto context = this->context();
+  end(Failure{describe_exception(isolate_, context, try_catch.Exception(), try_catch.Message(),
+                                 "Uncaught ")});
+  return false;
+}
+
+bool Loop::call(v8::Local<v8::Function> fn, v8::Local<v8::Value> recv, int argc,
+                v8::Local<v8::Value> argv[]) {
+  if (ending_) return false;
+  auto context = this->context();
+  v8::Context::Scope context_scope(context);
+  turn_begin();
+  bool ok;
+  {
+    v8::TryCatch try_catch(isolate_);
+    discard(fn->Call(context, recv, argc, argv));
+    ok = check(try_catch);
+  }
+  turn_end();
+  return ok && !ending_;
+}
+
+bool Loop::run(const std::function<void()>& fn) {
+  if (ending_) return false;
+  v8::HandleScope scope(isolate_);
+  auto context = this->context();
+  v8::Context::Scope context_scope(context);
+  turn_begin();
+  bool ok;
+  {
+    v8::TryCatch try_catch(isolate_);
+    fn();
+    ok = check(try_catch);
+  }
+  turn_end();
+  return ok && !ending_;
+}
+
+bool Loop::resolve(v8::Local<v8::Promise::Resolver> resolver, v8::Local<v8::Value> value) {
+  return run([&] { discard(resolver->Resolve(context(), value)); });
+}
+
+bool Loop::reject(v8::Local<v8::Promise::Resolver> resolver, v8::Local<v8::Value> reason) {
+  return run([&] { discard(resolver->Reject(context(), reason)); });
+}
+
+void Loop::on_reject(v8::PromiseRejectMessage message) {
+  auto promise = message.GetPromise();
+  auto* isolate = promise->GetIsolate();
+  auto& self = from(isolate);
+  switch (message.GetEvent()) {
+    case v8::kPromiseRejectWithNoHandler:
+      self.rejections_.emplace_back(v8::Global<v8::Promise>(isolate, promise),
+                                    v8::Global<v8::Value>(isolate, message.GetValue()));
+      break;
+    case v8::kPromiseHandlerAddedAfterReject:
+      for (auto it = self.rejections_.begin(); it != self.rejections_.end(); ++it) {
+        if (it->first == promise) {
+          self.rejections_.erase(it);
+          break;
+        }
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void Loop::report_rejections() {
+  if (rejections_.empty()) return;
+  v8::HandleScope scope(isolate_);
+  auto reason = rejections_.front().second.Get(isolate_);
+  auto context = this->context();
+  auto message = v8::Exception::CreateMessage(isolate_, reason);
+  rejections_.clear();
+  end(Failure{describe_exception(isolate_, context, reason, message, "Uncaught (in promise) ")});
+}
+
+void Loop::end(std::optional<Failure> failure) {
+  if (failure && !failure_ && !terminated_) failure_ = std::move(failure);
+  ending_ = true;
+  uv_stop(&uv_);
+}
+
+void Loop::run_until_done() {
+  while (!ending_) {
+    // uv_run returns 0 when nothing is alive any more; non-zero after uv_stop.
+    if (uv_run(&uv_, UV_RUN_DEFAULT) == 0) break;
+  }
+}
+
+void Loop::close() {
+  if (closed_) return;
+  closed_ = true;
+  ending_ = true;
+  {
+    std::lock_guard lock(poster_->mu_);
+    poster_->loop_ = nullptr;
+  }
+  {
+    std::deque<std::function<void()>> dropped;
+    std::lock_guard q(posts_mu_);
+    dropped.swap(posts_);
+  }
+  for (auto it = close_hooks_.rbegin(); it != close_hooks_.rend(); ++it) (*it)();
+  close_hooks_.clear();
+  rejections_.clear();
+  uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+  // Handles closed by hooks need one more run to finish their close callbacks.
+  uv_run(&uv_, UV_RUN_NOWAIT);
+  uv_walk(
+      &uv_,
+      [](uv_handle_t* h, void*) {
+        if (!uv_is_closing(h)) uv_close(h, nullptr);
+      },
+      nullptr);
+  uv_run(&uv_, UV_RUN_NOWAIT);
+  uv_loop_close(&uv_);
+  isolate_->RemoveMessageListeners(&Loop::on_message);
+  context_.Reset();
+  if (isolate_->GetData(kLoopSlot) == this) isolate_->SetData(kLoopSlot, nullptr);
+}
+
+}  // namespace zinnia::engine

@@ -1,0 +1,216 @@
+#include "engine/runtime/module.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "engine/api/host.h"
+#include "engine/loop/loop.h"
+#include "engine/modules/loader.h"
+#include "engine/runtime/watchdog.h"
+#include "engine/v8/isolate.h"
+#include "engine/v8/platform.h"
+#include "engine/v8/util.h"
+
+namespace zinnia::engine {
+
+struct Module::Impl {
+  ModuleOptions options;
+  Sink& sink;
+  std::thread thread;
+
+  std::mutex mu;  // guards isolate/poster/stop_requested against stop() from other threads
+  v8::Isolate* isolate = nullptr;
+  std::shared_ptr<Poster> poster;
+  bool stop_requested = false;
+
+  std::atomic<bool> done{false};
+  std::atomic<bool> oom{false};
+  std::atomic<std::size_t> heap_used{0}, heap_limit{0};
+  WatchedModule watched;
+  std::int64_t last_sample = 0;
+
+  Impl(ModuleOptions o, Sink& s) : options(std::move(o)), sink(s) {}
+  void main();
+  Exit run(v8::Isolate* isolate);
+  void sample_heap(v8::Isolate* isolate);
+  bool stopped() {
+    std::lock_guard lock(mu);
+    return stop_requested;
+  }
+
+  static std::size_t near_heap_limit(void* data, std::size_t current, std::size_t) {
+    auto* self = static_cast<Impl*>(data);
+    // Give V8 room to unwind while the termination takes effect; the module ends as kOutOfMemory.
+    self->oom.store(true);
+    self->watched.isolate->TerminateExecution();
+    return current + std::max<std::size_t>(current / 2, std::size_t{16} << 20);
+  }
+};
+
+void Module::Impl::sample_heap(v8::Isolate* iso) {
+  v8::HeapStatistics stats;
+  iso->GetHeapStatistics(&stats);
+  heap_used.store(stats.used_heap_size());
+  heap_limit.store(stats.heap_size_limit());
+}
+
+namespace {
+void on_entry_rejected(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  auto& loop = Loop::from(isolate);
+  auto reason = info[0];
+  loop.end(Loop::Failure{describe_exception(isolate, loop.context(), reason,
+                                            v8::Exception::CreateMessage(isolate, reason),
+                                            "Uncaught ")});
+}
+}  // namespace
+
+Exit Module::Impl::run(v8::Isolate* iso) {
+  v8::Locker locker(iso);
+  v8::Isolate::Scope isolate_scope(iso);
+  v8::HandleScope handle_scope(iso);
+  auto context = v8::Context::New(iso);
+  v8::Context::Scope context_scope(context);
+
+  std::error_code ec;
+  auto entry = std::filesystem::absolute(options.entry, ec);
+  auto root = std::filesystem::weakly_canonical(entry, ec).parent_path();
+  Loop loop(iso, context);
+  Loader loader(iso, ResolveOptions{root, options.sandboxed});
+  Api api(loop, sink, ApiConfig{options.name, options.wallet_address, options.station_id});
+  {
+    std::lock_guard lock(mu);
+    isolate = iso;
+    poster = loop.poster();
+    if (stop_requested) loop.end();
+  }
+  watched.isolate = iso;
+  watched.limit = options.hang_timeout;
+  watchdog_add(&watched);
+  loop.on_turn_begin = [this] { watched.turn_start.store(watchdog_now()); };
+  loop.on_turn_end = [this, iso] {
+    std::int64_t now = watchdog_now();
+    watched.turn_start.store(0);
+    if (now - last_sample > 50'000'000) {
+      last_sample = now;
+      sample_heap(iso);
+    }
+    sink.turn_end();
+  };
+
+  v8::Global<v8::Promise> entry_promise;
+  loop.run([&] {
+    if (!api.bootstrap(context)) return;
+    loader.set_host(api.host());
+    v8::Local<v8::Promise> promise;
+    if (!loader.run_entry(context, options.entry).ToLocal(&promise)) return;
+    entry_promise.Reset(iso, promise);
+    auto on_rejected = v8::Function::New(context, &on_entry_rejected).ToLocalChecked();
+    if (promise->State() == v8::Promise::kRejected) {
+      auto reason = promise->Result();
+      loop.end(Loop::Failure{describe_exception(
+          iso, context, reason, v8::Exception::CreateMessage(iso, reason), "Uncaught ")});
+      promise->MarkAsHandled();
+    } else if (promise->State() == v8::Promise::kPending) {
+      discard(promise->Catch(context, on_rejected));
+    }
+  });
+  loop.run_until_done();
+
+  watchdog_remove(&watched);
+  {
+    std::lock_guard lock(mu);
+    isolate = nullptr;
+    poster.reset();
+  }
+  sample_heap(iso);
+
+  Exit exit;
+  exit.code = 1;
+  if (oom.load()) {
+    exit.reason = ExitReason::kOutOfMemory;
+    exit.message =
+        "out of memory (heap limit " + std::to_string(options.heap_limit_bytes >> 20) + " MiB)";
+  } else if (watched.hung.load()) {
+    exit.reason = ExitReason::kHung;
+    exit.message = "hung: one turn of JavaScript ran longer than " +
+                   std::to_string(options.hang_timeout.count()) + " ms";
+  } else if (loop.failure() && !loop.terminated()) {
+    exit.reason = ExitReason::kUncaught;
+    exit.message = loop.failure()->report.message;
+    exit.stack = loop.failure()->report.stack;
+  } else if (stopped()) {
+    exit.reason = ExitReason::kStopped;
+    exit.code = 0;
+    exit.message = "stopped";
+  } else if (loop.terminated()) {
+    exit.reason = ExitReason::kUncaught;
+    exit.message = "terminated";
+  } else if (!entry_promise.IsEmpty() && entry_promise.Get(iso)->State() == v8::Promise::kPending) {
+    exit.reason = ExitReason::kUncaught;
+    exit.message = "Top-level await promise never resolved";
+  } else {
+    exit.reason = ExitReason::kFinished;
+    exit.code = api.exit_code();
+  }
+
+  entry_promise.Reset();
+  loop.close();
+  api.reset();
+  loader.reset();
+  return exit;
+}
+
+void Module::Impl::main() {
+  Exit exit;
+  try {
+    initialize_v8();
+    IsolateHolder holder(options.heap_limit_bytes);
+    watched.isolate = holder.get();
+    holder.get()->AddNearHeapLimitCallback(&Impl::near_heap_limit, this);
+    exit = run(holder.get());
+    holder.get()->RemoveNearHeapLimitCallback(&Impl::near_heap_limit, 0);
+  } catch (const std::exception& e) {
+    exit.reason = ExitReason::kUncaught;
+    exit.code = 1;
+    exit.message = std::string("module runtime failure: ") + e.what();
+  }
+  sink.exited(exit);
+  done.store(true);
+}
+
+Module::Module(ModuleOptions options, Sink& sink)
+    : impl_(std::make_unique<Impl>(std::move(options), sink)) {
+  impl_->thread = std::thread([impl = impl_.get()] { impl->main(); });
+}
+
+Module::~Module() {
+  stop();
+  join();
+}
+
+void Module::stop() {
+  std::lock_guard lock(impl_->mu);
+  impl_->stop_requested = true;
+  if (!impl_->isolate) return;  // not started yet (it checks the flag) or already ending
+  impl_->isolate->TerminateExecution();
+  if (impl_->poster) {
+    auto* isolate = impl_->isolate;
+    impl_->poster->post([isolate] { Loop::from(isolate).end(); });
+  }
+}
+
+void Module::join() {
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+bool Module::done() const { return impl_->done.load(); }
+
+HeapUsage Module::heap_usage() const {
+  return HeapUsage{impl_->heap_used.load(), impl_->heap_limit.load()};
+}
+
+const ModuleOptions& Module::options() const { return impl_->options; }
+
+}  // namespace zinnia::engine
