@@ -1,0 +1,183 @@
+#include "daemon/core/manifest.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/daemon/core_test_util.h"
+#include "tests/support/temp_dir.h"
+
+namespace zinnia::daemon {
+namespace {
+using testing::TempDir;
+using testing::write_file;
+
+class ManifestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    write_file(dir.path() / "spark/main.js", "");
+    write_file(dir.path() / "inspector.js", "");
+  }
+  std::filesystem::path manifest(const std::string& text) {
+    auto p = dir.path() / "spin.toml";
+    write_file(p, text);
+    return p;
+  }
+  // The message of the ConfigError load_manifest throws.
+  std::string error(const std::string& text) {
+    try {
+      load_manifest(manifest(text));
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "(no error)";
+  }
+  std::string file() const { return (dir.path() / "spin.toml").string(); }
+  TempDir dir;
+};
+
+TEST_F(ManifestTest, ReadsVersion2) {
+  auto m = load_manifest(manifest(R"(spin_manifest_version = 2
+[application]
+name = "station"
+
+[component.spark]
+source = "spark/main.js"
+
+[component.inspector]
+source = "inspector.js"
+spin_monitoring = true
+files = [{ source = ".spin/monitor/", destination = "/monitor" },
+         { source = ".spin/config/", destination = "/config/" }]
+)"));
+  EXPECT_EQ(m.app, "station");
+  ASSERT_EQ(m.components.size(), 2u);
+  EXPECT_EQ(m.components[0].id, "spark");  // file order
+  EXPECT_EQ(m.components[0].entry, dir.path() / "spark/main.js");
+  EXPECT_FALSE(m.components[0].spin_monitoring);
+  const auto& insp = m.components[1];
+  EXPECT_EQ(insp.id, "inspector");
+  EXPECT_TRUE(insp.spin_monitoring);
+  ASSERT_EQ(insp.files.size(), 2u);
+  EXPECT_TRUE(insp.files[0].in_tree);
+  EXPECT_EQ(insp.files[0].tree_path, "monitor");
+  EXPECT_EQ(insp.files[0].destination, "/monitor");
+  EXPECT_EQ(insp.files[1].destination, "/config");
+
+  auto j = nlohmann::json::parse(manifest_json(m));
+  EXPECT_EQ(j["application"]["name"], "station");
+  EXPECT_EQ(j["component"]["inspector"]["files"][0]["source"], ".spin/monitor/");
+  // The TOML face reads back as the same manifest.
+  auto again = load_manifest(manifest(manifest_toml(m)));
+  EXPECT_EQ(manifest_json(again), manifest_json(m));
+}
+
+TEST_F(ManifestTest, NormalisesVersion1) {
+  auto m = load_manifest(manifest(R"(spin_manifest_version = "1"
+name = "old"
+trigger = { type = "http" }
+
+[[component]]
+id = "spark"
+source = "spark/main.js"
+
+[[component]]
+id = "inspector"
+source = "inspector.js"
+files = [{ source = ".spin/", destination = "/" }]
+)"));
+  EXPECT_EQ(m.app, "old");
+  ASSERT_EQ(m.components.size(), 2u);
+  EXPECT_EQ(m.components[1].id, "inspector");
+  EXPECT_EQ(m.components[1].files[0].tree_path, "");
+  EXPECT_NE(manifest_toml(m).find("spin_manifest_version = 2"), std::string::npos);
+}
+
+TEST_F(ManifestTest, SyntaxErrorNamesFileLineColumn) {
+  EXPECT_EQ(error("spin_manifest_version = 2\n[application]\nname = \n"),
+            file() +
+                ":3:8: TOML syntax error: missing value after key-value separator '=' "
+                "(expected value, but got nothing)");
+}
+
+TEST_F(ManifestTest, UnknownKeyNamesFileLineColumn) {
+  EXPECT_EQ(error("spin_manifest_version = 2\n[application]\nname = \"a\"\n[component.spark]\n"
+                  "source = \"spark/main.js\"\n  sorce = \"x\"\n"),
+            file() + ":6:3: unknown key 'sorce' in component 'spark'");
+  EXPECT_EQ(error("spin_manifest_version = 2\nnmae = 1\n[application]\nname = \"a\"\n"),
+            file() + ":2:1: unknown key 'nmae' in the manifest");
+}
+
+TEST_F(ManifestTest, BadComponentId) {
+  EXPECT_EQ(error("spin_manifest_version = 2\n[application]\nname = \"a\"\n[component.Spark_1]\n"
+                  "source = \"spark/main.js\"\n"),
+            file() +
+                ":4:12: bad component id 'Spark_1' (lowercase letters, digits and '-', "
+                "starting with a letter)");
+}
+
+TEST_F(ManifestTest, DuplicateIdInVersion1) {
+  EXPECT_EQ(
+      error("spin_manifest_version = \"1\"\nname = \"a\"\n[[component]]\nid = \"x\"\n"
+            "source = \"inspector.js\"\n[[component]]\nid = \"x\"\nsource = \"inspector.js\"\n"),
+      file() + ":7:7: duplicate component id 'x'");
+}
+
+TEST_F(ManifestTest, MissingSource) {
+  EXPECT_EQ(error("spin_manifest_version = 2\n[application]\nname = \"a\"\n[component.x]\n"
+                  "source = \"nope.js\"\n"),
+            file() + ":5:11: source 'nope.js' of component 'x' does not exist (" +
+                (dir.path() / "nope.js").string() + ")");
+  EXPECT_EQ(error("spin_manifest_version = 2\n[application]\nname = \"a\"\n[component.x]\n"
+                  "files = []\n"),
+            file() + ":4:12: component 'x' has no 'source'");
+  EXPECT_EQ(
+      error("spin_manifest_version = 2\n[application]\nname = \"a\"\n[component.x]\n"
+            "source = \"inspector.js\"\nfiles = [{ source = \"data\", destination = \"/d\" }]\n"),
+      file() + ":6:22: source 'data' of component 'x' does not exist (" +
+          (dir.path() / "data").string() + ")");
+}
+
+TEST_F(ManifestTest, OverlappingDestinations) {
+  EXPECT_EQ(
+      error("spin_manifest_version = 2\n[application]\nname = \"a\"\n[component.x]\n"
+            "source = \"inspector.js\"\nfiles = [{ source = \".spin/monitor/\", destination = "
+            "\"/m\" },\n  { source = \".spin/config/\", destination = \"/m/c\" }]\n"),
+      file() + ":7:46: destination '/m/c' overlaps '/m' (line 6) in component 'x'");
+  // Siblings with a common prefix do not overlap.
+  EXPECT_EQ(
+      error("spin_manifest_version = 2\n[application]\nname = \"a\"\n[component.x]\n"
+            "source = \"inspector.js\"\nfiles = [{ source = \".spin/monitor/\", destination = "
+            "\"/m\" },\n  { source = \".spin/config/\", destination = \"/mc\" }]\n"),
+      "(no error)");
+}
+
+TEST_F(ManifestTest, MissingFileAndVersion) {
+  try {
+    load_manifest(dir.path() / "none.toml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              (dir.path() / "none.toml").string() + ": manifest file does not exist");
+  }
+  EXPECT_EQ(error("[application]\nname = \"a\"\n"),
+            file() + ":1:1: missing 'spin_manifest_version' (2, or \"1\")");
+  EXPECT_EQ(error("spin_manifest_version = 3\n"),
+            file() + ":1:1: unsupported 'spin_manifest_version' (2, or \"1\")");
+}
+
+TEST(ComponentName, FromPath) {
+  EXPECT_EQ(component_name_from_path("spark/main.js"), "spark");
+  EXPECT_EQ(component_name_from_path("a/b/spark/index.js"), "spark");
+  EXPECT_EQ(component_name_from_path("ping.js"), "ping");
+  EXPECT_EQ(component_name_from_path("./mods/ping.mjs"), "ping");
+  EXPECT_TRUE(valid_component_id("retrieval-checker"));
+  EXPECT_FALSE(valid_component_id("-x"));
+  EXPECT_FALSE(valid_component_id("a--b"));
+  EXPECT_FALSE(valid_component_id("9a"));
+  EXPECT_FALSE(valid_component_name("../x"));
+  EXPECT_FALSE(valid_component_name(".hidden"));
+}
+
+}  // namespace
+}  // namespace zinnia::daemon
