@@ -1,0 +1,84 @@
+// lookup, getattr, forget.
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+#include "fusefs/fuse/fuse_ops.h"
+
+namespace zinnia::fusefs::fuseops {
+
+void fill_stat(const Context& c, const detail::Attr& a, struct stat* st) {
+  std::memset(st, 0, sizeof(*st));
+  st->st_ino = a.ino;
+  st->st_uid = c.uid;
+  st->st_gid = c.gid;
+  if (a.kind == detail::NodeKind::kDir) {
+    st->st_mode = S_IFDIR | 0500;
+    st->st_nlink = 2;
+  } else {
+    st->st_mode = S_IFREG | 0400;
+    st->st_nlink = 1;
+    st->st_size = static_cast<off_t>(a.size);
+    st->st_blocks = static_cast<blkcnt_t>((a.size + 511) / 512);
+  }
+  // Large reads: tools size their buffers by st_blksize (cat, grep use 128 KiB otherwise).
+  st->st_blksize = 1 << 20;
+  st->st_mtim.tv_sec = a.mtime_ns / 1'000'000'000;
+  st->st_mtim.tv_nsec = a.mtime_ns % 1'000'000'000;
+  st->st_ctim = st->st_mtim;
+  st->st_atim = st->st_mtim;
+}
+
+namespace {
+
+int do_lookup(Context& c, fuse_ino_t parent, const char* name, fuse_entry_param* e) {
+  detail::Node* dir = c.tree->node(parent);
+  if (!dir) return -ENOENT;
+  if (dir->kind != detail::NodeKind::kDir) return -ENOTDIR;
+  detail::Node* n;
+  {
+    std::shared_lock l(c.tree->mu);
+    n = c.tree->child(dir, name);
+  }
+  if (!n) return -ENOENT;
+  e->ino = n->ino;
+  e->generation = 1;
+  fill_stat(c, c.tree->attr(n), &e->attr);
+  e->attr_timeout = c.attr_timeout;
+  e->entry_timeout = c.entry_timeout;
+  return 0;
+}
+
+int do_getattr(Context& c, fuse_ino_t ino, struct stat* st) {
+  detail::Node* n = c.tree->node(ino);
+  if (!n) return -ENOENT;
+  fill_stat(c, c.tree->attr(n), st);
+  return 0;
+}
+
+void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  fuse_entry_param e{};
+  if (int r = do_lookup(ctx(req), parent, name, &e); r < 0) return reply_err(req, r);
+  fuse_reply_entry(req, &e);
+}
+
+void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+  struct stat st;
+  if (int r = do_getattr(ctx(req), ino, &st); r < 0) return reply_err(req, r);
+  fuse_reply_attr(req, &st, ctx(req).attr_timeout);
+}
+
+// Nodes live as long as the tree: lookup counts need no bookkeeping.
+void op_forget(fuse_req_t req, fuse_ino_t, uint64_t) { fuse_reply_none(req); }
+void op_forget_multi(fuse_req_t req, size_t, fuse_forget_data*) { fuse_reply_none(req); }
+
+}  // namespace
+
+void add_attr_ops(fuse_lowlevel_ops& ops) {
+  ops.lookup = op_lookup;
+  ops.getattr = op_getattr;
+  ops.forget = op_forget;
+  ops.forget_multi = op_forget_multi;
+}
+
+}  // namespace zinnia::fusefs::fuseops

@@ -1,0 +1,35 @@
+#pragma once
+// The FUSE face's insides: per-mount context and the op families, one file each
+// (fuse_attr.cc, fuse_dir.cc, fuse_read.cc, fuse_write.cc). Each op is a thin wrapper
+// around a do_* function that returns 0 or -errno.
+#include <fuse_lowlevel.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "fusefs/tree/tree_impl.h"
+
+namespace zinnia::fusefs::fuseops {
+
+struct Context {
+  Tree::Impl* tree = nullptr;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  // Attributes are cached this long; appends invalidate them at once (Mount's notifier).
+  double attr_timeout = 1.0;
+  double entry_timeout = 1.0;
+};
+
+inline Context& ctx(fuse_req_t req) { return *static_cast<Context*>(fuse_req_userdata(req)); }
+
+// The kernel's view of a node: dirs 0500, files 0400, owned by the daemon's user.
+void fill_stat(const Context& c, const detail::Attr& a, struct stat* st);
+
+// Replies -r as an error when r < 0.
+inline void reply_err(fuse_req_t req, int r) { fuse_reply_err(req, -r); }
+
+void add_attr_ops(fuse_lowlevel_ops& ops);   // lookup, getattr, forget
+void add_dir_ops(fuse_lowlevel_ops& ops);    // opendir, readdir, releasedir
+void add_read_ops(fuse_lowlevel_ops& ops);   // open, read, release
+void add_write_ops(fuse_lowlevel_ops& ops);  // everything that would change the tree: EROFS
+
+}  // namespace zinnia::fusefs::fuseops

@@ -1,0 +1,70 @@
+// open, read, release. Files are opened with direct_io: every read() reaches the tree, so a
+// reader never gets stale page-cache bytes of a growing log, and reads are not cut at a
+// cached (older) size.
+#include <fcntl.h>
+
+#include <cerrno>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fusefs/fuse/fuse_ops.h"
+
+namespace zinnia::fusefs::fuseops {
+namespace {
+
+// A blob is snapshotted at open: one open file never mixes two versions.
+struct BlobHandle {
+  std::shared_ptr<const std::string> content;
+};
+
+int do_open(Context& c, fuse_ino_t ino, fuse_file_info* fi) {
+  detail::Node* n = c.tree->node(ino);
+  if (!n) return -ENOENT;
+  if (n->kind == detail::NodeKind::kDir) return -EISDIR;
+  if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) return -EROFS;
+  fi->direct_io = 1;
+  fi->keep_cache = 0;
+  if (n->kind == detail::NodeKind::kBlob)
+    fi->fh = reinterpret_cast<std::uintptr_t>(new BlobHandle{n->blob_snapshot()});
+  return 0;
+}
+
+void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  if (int r = do_open(ctx(req), ino, fi); r < 0) return reply_err(req, r);
+  if (fuse_reply_open(req, fi) != 0 && fi->fh)  // the opener is gone (interrupted)
+    delete reinterpret_cast<BlobHandle*>(fi->fh);
+}
+
+void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  if (off < 0) return reply_err(req, -EINVAL);
+  if (fi->fh) {
+    const auto& b = reinterpret_cast<const BlobHandle*>(fi->fh)->content;
+    const size_t len = b ? b->size() : 0;
+    const size_t at = static_cast<size_t>(off);
+    if (at >= len) return static_cast<void>(fuse_reply_buf(req, nullptr, 0));
+    fuse_reply_buf(req, b->data() + at, std::min(size, len - at));
+    return;
+  }
+  detail::Node* n = ctx(req).tree->node(ino);
+  if (!n || n->kind != detail::NodeKind::kLog) return reply_err(req, -ENOENT);
+  thread_local std::vector<char> buf;
+  if (buf.size() < size) buf.resize(size);
+  const size_t got = n->log->read(static_cast<std::uint64_t>(off), buf.data(), size);
+  fuse_reply_buf(req, buf.data(), got);
+}
+
+void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  delete reinterpret_cast<BlobHandle*>(fi->fh);
+  fuse_reply_err(req, 0);
+}
+
+}  // namespace
+
+void add_read_ops(fuse_lowlevel_ops& ops) {
+  ops.open = op_open;
+  ops.read = op_read;
+  ops.release = op_release;
+}
+
+}  // namespace zinnia::fusefs::fuseops

@@ -1,0 +1,232 @@
+#include "fusefs/fuse/mount.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/eventfd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fusefs/fuse/fuse_ops.h"
+#include "util/error.h"
+#include "util/unique_fd.h"
+
+extern char** environ;
+
+namespace zinnia::fusefs {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kWorkers = 4;
+
+// /proc/self/mountinfo escapes space, tab, newline and backslash as \ooo.
+std::string unescape_mountinfo(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 3 < s.size()) {
+      out.push_back(
+          static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
+      i += 3;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// The filesystem type mounted exactly at `path` ("" if none): the last such line wins.
+std::string mounted_type(const fs::path& path) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line, type;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string id, parent, dev, root, mnt;
+    f >> id >> parent >> dev >> root >> mnt;
+    if (unescape_mountinfo(mnt) != path.string()) continue;
+    auto dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::istringstream rest(line.substr(dash + 3));
+    rest >> type;
+  }
+  return type;
+}
+
+// Lazy unmount: umount2 as root, else fusermount3 (setuid) like libfuse does.
+int lazy_unmount(const fs::path& mnt) {
+  if (::umount2(mnt.c_str(), MNT_DETACH) == 0) return 0;
+  if (errno != EPERM) return errno;
+  const char* argv[] = {"fusermount3", "-u", "-z", "--", mnt.c_str(), nullptr};
+  pid_t pid;
+  int err =
+      ::posix_spawnp(&pid, "fusermount3", nullptr, nullptr, const_cast<char**>(argv), environ);
+  if (err != 0) return err;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : EPERM;
+}
+
+// A mount left by a killed server answers ENOTCONN: detach it. A live one is refused.
+// statfs always reaches the server (stat may be answered from the kernel's attr cache).
+void recover_stale(const fs::path& mnt) {
+  struct statfs sf {};
+  const bool fuse_here = mounted_type(mnt).rfind("fuse", 0) == 0;
+  if (::statfs(mnt.c_str(), &sf) == 0) {
+    if (fuse_here)
+      throw_errno("mount", mnt.string() + " (a live FUSE mount is already there)", EBUSY);
+    return;
+  }
+  if (errno != ENOTCONN) return;
+  if (int err = lazy_unmount(mnt)) throw_errno("unmount stale mount", mnt.string(), err);
+}
+
+}  // namespace
+
+bool fuse_available() {
+  UniqueFd fd(::open("/dev/fuse", O_RDWR | O_CLOEXEC));
+  return static_cast<bool>(fd);
+}
+
+struct Mount::Impl {
+  Tree& tree;
+  fs::path mountpoint;
+  fuseops::Context ctx;
+  fuse_session* se = nullptr;
+  UniqueFd stop_fd;  // eventfd: wakes the workers out of poll()
+  std::vector<std::thread> workers;
+
+  // Notifier: inodes that changed since the last round, invalidated outside any op handler.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::set<std::uint64_t> dirty;
+  bool stopping = false;
+  std::thread notifier;
+  std::uint64_t listener = 0;
+
+  Impl(Tree& t, fs::path m) : tree(t), mountpoint(std::move(m)) {}
+
+  void serve() {
+    const int fd = fuse_session_fd(se);
+    fuse_buf buf{};
+    while (!fuse_session_exited(se)) {
+      pollfd p[2] = {{fd, POLLIN, 0}, {stop_fd.get(), POLLIN, 0}};
+      if (::poll(p, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      if (p[1].revents) break;
+      int r = fuse_session_receive_buf(se, &buf);
+      if (r == -EINTR || r == -EAGAIN) continue;  // another worker took it
+      if (r <= 0) break;                          // unmounted (ENODEV) or error
+      fuse_session_process_buf(se, &buf);
+    }
+    std::free(buf.mem);
+  }
+
+  void notify_loop() {
+    std::unique_lock l(mu);
+    while (true) {
+      cv.wait(l, [&] { return stopping || !dirty.empty(); });
+      if (stopping) return;
+      std::set<std::uint64_t> batch;
+      batch.swap(dirty);
+      l.unlock();
+      // Attributes only (off < 0): files are direct_io, there are no cached pages.
+      for (std::uint64_t ino : batch) fuse_lowlevel_notify_inval_inode(se, ino, -1, 0);
+      l.lock();
+    }
+  }
+};
+
+Mount::Mount(Tree& tree, fs::path mountpoint)
+    : impl_(std::make_unique<Impl>(tree, std::move(mountpoint))) {
+  Impl& m = *impl_;
+  m.mountpoint = fs::absolute(m.mountpoint).lexically_normal();
+  if (m.mountpoint.has_filename() == false) m.mountpoint = m.mountpoint.parent_path();
+  const std::string mp = m.mountpoint.string();
+  recover_stale(m.mountpoint);
+  std::error_code ec;
+  if (!fs::exists(m.mountpoint, ec)) {
+    fs::create_directories(m.mountpoint, ec);
+    if (ec) throw_errno("create mountpoint", mp, ec.value());
+    ::chmod(mp.c_str(), 0700);
+  }
+
+  m.ctx.tree = &tree.impl();
+  m.ctx.uid = ::getuid();
+  m.ctx.gid = ::getgid();
+  fuse_lowlevel_ops ops{};
+  fuseops::add_attr_ops(ops);
+  fuseops::add_dir_ops(ops);
+  fuseops::add_read_ops(ops);
+  fuseops::add_write_ops(ops);
+  const char* argv[] = {"zinnia", "-o", "ro,default_permissions,fsname=zinnia,subtype=zinnia"};
+  fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
+  m.se = fuse_session_new(&args, &ops, sizeof(ops), &m.ctx);
+  fuse_opt_free_args(&args);
+  if (!m.se) throw_errno("create FUSE session for", mp, EINVAL);
+  if (fuse_session_mount(m.se, mp.c_str()) != 0) {
+    fuse_session_destroy(m.se);
+    throw_errno("mount FUSE at", mp, EIO);
+  }
+  // Non-blocking: workers poll() the fd with the stop eventfd, so stopping never depends on
+  // the kernel waking a blocked read (it does not while files on the mount are still open).
+  const int fd = fuse_session_fd(m.se);
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  m.stop_fd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!m.stop_fd) {
+    int err = errno;
+    ::umount2(mp.c_str(), MNT_DETACH);
+    fuse_session_unmount(m.se);
+    fuse_session_destroy(m.se);
+    throw_errno("eventfd for", mp, err);
+  }
+  for (int i = 0; i < kWorkers; ++i) m.workers.emplace_back([&m] { m.serve(); });
+  m.notifier = std::thread([&m] { m.notify_loop(); });
+  m.listener = tree.impl().add_listener([&m](std::uint64_t ino) {
+    {
+      std::lock_guard l(m.mu);
+      m.dirty.insert(ino);
+    }
+    m.cv.notify_one();
+  });
+}
+
+Mount::~Mount() {
+  Impl& m = *impl_;
+  m.tree.impl().remove_listener(m.listener);
+  {
+    std::lock_guard l(m.mu);
+    m.stopping = true;
+  }
+  m.cv.notify_one();
+  m.notifier.join();
+  // The workers poll() with the stop eventfd, so they end without the kernel's help (a read
+  // blocked on /dev/fuse is not woken while files on the mount are still open). Then libfuse
+  // closes the fd, which aborts the connection (open files get ENOTCONN), and detaches the
+  // mount (umount2 MNT_DETACH as root, else fusermount3 -u -z).
+  fuse_session_exit(m.se);
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto w = ::write(m.stop_fd.get(), &one, sizeof(one));
+  for (auto& t : m.workers) t.join();
+  fuse_session_unmount(m.se);
+  fuse_session_destroy(m.se);
+}
+
+const fs::path& Mount::mountpoint() const { return impl_->mountpoint; }
+
+}  // namespace zinnia::fusefs

@@ -1,0 +1,472 @@
+// The monitor tree mounted for real with FUSE: what `ls`, `cat`, `tail -F` and friends see.
+#include "fusefs/fuse/mount.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fusefs/tree/tree.h"
+#include "tests/support/fuse_required.h"
+#include "tests/support/temp_dir.h"
+
+extern char** environ;
+
+namespace zinnia::fusefs {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Reads a file through the kernel with read(2) until EOF.
+std::string read_file(const fs::path& p, std::size_t chunk = 1 << 16) {
+  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  EXPECT_GE(fd, 0) << p << ": " << std::strerror(errno);
+  if (fd < 0) return {};
+  std::string out;
+  std::vector<char> buf(chunk);
+  ssize_t n;
+  while ((n = ::read(fd, buf.data(), buf.size())) > 0) out.append(buf.data(), n);
+  EXPECT_EQ(n, 0) << std::strerror(errno);
+  ::close(fd);
+  return out;
+}
+
+std::vector<std::string> lines_of(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(line);
+  return out;
+}
+
+// A child process with its stdout on a pipe; killed and reaped on destruction.
+struct Child {
+  pid_t pid = -1;
+  int out = -1;
+  Child(const std::vector<std::string>& args) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) return;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    if (::posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid = -1;
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(p[1]);
+    out = p[0];
+  }
+  ~Child() {
+    kill(SIGKILL);
+    if (out >= 0) ::close(out);
+  }
+  void kill(int sig) {
+    if (pid <= 0) return;
+    ::kill(pid, sig);
+    int st;
+    ::waitpid(pid, &st, 0);
+    pid = -1;
+  }
+  // Reads from stdout until `pred(all)` holds or the deadline passes.
+  template <typename Pred>
+  bool read_until(std::string* all, Clock::duration timeout, Pred pred) {
+    const auto deadline = Clock::now() + timeout;
+    char buf[4096];
+    while (!pred(*all)) {
+      auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) return false;
+      pollfd p{out, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+      ssize_t n = ::read(out, buf, sizeof(buf));
+      if (n <= 0) return pred(*all);
+      all->append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+};
+
+struct Mounted {
+  testing::TempDir dir;
+  fs::path spin = dir.path() / "spin";
+  fs::path mnt = dir.path() / "mnt";
+  std::unique_ptr<Tree> tree;
+  std::unique_ptr<Mount> mount;
+  explicit Mounted(std::size_t window = 1 << 20) {
+    TreeOptions o;
+    o.spin_root = spin;
+    o.app = "app";
+    o.window_bytes = window;
+    tree = std::make_unique<Tree>(o);
+    tree->add_component("c");
+    tree->set_blob("config/app/manifest.json", "{\"name\":\"app\"}\n");
+    mount = std::make_unique<Mount>(*tree, mnt);
+  }
+  ~Mounted() { mount.reset(); }
+  fs::path live() const { return mnt / "monitor/logs/c/stdout.txt"; }
+  fs::path persisted() const { return spin / "app/logs/c/stdout.txt"; }
+  std::shared_ptr<LogFile> log() { return tree->log("c", Stream::kStdout); }
+};
+
+// st_size through the mount, waiting (briefly) for the notifier's invalidation.
+bool size_becomes(const fs::path& p, off_t want) {
+  const auto deadline = Clock::now() + milliseconds(1000);
+  struct stat st {};
+  do {
+    if (::stat(p.c_str(), &st) == 0 && st.st_size == want) return true;
+    std::this_thread::sleep_for(milliseconds(1));
+  } while (Clock::now() < deadline);
+  return false;
+}
+
+TEST(Mount, ShowsTheTreeReadOnlyOwnedByTheDaemonUser) {
+  ZINNIA_REQUIRE_FUSE();
+  EXPECT_TRUE(fuse_available());
+  Mounted m;
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(m.mnt / "monitor/logs/c"))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"stderr.txt", "stdout.txt"}));
+  struct stat st {};
+  ASSERT_EQ(::stat(m.live().c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0400u);
+  EXPECT_EQ(st.st_uid, ::getuid());
+  EXPECT_EQ(st.st_size, 0);
+  ASSERT_EQ(::stat((m.mnt / "monitor").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0500u);
+  EXPECT_EQ(read_file(m.mnt / "config/app/manifest.json"), "{\"name\":\"app\"}\n");
+  EXPECT_EQ(::stat((m.mnt / "monitor/nope").c_str(), &st), -1);
+  EXPECT_EQ(errno, ENOENT);
+  // A component added while mounted appears.
+  m.tree->add_component("late");
+  EXPECT_TRUE(fs::exists(m.mnt / "monitor/logs/late/stderr.txt"));
+  // The mount is listed as fuse.zinnia, read-only.
+  std::string mountinfo = slurp("/proc/self/mountinfo");
+  auto at = mountinfo.find(" " + m.mnt.string() + " ");
+  ASSERT_NE(at, std::string::npos);
+  std::string line = mountinfo.substr(at, mountinfo.find('\n', at) - at);
+  EXPECT_NE(line.find(" ro"), std::string::npos) << line;
+  EXPECT_NE(line.find("fuse.zinnia"), std::string::npos) << line;
+}
+
+TEST(Mount, SizeAndMtimeAreCurrentAndMatchThePersistedFile) {
+  ZINNIA_REQUIRE_FUSE();
+  Mounted m;
+  auto log = m.log();
+  std::string want;
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 100; ++i) {
+      std::string line = "round " + std::to_string(round) + " line " + std::to_string(i) + "\n";
+      want += line;
+      log->append(line);
+    }
+    const auto before = std::chrono::system_clock::now();
+    log->flush();
+    const auto after = std::chrono::system_clock::now();
+    const auto size = static_cast<off_t>(fs::file_size(m.persisted()));
+    EXPECT_EQ(size, static_cast<off_t>(want.size()));
+    ASSERT_TRUE(size_becomes(m.live(), size)) << "round " << round;
+    struct stat st {};
+    ASSERT_EQ(::stat(m.live().c_str(), &st), 0);
+    auto mtime = std::chrono::system_clock::time_point(
+        std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec));
+    // mtime is the time of the last append, not the time of the stat.
+    EXPECT_GE(mtime, std::chrono::time_point_cast<std::chrono::microseconds>(before) -
+                         std::chrono::microseconds(1));
+    EXPECT_LE(mtime, after);
+  }
+  EXPECT_EQ(read_file(m.live()), want);
+  EXPECT_EQ(slurp(m.persisted()), want);
+}
+
+TEST(Mount, ReadsAcrossTheMemoryWindowReturnTrueBytes) {
+  ZINNIA_REQUIRE_FUSE();
+  Mounted m(4096);
+  auto log = m.log();
+  std::string want;
+  for (int i = 0; i < 5000; ++i) want += "entry " + std::to_string(i * 7919) + "\n";
+  log->append(want);
+  log->flush();
+  EXPECT_EQ(read_file(m.live(), 1000), want);
+  int fd = ::open(m.live().c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  const std::size_t boundary = want.size() - 4096;
+  for (std::size_t off : {std::size_t{0}, boundary - 3000, boundary - 1, boundary, boundary + 1})
+    for (std::size_t n : {1u, 100u, 5000u}) {
+      std::string got(n, '?');
+      ssize_t r = ::pread(fd, got.data(), n, static_cast<off_t>(off));
+      ASSERT_GE(r, 0);
+      got.resize(static_cast<std::size_t>(r));
+      EXPECT_EQ(got, want.substr(off, n)) << off << "+" << n;
+    }
+  ::close(fd);
+}
+
+TEST(Mount, WritesFailWithEROFS) {
+  ZINNIA_REQUIRE_FUSE();
+  Mounted m;
+  const std::string live = m.live().string(), dir = (m.mnt / "monitor").string();
+  auto erofs = [](int r) { return r == -1 && errno == EROFS; };
+  EXPECT_TRUE(erofs(::open(live.c_str(), O_WRONLY)));
+  EXPECT_TRUE(erofs(::open(live.c_str(), O_RDWR)));
+  EXPECT_TRUE(erofs(::open(live.c_str(), O_RDONLY | O_TRUNC)));
+  EXPECT_TRUE(erofs(::open((dir + "/new").c_str(), O_WRONLY | O_CREAT, 0600)));
+  EXPECT_TRUE(erofs(::creat((dir + "/new2").c_str(), 0600)));
+  EXPECT_TRUE(erofs(::unlink(live.c_str())));
+  EXPECT_TRUE(erofs(::mkdir((dir + "/d").c_str(), 0700)));
+  EXPECT_TRUE(erofs(::rmdir((dir + "/logs").c_str())));
+  EXPECT_TRUE(erofs(::rename(live.c_str(), (dir + "/moved").c_str())));
+  EXPECT_TRUE(erofs(::truncate(live.c_str(), 0)));
+  EXPECT_TRUE(erofs(::chmod(live.c_str(), 0600)));
+  EXPECT_TRUE(erofs(::symlink("x", (dir + "/link").c_str())));
+  EXPECT_TRUE(erofs(::link(live.c_str(), (dir + "/hard").c_str())));
+  EXPECT_TRUE(fs::exists(m.live()));
+}
+
+TEST(Mount, PollingReaderSeesAppendsWithinMilliseconds) {
+  ZINNIA_REQUIRE_FUSE();
+  Mounted m;
+  auto log = m.log();
+  constexpr int kLines = 200;
+  std::vector<Clock::time_point> sent(kLines), seen(kLines);
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    int fd = ::open(m.live().c_str(), O_RDONLY);
+    ASSERT_GE(fd, 0);
+    std::string got;
+    char buf[4096];
+    int next = 0;
+    while (next < kLines && !stop) {
+      ssize_t n = ::read(fd, buf, sizeof(buf));  // read until EOF, then again
+      if (n > 0) got.append(buf, static_cast<std::size_t>(n));
+      const auto now = Clock::now();
+      std::size_t nl;
+      while ((nl = got.find('\n')) != std::string::npos) {
+        EXPECT_EQ(got.substr(0, nl), "line " + std::to_string(next));
+        seen[static_cast<std::size_t>(next++)] = now;
+        got.erase(0, nl + 1);
+      }
+    }
+    ::close(fd);
+  });
+  for (int i = 0; i < kLines; ++i) {
+    sent[static_cast<std::size_t>(i)] = Clock::now();
+    log->append("line " + std::to_string(i) + "\n");
+    log->flush();
+    std::this_thread::sleep_for(milliseconds(2));
+  }
+  const auto deadline = Clock::now() + milliseconds(2000);
+  while (seen.back() == Clock::time_point{} && Clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(5));
+  stop = true;
+  reader.join();
+  std::vector<double> lat;
+  for (int i = 0; i < kLines; ++i) {
+    ASSERT_NE(seen[static_cast<std::size_t>(i)], Clock::time_point{}) << "line " << i;
+    lat.push_back(std::chrono::duration<double, std::micro>(seen[static_cast<std::size_t>(i)] -
+                                                            sent[static_cast<std::size_t>(i)])
+                      .count());
+  }
+  std::sort(lat.begin(), lat.end());
+  const double p50 = lat[lat.size() / 2], p99 = lat[lat.size() * 99 / 100];
+  std::printf("append-to-visible through the mount: p50 %.0f us, p99 %.0f us, max %.0f us\n", p50,
+              p99, lat.back());
+  EXPECT_LT(lat.back(), 200'000.0);  // generous: a loaded 2-core machine
+}
+
+TEST(Mount, TailFollowSeesEveryLineInOrder) {
+  ZINNIA_REQUIRE_FUSE();
+  Mounted m;
+  auto log = m.log();
+  log->append("before tail\n");
+  log->flush();
+  Child tail({"tail", "-F", "-n", "+1", "-s", "0.1", m.live().string()});
+  ASSERT_GT(tail.pid, 0);
+  std::string out;
+  ASSERT_TRUE(tail.read_until(&out, std::chrono::seconds(5), [](const std::string& s) {
+    return s == "before tail\n";
+  })) << out;
+  constexpr int kLines = 300;
+  std::string want = "before tail\n";
+  for (int i = 0; i < kLines; ++i) {
+    std::string line = "tailed line " + std::to_string(i) + "\n";
+    want += line;
+    log->append(line);
+    if (i % 10 == 9) {
+      log->flush();
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+  }
+  log->flush();
+  const auto last = Clock::now();
+  EXPECT_TRUE(tail.read_until(&out, std::chrono::seconds(2),
+                              [&](const std::string& s) { return s.size() >= want.size(); }));
+  std::printf("tail -F caught up %.0f ms after the last append\n",
+              std::chrono::duration<double, std::milli>(Clock::now() - last).count());
+  EXPECT_EQ(out, want);
+}
+
+TEST(Mount, ConcurrentWritersWhileReadersTailLoseDuplicateOrTearNothing) {
+  ZINNIA_REQUIRE_FUSE();
+  Mounted m(16 * 1024);
+  auto log = m.log();
+  constexpr int kWriters = 8, kLines = 2000, kReaders = 4;
+  std::atomic<int> writers_done{0};
+  std::vector<std::string> seen(kReaders);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < kReaders; ++r)
+    threads.emplace_back([&, r] {
+      int fd = ::open(m.live().c_str(), O_RDONLY);
+      ASSERT_GE(fd, 0);
+      std::vector<char> buf(r % 2 ? 4096 : 128 * 1024);
+      while (true) {
+        bool finished = writers_done.load() == kWriters;
+        ssize_t n = ::read(fd, buf.data(), buf.size());
+        ASSERT_GE(n, 0);
+        seen[static_cast<std::size_t>(r)].append(buf.data(), static_cast<std::size_t>(n));
+        if (n == 0 && finished) break;
+      }
+      ::close(fd);
+    });
+  for (int w = 0; w < kWriters; ++w)
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < kLines; ++i) {
+        log->append("writer " + std::to_string(w) + " seq " + std::to_string(i) + " end\n");
+        if (i % 5 == 0) log->flush();
+      }
+      log->flush();
+      ++writers_done;
+    });
+  for (auto& t : threads) t.join();
+  const std::string file = slurp(m.persisted());
+  for (int r = 0; r < kReaders; ++r)
+    EXPECT_TRUE(seen[static_cast<std::size_t>(r)] == file) << "reader " << r;
+  std::map<int, int> next;
+  int count = 0;
+  for (const std::string& line : lines_of(file)) {
+    int w = -1, i = -1;
+    char end[8] = {};
+    ASSERT_EQ(std::sscanf(line.c_str(), "writer %d seq %d %7s", &w, &i, end), 3) << line;
+    ASSERT_STREQ(end, "end");
+    ASSERT_EQ(i, next[w]);
+    next[w] = i + 1;
+    ++count;
+  }
+  EXPECT_EQ(count, kWriters * kLines);
+}
+
+TEST(Mount, UnmountsWhileAFileIsStillOpen) {
+  ZINNIA_REQUIRE_FUSE();
+  Mounted m;
+  m.log()->append("x\n");
+  m.log()->flush();
+  int fd = ::open(m.live().c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  const auto start = Clock::now();
+  m.mount.reset();  // must not wait for the reader to close
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(2));
+  char c;
+  EXPECT_EQ(::read(fd, &c, 1), -1);  // the connection is gone
+  ::close(fd);
+  struct stat st {};
+  ASSERT_EQ(::stat(m.mnt.c_str(), &st), 0);  // an ordinary folder again
+  EXPECT_FALSE(fs::exists(m.mnt / "monitor"));
+}
+
+TEST(Mount, RefusesAFolderThatALiveMountServes) {
+  ZINNIA_REQUIRE_FUSE();
+  Mounted m;
+  try {
+    Mount second(*m.tree, m.mnt);
+    FAIL() << "mounted twice";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code().value(), EBUSY);
+    EXPECT_NE(std::string(e.what()).find(m.mnt.string()), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(fs::exists(m.live()));
+}
+
+std::string helper_path() {
+  const char* bin = std::getenv("ZINNIA_BIN");
+  return (fs::path(bin && *bin ? bin : ZINNIA_BINARY_DIR "/bin") / "fusefs_mount_helper").string();
+}
+
+TEST(Mount, SigkillLeavesAStaleMountThatTheNextStartRecovers) {
+  ZINNIA_REQUIRE_FUSE();
+  testing::TempDir dir;
+  const fs::path spin = dir.path() / "spin", mnt = dir.path() / "mnt";
+  const fs::path live = mnt / "monitor/logs/c/stdout.txt";
+  const fs::path persisted = spin / "app/logs/c/stdout.txt";
+  struct Cleanup {
+    fs::path mnt;
+    ~Cleanup() { ::umount2(mnt.c_str(), MNT_DETACH); }
+  } cleanup{mnt};
+  std::string seen;
+  {
+    Child helper({helper_path(), spin.string(), mnt.string()});
+    ASSERT_GT(helper.pid, 0);
+    std::string out;
+    ASSERT_TRUE(helper.read_until(&out, std::chrono::seconds(5), [](const std::string& s) {
+      return s == "ready\n";
+    })) << out;
+    // Read what the writer has made visible so far, until it is a good number of lines.
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    while (lines_of(seen).size() < 100 && Clock::now() < deadline) seen = read_file(live);
+    ASSERT_GE(lines_of(seen).size(), 100u);
+    helper.kill(SIGKILL);  // mid-append
+  }
+  struct statfs sf {};
+  ASSERT_EQ(::statfs(mnt.c_str(), &sf), -1);
+  ASSERT_EQ(errno, ENOTCONN) << "no stale mount left to recover";
+  // Every line a reader saw is in the persisted file.
+  const std::string file = slurp(persisted);
+  ASSERT_GE(file.size(), seen.size());
+  EXPECT_EQ(file.substr(0, seen.size()), seen);
+
+  TreeOptions o;
+  o.spin_root = spin;
+  o.app = "app";
+  Tree tree(o);
+  tree.add_component("c");
+  Mount mount(tree, mnt);  // recovers the stale mount
+  struct stat st {};
+  ASSERT_EQ(::stat(live.c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, static_cast<off_t>(file.size()));
+  tree.log("c", Stream::kStdout)->append("after restart\n");
+  tree.log("c", Stream::kStdout)->flush();
+  EXPECT_EQ(read_file(live), file + "after restart\n");
+}
+
+}  // namespace
+}  // namespace zinnia::fusefs
