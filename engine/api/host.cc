@@ -1,6 +1,7 @@
 #include "engine/api/host.h"
 
 #include "engine/api/web_hook.h"
+#include "engine/fs/fs_api.h"
 #include "engine/js/embedded.h"
 #include "engine/loop/loop.h"
 #include "engine/v8/util.h"
@@ -37,6 +38,7 @@ bool Api::bootstrap(v8::Local<v8::Context> context) {
   host_.Reset(isolate, host);
   install_console(context, host);
   install_globals(context, host);
+  install_fs(context, host, config_.fs);
   install_web_apis(context, host);
   auto global = context->Global();
   for (std::size_t i = 0; i < embedded::kBootstrapCount; ++i) {

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/fs/guest_fs.h"
 #include "engine/loop/timers.h"
 #include "engine/runtime/sink.h"  // the engine's outward interface (no runtime code)
 
@@ -15,6 +16,7 @@ struct ApiConfig {
   std::string module_name;
   std::string wallet_address;
   std::string station_id;
+  std::shared_ptr<GuestFs> fs;  // behind zinnia:fs
 };
 
 // The host APIs of one module: fills the `host` natives object, runs the bootstrap JS, and

@@ -78,7 +78,8 @@ Exit Module::Impl::run(v8::Isolate* iso) {
   auto root = std::filesystem::weakly_canonical(entry, ec).parent_path();
   Loop loop(iso, context);
   Loader loader(iso, ResolveOptions{root, options.sandboxed});
-  Api api(loop, sink, ApiConfig{options.name, options.wallet_address, options.station_id});
+  Api api(loop, sink,
+          ApiConfig{options.name, options.wallet_address, options.station_id, options.fs});
   {
     std::lock_guard lock(mu);
     isolate = iso;

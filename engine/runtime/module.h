@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/fs/guest_fs.h"
 #include "engine/runtime/sink.h"
 
 namespace zinnia::engine {
@@ -17,7 +18,8 @@ struct ModuleOptions {
   std::string station_id;       // Zinnia.stationId
   std::size_t heap_limit_bytes = std::size_t{256} << 20;
   std::chrono::milliseconds hang_timeout{30'000};  // one turn of JS longer than this: kHung
-  std::string user_agent;  // fetch's User-Agent: "zinniad/<version> <component>"
+  std::shared_ptr<GuestFs> fs;  // zinnia:fs; null: every path is PermissionDenied
+  std::string user_agent;       // fetch's User-Agent: "zinniad/<version> <component>"
 };
 
 struct HeapUsage {

@@ -1,0 +1,27 @@
+#pragma once
+#include <memory>
+
+#include "engine/fs/guest_fs.h"
+#include "fusefs/guest/guest_view.h"
+
+namespace zinnia::daemon {
+
+// Serves a module's zinnia:fs calls from its GuestView: the engine's abstract file access
+// wired to the monitor tree's guest face (the engine knows nothing of the tree).
+class GuestFsAdapter : public engine::GuestFs {
+ public:
+  explicit GuestFsAdapter(std::shared_ptr<const fusefs::guest::GuestView> view);
+
+  Error stat(const std::string& path, Stat& out) override;
+  Error read_file(const std::string& path, std::string& out) override;
+  Error read(const std::string& path, std::uint64_t offset, std::size_t max,
+             std::string& out) override;
+  Error list(const std::string& path, std::vector<Entry>& out) override;
+  Error watch(const std::string& path, std::function<void()> changed,
+              std::unique_ptr<Subscription>& out) override;
+
+ private:
+  std::shared_ptr<const fusefs::guest::GuestView> view_;
+};
+
+}  // namespace zinnia::daemon
