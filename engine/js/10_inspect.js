@@ -82,7 +82,7 @@
       " ".repeat(ctx.indent) + close;
   }
 
-  function propEntries(obj, ctx, keys, skipIndices) {
+  function propEntries(obj, ctx, keys, level, skipIndices) {
     const out = [];
     for (const key of keys) {
       if (skipIndices && typeof key === "string" && /^(0|[1-9][0-9]*)$/.test(key)) continue;
@@ -90,7 +90,7 @@
       if (!d || (!d.enumerable)) continue;
       let text;
       if (d.get || d.set) text = d.get && d.set ? "[Getter/Setter]" : d.get ? "[Getter]" : "[Setter]";
-      else text = formatValue(d.value, ctx, 1);
+      else text = formatValue(d.value, ctx, level + 1);
       out.push(formatKey(key) + ": " + text);
     }
     return out;
@@ -138,7 +138,7 @@
       const label = functionLabel(value);
       const keys = ownKeys(value);
       if (keys.length === 0 || level > ctx.depth) return label;
-      return wrap(label + " ", "{", propEntries(value, ctx, keys), "}", ctx);
+      return wrap(label + " ", "{", propEntries(value, ctx, keys, level), "}", ctx);
     }
     const name = constructorName(value);
     const tag = objToString.call(value).slice(8, -1);
@@ -155,7 +155,7 @@
         out += "\nCaused by " + formatValue(value.cause, ctx, level + 1);
       }
       if (keys.length && level <= ctx.depth) {
-        out = wrap(out + " ", "{", propEntries(value, ctx, keys), "}", ctx);
+        out = wrap(out + " ", "{", propEntries(value, ctx, keys, level), "}", ctx);
       }
       return level > 0 ? out.split("\n").join("\n" + " ".repeat(ctx.indent)) : out;
     }
@@ -178,7 +178,7 @@
       }
       flushHoles();
       if (value.length > max) entries.push(`... ${value.length - max} more items`);
-      entries.push(...propEntries(value, ctx, ownKeys(value), true));
+      entries.push(...propEntries(value, ctx, ownKeys(value), level, true));
       return wrap(name === "Array" ? "" : prefixOf("Array", value.length), "[", entries, "]", ctx);
     }
     if (ArrayBuffer.isView(value) && typedArrayTag.call(value)) {
@@ -193,13 +193,13 @@
       for (const [k, v] of value) {
         entries.push(formatValue(k, ctx, level + 1) + " => " + formatValue(v, ctx, level + 1));
       }
-      entries.push(...propEntries(value, ctx, ownKeys(value)));
+      entries.push(...propEntries(value, ctx, ownKeys(value), level));
       return wrap(prefixOf("Map", value.size), "{", entries, "}", ctx);
     }
     if (value instanceof Set) {
       const entries = [];
       for (const v of value) entries.push(formatValue(v, ctx, level + 1));
-      entries.push(...propEntries(value, ctx, ownKeys(value)));
+      entries.push(...propEntries(value, ctx, ownKeys(value), level));
       return wrap(prefixOf("Set", value.size), "{", entries, "}", ctx);
     }
     if (value instanceof Date) {
@@ -211,7 +211,7 @@
       const inner = state === "pending" ? "<pending>"
         : state === "rejected" ? "<rejected> " + formatValue(result, ctx, level + 1)
         : formatValue(result, ctx, level + 1);
-      return wrap(prefixOf("Promise"), "{", [inner, ...propEntries(value, ctx, ownKeys(value))], "}", ctx);
+      return wrap(prefixOf("Promise"), "{", [inner, ...propEntries(value, ctx, ownKeys(value), level)], "}", ctx);
     }
     if (value instanceof ArrayBuffer) {
       const bytes = new Uint8Array(value, 0, Math.min(value.byteLength, 50));
@@ -231,7 +231,7 @@
     else if (name !== "Object") prefix = name + " ";
     else if (tag !== "Object" && tag !== "Module") prefix = `Object [${tag}] `;
     if (tag === "Module") prefix = "[Module: null prototype] ";
-    return wrap(prefix, "{", propEntries(value, ctx, keys), "}", ctx);
+    return wrap(prefix, "{", propEntries(value, ctx, keys, level), "}", ctx);
   }
 
   function inspect(value, options) {

@@ -103,7 +103,11 @@ void Loop::wake_from_any_thread() {
 }
 
 void Loop::turn_begin() {
-  if (depth_++ == 0 && on_turn_begin) on_turn_begin();
+  if (depth_++ == 0) {
+    // Timers measure from the loop's clock; refresh it so a slow start doesn't fire them early.
+    uv_update_time(&uv_);
+    if (on_turn_begin) on_turn_begin();
+  }
 }
 
 void Loop::turn_end() {

@@ -34,7 +34,10 @@ std::uint32_t Timers::start(v8::Local<v8::Function> fn, std::vector<v8::Local<v8
   auto delay = static_cast<std::uint64_t>(delay_ms);
   if (repeat && delay == 0) delay = 1;
   std::uint32_t id = next_id_++;
-  Timer t{uv_now(loop_.uv()) + delay, next_seq_++, delay, repeat, {}, {}};
+  // From now, not from the turn's start: a long turn must not make its timers fire early.
+  uv_update_time(loop_.uv());
+  // uv_now() is whole milliseconds, rounded down: one more keeps a timer from firing early.
+  Timer t{uv_now(loop_.uv()) + delay + (delay > 0 ? 1 : 0), next_seq_++, delay, repeat, {}, {}};
   t.fn.Reset(isolate, fn);
   t.args.reserve(args.size());
   for (auto a : args) t.args.emplace_back(isolate, a);
@@ -88,7 +91,7 @@ void Timers::fire() {
     for (auto& a : t.args) args.push_back(a.Get(isolate));
     queue_.erase({{t.deadline, t.seq}, id});
     if (t.repeat) {
-      t.deadline = now + t.interval;
+      t.deadline = now + t.interval + 1;
       t.seq = next_seq_++;
       queue_.insert({{t.deadline, t.seq}, id});
     } else {

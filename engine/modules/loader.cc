@@ -227,12 +227,17 @@ v8::MaybeLocal<v8::Value> Loader::evaluate_json(v8::Local<v8::Context> context,
   auto* isolate = context->GetIsolate();
   auto& self = from(isolate);
   Info* info = self.find(module);
+  // V8 wants a pending exception when the steps fail: ReThrow makes the TryCatch leave one.
+  v8::TryCatch try_catch(isolate);
   v8::Local<v8::Value> value;
-  if (!info || !v8::JSON::Parse(context, to_v8(isolate, info->json)).ToLocal(&value)) return {};
+  if (!info || !v8::JSON::Parse(context, to_v8(isolate, info->json)).ToLocal(&value) ||
+      module->SetSyntheticModuleExport(isolate, to_v8(isolate, "default", true), value)
+          .IsNothing()) {
+    if (try_catch.HasCaught() && !try_catch.HasTerminated()) try_catch.ReThrow();
+    return {};
+  }
   info->json.clear();
   info->json.shrink_to_fit();
-  if (module->SetSyntheticModuleExport(isolate, to_v8(isolate, "default", true), value).IsNothing())
-    return {};
   v8::Local<v8::Promise::Resolver> resolver;
   if (!v8::Promise::Resolver::New(context).ToLocal(&resolver)) return {};
   discard(resolver->Resolve(context, v8::Undefined(isolate)));

@@ -56,12 +56,15 @@ ErrorReport describe_exception(v8::Isolate* isolate, v8::Local<v8::Context> cont
   } else {
     text = to_utf8(isolate, exception);
   }
-  if (report.stack.empty() && !message.IsEmpty()) {
+  // Syntax errors and thrown non-errors carry no frames: say where from the message.
+  if (report.stack.find("\n    at ") == std::string::npos && !message.IsEmpty()) {
     std::string where = to_utf8(isolate, message->GetScriptResourceName());
     int line = message->GetLineNumber(context).FromMaybe(0);
     int column = message->GetStartColumn(context).FromMaybe(-1) + 1;
-    if (!where.empty() && line > 0)
-      report.stack = "    at " + where + ":" + std::to_string(line) + ":" + std::to_string(column);
+    if (!where.empty() && where != "undefined" && line > 0) {
+      if (!report.stack.empty()) report.stack += "\n";
+      report.stack += "    at " + where + ":" + std::to_string(line) + ":" + std::to_string(column);
+    }
   }
   if (auto nl = text.find('\n'); nl != std::string::npos) text.resize(nl);
   report.message = std::string(prefix) + text;
