@@ -155,6 +155,11 @@ Component read_component(const std::string& file, const fs::path& base, const st
       g.destination = norm;
       if (g.source.rfind(".spin/", 0) == 0 || g.source == ".spin") {
         g.in_tree = true;
+        // The monitor tree holds every component's logs: reading it is opt-in per component.
+        if (!c.spin_monitoring)
+          fail(where(file, *src, g.source), "component " + q(c.id) + " reads " + q(g.source) +
+                                                " from the monitor tree but does not set " +
+                                                "spin_monitoring = true");
         std::string rest = g.source.size() > 6 ? g.source.substr(6) : "";
         while (!rest.empty() && rest.back() == '/') rest.pop_back();
         const std::string top = rest.substr(0, rest.find('/'));
