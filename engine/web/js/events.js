@@ -232,12 +232,10 @@
       ms = Number(ms);
       if (!(ms >= 0)) throw new TypeError('AbortSignal.timeout: milliseconds must be a non-negative number');
       const s = new AbortSignal(token);
-      const id = globalThis.setTimeout(() => {
-        signalAbort(s, new DOMException('The operation timed out.', 'TimeoutError'));
-      }, ms);
+      const fire = () => signalAbort(s, new DOMException('The operation timed out.', 'TimeoutError'));
       // Like in browsers and Deno, a pending timeout signal does not keep the module alive.
-      if (id && typeof id.unref === 'function') id.unref();
-      else if (typeof host?.unrefTimer === 'function') host.unrefTimer(id);
+      if (typeof host?.weakTimer === 'function') host.weakTimer(ms, fire);
+      else globalThis.setTimeout(fire, ms);
       return s;
     }
     static any(signals) {

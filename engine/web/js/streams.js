@@ -175,7 +175,8 @@
     const stream = Object.create(ReadableStream.prototype);
     initRS(stream);
     const c = new ReadableStreamDefaultController(kInternal);
-    setupRSController(stream, c, startAlgorithm, pullAlgorithm, cancelAlgorithm, hwm, sizeAlgorithm);
+    setupRSController(stream, c, startAlgorithm, () => promiseCall(pullAlgorithm),
+      (reason) => promiseCall(cancelAlgorithm, undefined, reason), hwm, sizeAlgorithm);
     return stream;
   }
 

@@ -1,0 +1,91 @@
+#pragma once
+#include <curl/curl.h>
+#include <uv.h>
+#include <v8.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace zinnia::engine {
+class Loop;
+}
+
+namespace zinnia::engine::web {
+
+struct CurlEasyDeleter {
+  void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
+};
+struct CurlMultiDeleter {
+  void operator()(CURLM* multi) const { curl_multi_cleanup(multi); }
+};
+struct CurlSlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
+using CurlMulti = std::unique_ptr<CURLM, CurlMultiDeleter>;
+using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
+
+struct Transfer;
+
+// fetch() transfers of one module on libcurl's multi interface, driven by the module's own
+// libuv loop (curl_multi_socket_action + uv_poll + uv_timer): no thread per request.
+// Module thread only. Created lazily on the first fetch; shut down by the loop's close hook.
+class FetchClient {
+ public:
+  explicit FetchClient(Loop& loop);
+  ~FetchClient();
+  FetchClient(const FetchClient&) = delete;
+  FetchClient& operator=(const FetchClient&) = delete;
+
+  struct Request {
+    std::string method;
+    std::string url;
+    std::vector<std::pair<std::string, std::string>> headers;
+    bool has_body = false;
+    std::vector<std::uint8_t> body;
+    bool follow_redirects = true;
+  };
+  // Starts a transfer; `on_event(kind, ...)` gets the response (see engine/web/js/fetch.js).
+  // Returns its id, or 0 with a JS exception thrown.
+  std::uint32_t start(Request request, v8::Local<v8::Function> on_event);
+  // JS has room for more body data again.
+  void resume(std::uint32_t id);
+  // Cancels the transfer; no more events are sent for it.
+  void abort(std::uint32_t id);
+  // Ends every transfer and closes the uv handles (the loop's close hook).
+  void shutdown();
+
+  // Callbacks from curl and libuv.
+  static int on_socket(CURL* easy, curl_socket_t fd, int what, void* userp, void* socketp);
+  static int on_timer(CURLM* multi, long timeout_ms, void* userp);
+  static size_t on_write(char* data, size_t size, size_t count, void* userp);
+
+ private:
+  friend struct Transfer;
+  bool ensure_multi();
+  void socket_action(curl_socket_t fd, int flags);
+  void check_done();
+  void finish(Transfer& t, CURLcode result);
+  void send_headers(Transfer& t);
+  bool emit(Transfer& t, int argc, v8::Local<v8::Value>* argv);
+  void remove(std::uint32_t id);
+  size_t write(Transfer& t, const char* data, size_t len);
+  void schedule_kick();
+  void run_kick();
+
+  Loop& loop_;
+  CurlMulti multi_;
+  uv_timer_t* timer_ = nullptr;  // curl's timeout; heap-allocated, freed by its close callback
+  uv_timer_t* kick_ = nullptr;   // deferred resume/abort, never run inside curl callbacks
+  std::unordered_map<std::uint32_t, std::unique_ptr<Transfer>> transfers_;
+  std::unordered_set<void*> sockets_;  // open Socket watchers (fetch.cc)
+  std::vector<std::uint32_t> pending_resume_, pending_abort_;
+  std::uint32_t next_id_ = 1;
+  bool shut_down_ = false;
+};
+
+}  // namespace zinnia::engine::web

@@ -1,0 +1,77 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "tests/web/web_harness.h"
+
+namespace {
+
+using zinnia::engine::ExitReason;
+using zinnia::web::testing::Result;
+using zinnia::web::testing::run_fixture;
+using zinnia::web::testing::TestServer;
+using zinnia::web::testing::web_dir;
+
+void expect_clean(const Result& r, int min_oks) {
+  for (auto& f : r.failures()) ADD_FAILURE() << f;
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit.reason, ExitReason::kFinished) << r.exit.message << "\n" << r.exit.stack;
+  EXPECT_TRUE(r.has("done")) << "the fixture did not reach its end";
+  EXPECT_GE(r.oks(), min_oks);
+  if (::testing::Test::HasFailure())
+    for (auto& l : r.lines) std::printf("  | %s\n", l.c_str());
+}
+
+TEST(WebApis, UrlMatchesWptData) {
+  auto r = run_fixture("url_wpt.js", "", {web_dir() / "data/urltestdata.json"});
+  for (auto& l : r.lines)
+    if (l.rfind("WPT URL", 0) == 0 || l.rfind("  failed", 0) == 0) std::printf("%s\n", l.c_str());
+  EXPECT_TRUE(std::any_of(r.lines.begin(), r.lines.end(),
+                          [](auto& l) { return l.rfind("WPT URL: ", 0) == 0; }));
+  expect_clean(r, 10);
+}
+
+TEST(WebApis, Encoding) { expect_clean(run_fixture("encoding.js"), 22); }
+
+TEST(WebApis, CryptoAndPerformance) { expect_clean(run_fixture("crypto.js"), 19); }
+
+TEST(WebApis, EventsAbortStreamsAndBodies) { expect_clean(run_fixture("events.js"), 28); }
+
+TEST(Fetch, StatusHeadersBodiesRedirectsErrorsAbortTimeout) {
+  TestServer server;
+  ASSERT_GT(server.port(), 0) << "could not start tests/web/server.js with node";
+  expect_clean(run_fixture("fetch_basic.js", server.prefix()), 28);
+}
+
+TEST(Fetch, Streams50MiBInBoundedMemory) {
+  TestServer server;
+  ASSERT_GT(server.port(), 0);
+  auto r = run_fixture("fetch_big.js", server.prefix(), {}, std::chrono::seconds(30));
+  expect_clean(r, 2);
+  // The body never sits in the JS heap: it is read chunk by chunk under backpressure.
+  EXPECT_LT(r.max_heap_used, std::size_t{24} << 20) << "max heap used " << r.max_heap_used;
+}
+
+TEST(Fetch, TwoHundredConcurrentRequests) {
+  TestServer server;
+  ASSERT_GT(server.port(), 0);
+  expect_clean(run_fixture("fetch_concurrent.js", server.prefix()), 2);
+}
+
+TEST(Fetch, SparkShapedModule) {
+  TestServer server;
+  ASSERT_GT(server.port(), 0);
+  auto r = run_fixture("spark.js", server.prefix());
+  expect_clean(r, 2);
+  int jobs = 0, activities = 0;
+  for (auto& e : r.events) {
+    if (e.kind == zinnia::engine::testing::Event::kJob) jobs++;
+    if (e.kind == zinnia::engine::testing::Event::kActivity && e.text.rfind("Measurement ", 0) == 0)
+      activities++;
+  }
+  EXPECT_EQ(jobs, 2);
+  EXPECT_EQ(activities, 2);
+}
+
+}  // namespace
