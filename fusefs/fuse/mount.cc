@@ -1,8 +1,8 @@
 #include "fusefs/fuse/mount.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <spawn.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -106,7 +106,7 @@ struct Mount::Impl {
   fs::path mountpoint;
   fuseops::Context ctx;
   fuse_session* se = nullptr;
-  UniqueFd stop_fd;  // eventfd: wakes the workers out of poll()
+  UniqueFd stop_fd;  // eventfd: wakes the workers out of epoll_wait()
   std::vector<std::thread> workers;
 
   // Notifier: inodes that changed since the last round, invalidated outside any op handler.
@@ -120,15 +120,24 @@ struct Mount::Impl {
   Impl(Tree& t, fs::path m) : tree(t), mountpoint(std::move(m)) {}
 
   void serve() {
-    const int fd = fuse_session_fd(se);
+    // Each worker waits in its own epoll set: EPOLLEXCLUSIVE wakes one worker per request
+    // (plain poll() would wake them all), and the stop eventfd wakes every worker.
+    UniqueFd ep(::epoll_create1(EPOLL_CLOEXEC));
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+    ev.data.fd = fuse_session_fd(se);
+    epoll_event stop{};
+    stop.events = EPOLLIN;
+    stop.data.fd = stop_fd.get();
+    if (!ep || ::epoll_ctl(ep.get(), EPOLL_CTL_ADD, ev.data.fd, &ev) != 0 ||
+        ::epoll_ctl(ep.get(), EPOLL_CTL_ADD, stop_fd.get(), &stop) != 0)
+      return;
     fuse_buf buf{};
     while (!fuse_session_exited(se)) {
-      pollfd p[2] = {{fd, POLLIN, 0}, {stop_fd.get(), POLLIN, 0}};
-      if (::poll(p, 2, -1) < 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
-      if (p[1].revents) break;
+      epoll_event got{};
+      int n = ::epoll_wait(ep.get(), &got, 1, -1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 || got.data.fd == stop_fd.get()) break;
       int r = fuse_session_receive_buf(se, &buf);
       if (r == -EINTR || r == -EAGAIN) continue;  // another worker took it
       if (r <= 0) break;                          // unmounted (ENODEV) or error
@@ -183,7 +192,7 @@ Mount::Mount(Tree& tree, fs::path mountpoint)
     fuse_session_destroy(m.se);
     throw_errno("mount FUSE at", mp, EIO);
   }
-  // Non-blocking: workers poll() the fd with the stop eventfd, so stopping never depends on
+  // Non-blocking: workers epoll the fd with the stop eventfd, so stopping never depends on
   // the kernel waking a blocked read (it does not while files on the mount are still open).
   const int fd = fuse_session_fd(m.se);
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);

@@ -75,7 +75,7 @@ Lat summarize(std::vector<double> v) {
 // stat() and 4 KiB pread() latencies in microseconds on one file.
 std::pair<Lat, Lat> stat_and_read(const fs::path& file, off_t off, int n) {
   std::vector<double> st_lat, rd_lat;
-  struct stat st{};
+  struct stat st {};
   char buf[4096];
   int fd = ::open(file.c_str(), O_RDONLY);
   for (int i = 0; i < n; ++i) {
@@ -143,9 +143,10 @@ int main(int argc, char** argv) {
   const double t_disk = best_of(3, {"cat", persisted.string()});
   const double t_mount = best_of(3, {"cat", live.string()});
   const double mib = static_cast<double>(total) / (1 << 20);
-  std::printf("- sequential read of %.0f MiB: `cat` of the persisted file %.0f MiB/s, `cat` "
-              "through the mount %.0f MiB/s (%.2fx)\n",
-              mib, mib / t_disk, mib / t_mount, t_disk / t_mount);
+  std::printf(
+      "- sequential read of %.0f MiB: `cat` of the persisted file %.0f MiB/s, `cat` "
+      "through the mount %.0f MiB/s (%.2fx)\n",
+      mib, mib / t_disk, mib / t_mount, t_disk / t_mount);
   {
     int fd = ::open(live.c_str(), O_RDONLY);
     std::vector<char> buf(1 << 20);
@@ -159,11 +160,12 @@ int main(int argc, char** argv) {
 
   // 3. stat and 4 KiB pread latency.
   const int n = quick ? 2000 : 20000;
-  auto [zs_old, zr_old] = stat_and_read(live, 4096, n);          // old bytes: from the file
+  auto [zs_old, zr_old] = stat_and_read(live, 4096, n);  // old bytes: from the file
   auto [zs, zr] = stat_and_read(live, static_cast<off_t>(total - 4096), n);  // in the window
-  std::printf("- zinnia mount: stat p50 %.1f us (mean %.1f); 4 KiB pread p50 %.1f us (p99 %.1f) "
-              "from the memory window, %.1f us (p99 %.1f) from the persisted file\n",
-              zs.p50, zs.mean, zr.p50, zr.p99, zr_old.p50, zr_old.p99);
+  std::printf(
+      "- zinnia mount: stat p50 %.1f us (mean %.1f); 4 KiB pread p50 %.1f us (p99 %.1f) "
+      "from the memory window, %.1f us (p99 %.1f) from the persisted file\n",
+      zs.p50, zs.mean, zr.p50, zr.p99, zr_old.p50, zr_old.p99);
   if (!hello.empty()) {
     const fs::path hm = dir / "hello";
     fs::create_directories(hm);
@@ -173,13 +175,14 @@ int main(int argc, char** argv) {
     for (auto& a : args) av.push_back(a.data());
     av.push_back(nullptr);
     if (posix_spawn(&pid, hello.c_str(), nullptr, nullptr, av.data(), environ) == 0) {
-      struct stat st{};
+      struct stat st {};
       for (int i = 0; i < 500 && ::stat((hm / "hello").c_str(), &st) != 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       auto [hs, hr] = stat_and_read(hm / "hello", 0, n);
-      std::printf("- libfuse hello_ll (multithreaded, page cache, attr timeout 1 s): stat p50 "
-                  "%.1f us (mean %.1f); 4 KiB pread p50 %.1f us (p99 %.1f)\n",
-                  hs.p50, hs.mean, hr.p50, hr.p99);
+      std::printf(
+          "- libfuse hello_ll (multithreaded, page cache, attr timeout 1 s): stat p50 "
+          "%.1f us (mean %.1f); 4 KiB pread p50 %.1f us (p99 %.1f)\n",
+          hs.p50, hs.mean, hr.p50, hr.p99);
       ::kill(pid, SIGTERM);
       int status;
       ::waitpid(pid, &status, 0);
@@ -224,9 +227,10 @@ int main(int argc, char** argv) {
                                                               sent[static_cast<std::size_t>(i)])
                         .count());
     Lat l = summarize(lat);
-    std::printf("- append-to-visible (append+flush, reader polling read() until EOF on the "
-                "mount, %d samples): p50 %.0f us, p99 %.0f us\n",
-                samples, l.p50, l.p99);
+    std::printf(
+        "- append-to-visible (append+flush, reader polling read() until EOF on the "
+        "mount, %d samples): p50 %.0f us, p99 %.0f us\n",
+        samples, l.p50, l.p99);
   }
   mount.reset();
   std::error_code ec;
