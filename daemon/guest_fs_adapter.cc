@@ -71,4 +71,20 @@ GuestFs::Error GuestFsAdapter::watch(const std::string& path, std::function<void
   return convert(err);
 }
 
+std::shared_ptr<engine::GuestFs> make_guest_fs(const Component& component, fusefs::Tree& tree) {
+  std::vector<fusefs::guest::Grant> grants;
+  for (const auto& file : component.files) {
+    fusefs::guest::Grant g;
+    g.destination = file.destination;
+    if (file.in_tree) {
+      g.tree_path = file.tree_path;
+    } else {
+      g.host_dir = file.host_path;
+    }
+    grants.push_back(std::move(g));
+  }
+  return std::make_shared<GuestFsAdapter>(
+      std::make_shared<fusefs::guest::GuestView>(std::move(grants), &tree));
+}
+
 }  // namespace zinnia::daemon

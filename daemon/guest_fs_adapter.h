@@ -1,6 +1,7 @@
 #pragma once
 #include <memory>
 
+#include "daemon/core/manifest.h"
 #include "engine/fs/guest_fs.h"
 #include "fusefs/guest/guest_view.h"
 
@@ -23,5 +24,9 @@ class GuestFsAdapter : public engine::GuestFs {
  private:
   std::shared_ptr<const fusefs::guest::GuestView> view_;
 };
+
+// The zinnia:fs view of one component: its `files` grants over the tree and host folders.
+// Throws std::system_error naming a host folder that cannot be opened.
+std::shared_ptr<engine::GuestFs> make_guest_fs(const Component& component, fusefs::Tree& tree);
 
 }  // namespace zinnia::daemon

@@ -1,7 +1,19 @@
+#include <signal.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <thread>
 
+#include "daemon/core/config.h"
+#include "daemon/core/event_writer.h"
+#include "daemon/core/stderr_log.h"
+#include "daemon/supervisor.h"
 #include "daemon/version.h"
+#include "engine/v8/platform.h"
+#include "fusefs/fuse/mount.h"
+#include "fusefs/tree/tree.h"
 
 namespace {
 constexpr const char kUsage[] = R"(Usage: zinniad [OPTIONS] [MODULE...]
@@ -20,7 +32,12 @@ Runs Filecoin Station modules, each in its own V8 isolate, with a live monitor t
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--")) {
+      for (; i < argc; ++i) args.emplace_back(argv[i]);
+      break;
+    }
     if (!std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--help")) {
       std::fputs(kUsage, stdout);
       return 0;
@@ -29,7 +46,80 @@ int main(int argc, char** argv) {
       std::puts(zinnia::daemon::version_line("zinniad").c_str());
       return 0;
     }
+    args.emplace_back(argv[i]);
   }
-  std::fputs("zinniad: not implemented yet\n", stderr);
-  return 1;
+
+  // Every thread (V8's, spdlog's, the modules') inherits this mask: the signals arrive only
+  // through the supervisor's signalfd.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  using namespace zinnia;
+  std::error_code ec;
+  daemon::Config config;
+  try {
+    config = daemon::parse_config(args, daemon::process_env(), std::filesystem::current_path(ec));
+  } catch (const daemon::ConfigError& e) {
+    std::fprintf(stderr, "zinniad: %s\n", e.what());
+    return 2;
+  }
+
+  const bool color = !config.no_color && ::isatty(2);
+  auto log = std::make_unique<daemon::StderrLog>(2, config.log_level, color);
+  auto events = std::make_unique<daemon::EventWriter>(1);
+  for (const auto& w : config.warnings) log->daemon().warn("{}", w);
+  int rc = 0;
+  try {
+    engine::initialize_v8();
+    fusefs::TreeOptions tree_options;
+    tree_options.spin_root = config.spin_root;
+    tree_options.app = config.manifest.app;
+    tree_options.on_error = [&log](const std::string& message) {
+      log->daemon().error("{}", message);
+    };
+    fusefs::Tree tree(tree_options);
+    std::optional<fusefs::Mount> mount;
+    if (config.no_mount) {
+      log->daemon().info("running without the monitor mount (--no-mount)");
+    } else if (!fusefs::fuse_available()) {
+      log->daemon().warn("FUSE is not available (/dev/fuse); running without the monitor mount");
+    } else {
+      try {
+        mount.emplace(tree, config.mount);
+        log->daemon().info("monitor tree mounted at {}", config.mount.string());
+      } catch (const std::exception& e) {
+        log->daemon().warn("cannot mount the monitor tree ({}); running without it", e.what());
+      }
+    }
+    log->daemon().info("logs persist in {}",
+                       (config.spin_root / config.manifest.app / "logs").string());
+    daemon::Supervisor supervisor(std::move(config), tree, *log, *events);
+    supervisor.set_on_stopping([] {
+      // Stopping must end within 2 s even if a module will not let go of its thread.
+      std::thread([] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1800));
+        static const char msg[] = "zinniad: a module did not stop in time; exiting\n";
+        [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
+        ::_exit(0);
+      }).detach();
+    });
+    rc = supervisor.run();
+  } catch (const std::exception& e) {
+    log->daemon().error("{}", e.what());
+    rc = 1;
+  }
+  const bool events_out = events->flush(std::chrono::milliseconds(500));
+  const bool log_out = log->flush(std::chrono::milliseconds(500));
+  if (!events_out || !log_out) {
+    std::fflush(nullptr);
+    ::_exit(rc);  // a reader that stopped reading must not hold the exit
+  }
+  events.reset();
+  log.reset();
+  return rc;
 }

@@ -1,0 +1,81 @@
+#include "daemon/component_sink.h"
+
+#include <spdlog/logger.h>
+
+#include "daemon/core/events.h"
+
+namespace zinnia::daemon {
+
+namespace {
+spdlog::level::level_enum to_spdlog(engine::Level level) {
+  switch (level) {
+    case engine::Level::kDebug:
+      return spdlog::level::debug;
+    case engine::Level::kInfo:
+      return spdlog::level::info;
+    case engine::Level::kWarn:
+      return spdlog::level::warn;
+    case engine::Level::kError:
+      return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+}  // namespace
+
+std::string stack_frames(const std::string& stack) {
+  std::size_t pos = 0;
+  while (pos < stack.size()) {
+    if (stack.compare(pos, 7, "    at ") == 0) return stack.substr(pos);
+    auto nl = stack.find('\n', pos);
+    if (nl == std::string::npos) break;
+    pos = nl + 1;
+  }
+  return {};
+}
+
+ComponentSink::ComponentSink(std::string name, Targets targets)
+    : name_(std::move(name)), t_(std::move(targets)) {}
+
+void ComponentSink::console(engine::Level level, std::string_view text) {
+  std::string line(text);
+  line += '\n';
+  (level >= engine::Level::kWarn ? t_.err : t_.out)->append(line);
+  pending_bytes_ += text.size();
+  pending_.emplace_back(level, std::string(text));
+  // A turn that prints a lot is flushed in parts, keeping memory bounded.
+  if (pending_.size() >= 512 || pending_bytes_ >= (std::size_t{256} << 10)) flush();
+}
+
+void ComponentSink::activity(engine::Level level, std::string_view message) {
+  t_.events->post(event_activity(level == engine::Level::kError, name_, message));
+}
+
+void ComponentSink::job_completed() {
+  t_.jobs->fetch_add(1, std::memory_order_relaxed);
+  t_.job_changes->fetch_add(1, std::memory_order_release);
+}
+
+void ComponentSink::turn_end() { flush(); }
+
+void ComponentSink::flush() {
+  t_.out->flush();
+  t_.err->flush();
+  for (auto& [level, text] : pending_) t_.logger->log(to_spdlog(level), "{}", text);
+  pending_.clear();
+  pending_bytes_ = 0;
+}
+
+void ComponentSink::exited(const engine::Exit& exit) {
+  const bool crashed = exit.reason == engine::ExitReason::kUncaught ||
+                       exit.reason == engine::ExitReason::kOutOfMemory ||
+                       exit.reason == engine::ExitReason::kHung;
+  if (crashed) {
+    std::string report = exit.message;
+    if (std::string frames = stack_frames(exit.stack); !frames.empty()) report += "\n" + frames;
+    console(engine::Level::kError, report);
+  }
+  flush();
+  if (t_.on_exit) t_.on_exit(exit);
+}
+
+}  // namespace zinnia::daemon

@@ -1,0 +1,56 @@
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "daemon/core/event_writer.h"
+#include "engine/runtime/sink.h"
+#include "fusefs/tree/tree.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace zinnia::daemon {
+
+// The stack frames of an error report ("    at ..." lines), without the "Error: boom" header
+// that repeats the message.
+std::string stack_frames(const std::string& stack);
+
+// One run of one component: its console lines go to its logs in the tree and then to the
+// daemon's stderr; activity to the Station; jobs to its counter. Lives on the module's
+// thread (every call comes from there).
+class ComponentSink final : public engine::Sink {
+ public:
+  struct Targets {
+    std::shared_ptr<fusefs::LogFile> out, err;
+    std::shared_ptr<spdlog::logger> logger;  // "module:<name>" on the daemon's stderr
+    EventWriter* events = nullptr;
+    std::shared_ptr<std::atomic<std::uint64_t>> jobs;   // this component's total
+    std::atomic<std::uint64_t>* job_changes = nullptr;  // bumped on every job, any component
+    std::function<void(const engine::Exit&)> on_exit;   // after the logs are flushed
+  };
+  ComponentSink(std::string name, Targets targets);
+
+  void console(engine::Level level, std::string_view text) override;
+  void activity(engine::Level level, std::string_view message) override;
+  void job_completed() override;
+  void turn_end() override;
+  void exited(const engine::Exit& exit) override;
+
+ private:
+  void flush();
+
+  std::string name_;
+  Targets t_;
+  // Records for the daemon's stderr wait until the logs are persisted (SPEC: a line is on
+  // disk before anyone can see it anywhere else).
+  std::vector<std::pair<engine::Level, std::string>> pending_;
+  std::size_t pending_bytes_ = 0;
+};
+
+}  // namespace zinnia::daemon

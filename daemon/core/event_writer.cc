@@ -1,0 +1,83 @@
+#include "daemon/core/event_writer.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace zinnia::daemon {
+
+EventWriter::EventWriter(int fd, std::size_t max_lines)
+    : fd_(fd), max_lines_(max_lines), thread_([this] { run(); }) {}
+
+EventWriter::~EventWriter() {
+  flush(std::chrono::milliseconds(1000));
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  // A Station that never reads would hold the writer in write(2) forever: leave it then.
+  if (flush(std::chrono::milliseconds(0)) || closed_) {
+    thread_.join();
+  } else {
+    thread_.detach();
+  }
+}
+
+void EventWriter::post(std::string line) {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    if (queue_.size() >= max_lines_) {
+      ++dropped_;
+      return;
+    }
+    queue_.push_back(std::move(line));
+  }
+  cv_.notify_all();
+}
+
+bool EventWriter::flush(std::chrono::milliseconds max_wait) {
+  std::unique_lock lock(mutex_);
+  return cv_.wait_for(lock, max_wait,
+                      [this] { return closed_ || (queue_.empty() && writing_ == 0); });
+}
+
+std::size_t EventWriter::dropped() const {
+  std::lock_guard lock(mutex_);
+  return dropped_;
+}
+
+void EventWriter::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything is written
+    std::string line = std::move(queue_.front());
+    queue_.pop_front();
+    writing_ = 1;
+    lock.unlock();
+    // One write(2) per line: on a blocking pipe it returns only when all is written.
+    std::size_t done = 0;
+    bool failed = false;
+    while (done < line.size()) {
+      ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        failed = true;
+        break;
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    lock.lock();
+    writing_ = 0;
+    if (failed) {
+      closed_ = true;  // the Station went away (EPIPE): nothing more can be delivered
+      queue_.clear();
+    }
+    cv_.notify_all();
+    if (closed_) return;
+  }
+}
+
+}  // namespace zinnia::daemon

@@ -1,0 +1,43 @@
+#pragma once
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace zinnia::daemon {
+
+// Station events on stdout: a writer thread writes each queued line with one write(2), so a
+// reader splitting on chunks always sees whole lines, and a Station that stops reading
+// never blocks a module (past `max_lines` queued, new lines are dropped and counted).
+class EventWriter {
+ public:
+  explicit EventWriter(int fd, std::size_t max_lines = 100'000);
+  ~EventWriter();  // flushes (bounded) and joins
+  EventWriter(const EventWriter&) = delete;
+  EventWriter& operator=(const EventWriter&) = delete;
+
+  // Queues one line (ending in '\n'). Safe from any thread.
+  void post(std::string line);
+  // Waits until everything queued is written; false on timeout.
+  bool flush(std::chrono::milliseconds max_wait);
+  std::size_t dropped() const;
+
+ private:
+  void run();
+
+  int fd_;
+  std::size_t max_lines_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;
+  std::size_t writing_ = 0;
+  std::size_t dropped_ = 0;
+  bool closed_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace zinnia::daemon
