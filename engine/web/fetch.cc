@@ -181,6 +181,7 @@ void FetchClient::resume(std::uint32_t id) {
   if (it == transfers_.end()) return;
   Transfer& t = *it->second;
   t.js_full = false;
+  t.ref = loop_.ref();
   if (t.curl_paused) {
     pending_resume_.push_back(id);
     schedule_kick();
@@ -254,7 +255,11 @@ size_t FetchClient::write(Transfer& t, const char* data, size_t len) {
   v8::Local<v8::Function> fn = t.on_event.Get(isolate);
   v8::Local<v8::Value> more;
   if (!fn->Call(loop_.context(), v8::Undefined(isolate), 2, argv).ToLocal(&more)) return 0;
-  if (!more->IsTrue()) t.js_full = true;
+  if (!more->IsTrue()) {
+    t.js_full = true;
+    // Only JS reading can resume a paused body: an unread body does not keep the module alive.
+    t.ref.reset();
+  }
   return len;
 }
 

@@ -74,4 +74,19 @@ TEST(Fetch, SparkShapedModule) {
   EXPECT_EQ(activities, 2);
 }
 
+TEST(Fetch, StopWithTransfersInFlight) {
+  TestServer server;
+  ASSERT_GT(server.port(), 0);
+  auto r = run_fixture("fetch_stop.js", server.prefix(), {}, std::chrono::seconds(1));
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_TRUE(r.has("started"));
+  EXPECT_EQ(r.exit.reason, ExitReason::kStopped) << r.exit.message;
+}
+
+TEST(Fetch, UnreadBodyDoesNotKeepModuleAlive) {
+  TestServer server;
+  ASSERT_GT(server.port(), 0);
+  expect_clean(run_fixture("fetch_unread.js", server.prefix(), {}, std::chrono::seconds(10)), 1);
+}
+
 }  // namespace
