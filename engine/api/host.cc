@@ -1,5 +1,9 @@
 #include "engine/api/host.h"
 
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
 #include "engine/api/web_hook.h"
 #include "engine/fs/fs_api.h"
 #include "engine/js/embedded.h"
@@ -9,7 +13,55 @@
 namespace zinnia::engine {
 namespace {
 constexpr int kApiSlot = 2;  // isolate data slot holding the Api*
+
+// Compiled code of the bootstrap files, shared by every module of the process: the first
+// module compiles (and runs, so lazily compiled functions are included), later ones reuse it.
+struct CodeCache {
+  std::mutex mu;
+  std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> files;
+};
+CodeCache& code_cache() {
+  static CodeCache* cache = new CodeCache;  // never destroyed: modules may outlive statics
+  return *cache;
 }
+
+v8::MaybeLocal<v8::Script> compile_bootstrap(v8::Local<v8::Context> context, std::size_t i,
+                                             v8::ScriptOrigin& origin) {
+  auto* isolate = context->GetIsolate();
+  std::shared_ptr<const std::vector<std::uint8_t>> data;
+  {
+    auto& cache = code_cache();
+    std::lock_guard lock(cache.mu);
+    if (i < cache.files.size()) data = cache.files[i];
+  }
+  auto source = to_v8(isolate, embedded::kBootstrap[i].source);
+  if (!data) {
+    v8::ScriptCompiler::Source src(source, origin);
+    return v8::ScriptCompiler::Compile(context, &src);
+  }
+  // The Source owns the CachedData object, not the bytes (BufferNotOwned); `data` outlives it.
+  v8::ScriptCompiler::Source src(
+      source, origin,
+      new v8::ScriptCompiler::CachedData(data->data(), static_cast<int>(data->size()),
+                                         v8::ScriptCompiler::CachedData::BufferNotOwned));
+  return v8::ScriptCompiler::Compile(context, &src, v8::ScriptCompiler::kConsumeCodeCache);
+}
+
+void store_code_cache(std::size_t i, v8::Local<v8::Script> script) {
+  auto& cache = code_cache();
+  {
+    std::lock_guard lock(cache.mu);
+    if (i < cache.files.size()) return;
+  }
+  std::unique_ptr<v8::ScriptCompiler::CachedData> data(
+      v8::ScriptCompiler::CreateCodeCache(script->GetUnboundScript()));
+  if (!data) return;
+  auto bytes =
+      std::make_shared<const std::vector<std::uint8_t>>(data->data, data->data + data->length);
+  std::lock_guard lock(cache.mu);
+  if (cache.files.size() == i) cache.files.push_back(std::move(bytes));
+}
+}  // namespace
 
 Api::Api(Loop& loop, Sink& sink, ApiConfig config)
     : loop_(loop), sink_(sink), config_(std::move(config)), timers_(loop) {
@@ -46,7 +98,7 @@ bool Api::bootstrap(v8::Local<v8::Context> context) {
     v8::ScriptOrigin origin(isolate, to_v8(isolate, file.name));
     v8::Local<v8::Script> script;
     v8::Local<v8::Value> fn;
-    if (!v8::Script::Compile(context, to_v8(isolate, file.source), &origin).ToLocal(&script) ||
+    if (!compile_bootstrap(context, i, origin).ToLocal(&script) ||
         !script->Run(context).ToLocal(&fn))
       return false;
     if (!fn->IsFunction()) {
@@ -56,6 +108,7 @@ bool Api::bootstrap(v8::Local<v8::Context> context) {
     v8::Local<v8::Value> argv[] = {global, host};
     if (fn.As<v8::Function>()->Call(context, v8::Undefined(isolate), 2, argv).IsEmpty())
       return false;
+    store_code_cache(i, script);
   }
   v8::Local<v8::Value> inspect;
   if (host->Get(context, to_v8(isolate, "inspect")).ToLocal(&inspect) && inspect->IsFunction())

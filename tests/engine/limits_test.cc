@@ -1,1 +1,156 @@
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "tests/engine/engine_harness.h"
+
+namespace zinnia::engine::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using zinnia::testing::TempDir;
+
+// A sibling that ticks every 10 ms and prints how many ticks it saw when stopped.
+constexpr std::string_view kTicker = R"js(
+  let ticks = 0;
+  setInterval(() => { ticks++; if (ticks % 5 === 0) console.log("tick", ticks); }, 10);
+)js";
+
+struct Started {
+  TempDir dir;
+  RecordingSink sink;
+  std::unique_ptr<Module> module;
+  Started(std::string_view source, ModuleOptions options) {
+    initialize_v8();
+    write_file(dir.path() / "main.js", source);
+    options.entry = dir.path() / "main.js";
+    module = std::make_unique<Module>(std::move(options), sink);
+  }
+};
+
+TEST(Limits, OutOfMemoryEndsOnlyThatModule) {
+  Started sibling(kTicker, options_for(""));
+  auto opts = options_for("");
+  opts.heap_limit_bytes = std::size_t{32} << 20;
+  Started hog(R"js(
+    const keep = [];
+    for (;;) keep.push(new Array(10000).fill({ x: Math.random() }));
+  )js",
+              opts);
+  ASSERT_TRUE(hog.sink.wait(20s));
+  auto exit = hog.sink.exit();
+  EXPECT_EQ(exit.reason, ExitReason::kOutOfMemory);
+  EXPECT_EQ(exit.message, "out of memory (heap limit 32 MiB)");
+  EXPECT_EQ(exit.code, 1);
+  // The sibling keeps running after the hog is gone.
+  auto before = sibling.sink.lines().size();
+  std::this_thread::sleep_for(200ms);
+  EXPECT_GT(sibling.sink.lines().size(), before);
+  EXPECT_FALSE(sibling.module->done());
+  sibling.module->stop();
+  ASSERT_TRUE(sibling.sink.wait());
+  EXPECT_EQ(sibling.sink.exit().reason, ExitReason::kStopped);
+}
+
+TEST(Limits, HungTurnIsTerminatedWhileSiblingRuns) {
+  Started sibling(kTicker, options_for(""));
+  auto opts = options_for("");
+  opts.hang_timeout = 300ms;
+  auto start = std::chrono::steady_clock::now();
+  Started hung("setTimeout(() => { for (;;) {} }, 1);\n", opts);
+  ASSERT_TRUE(hung.sink.wait(10s));
+  auto took = std::chrono::steady_clock::now() - start;
+  auto exit = hung.sink.exit();
+  EXPECT_EQ(exit.reason, ExitReason::kHung);
+  EXPECT_EQ(exit.message, "hung: one turn of JavaScript ran longer than 300 ms");
+  EXPECT_GE(took, 300ms);
+  EXPECT_LT(took, 5s);
+  auto before = sibling.sink.lines().size();
+  std::this_thread::sleep_for(200ms);
+  EXPECT_GT(sibling.sink.lines().size(), before);
+  sibling.module->stop();
+  ASSERT_TRUE(sibling.sink.wait());
+}
+
+TEST(Limits, SlowButYieldingModuleIsNotHung) {
+  auto opts = options_for("");
+  opts.hang_timeout = 200ms;
+  // 10 turns of ~50 ms each: the total exceeds the limit, no single turn does.
+  auto r = run_js(R"js(
+    let n = 0;
+    const id = setInterval(() => {
+      const end = Date.now() + 50;
+      while (Date.now() < end) {}
+      if (++n === 10) { clearInterval(id); console.log("done"); }
+    }, 1);
+  )js",
+                  opts);
+  EXPECT_EQ(r.exit.reason, ExitReason::kFinished) << r.exit.message;
+  EXPECT_EQ(r.lines, (std::vector<std::string>{"done"}));
+}
+
+TEST(Limits, StopFromAnotherThreadWhileBusyOrIdle) {
+  Started busy("for (;;) {}\n", options_for(""));
+  Started idle("setTimeout(() => {}, 1e9);\n", options_for(""));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(busy.module->done());
+  EXPECT_FALSE(idle.module->done());
+  busy.module->stop();
+  idle.module->stop();
+  idle.module->stop();  // twice is fine
+  ASSERT_TRUE(busy.sink.wait(5s));
+  ASSERT_TRUE(idle.sink.wait(5s));
+  EXPECT_EQ(busy.sink.exit().reason, ExitReason::kStopped);
+  EXPECT_EQ(idle.sink.exit().reason, ExitReason::kStopped);
+  EXPECT_EQ(idle.sink.exit().code, 0);
+  busy.module->join();
+  EXPECT_TRUE(busy.module->done());
+}
+
+TEST(Limits, HeapUsageIsReported) {
+  Started m("globalThis.big = new Array(100000).fill(1); setTimeout(() => {}, 300);\n",
+            options_for(""));
+  std::this_thread::sleep_for(150ms);
+  auto usage = m.module->heap_usage();
+  EXPECT_GT(usage.used, 100'000u);
+  EXPECT_GE(usage.limit, usage.used);
+  ASSERT_TRUE(m.sink.wait());
+}
+
+std::size_t rss_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+TEST(Limits, ThousandStartStopCyclesKeepRssFlat) {
+  initialize_v8();
+  TempDir dir;
+  write_file(dir.path() / "main.js",
+             "globalThis.data = new Array(1000).fill('x'); setTimeout(() => {}, 1e9);\n");
+  auto cycle = [&](int i) {
+    RecordingSink sink;
+    auto opts = options_for(dir.path() / "main.js");
+    opts.heap_limit_bytes = std::size_t{64} << 20;
+    Module m(opts, sink);
+    if (i % 2) std::this_thread::yield();  // stop some before they start, some after
+    m.stop();
+    m.join();
+    ASSERT_TRUE(m.done());
+  };
+  for (int i = 0; i < 100; ++i) cycle(i);  // warm-up: allocator pools, code caches
+  std::size_t before = rss_bytes();
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 1000; ++i) cycle(i);
+  std::size_t after = rss_bytes();
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("rss before %zu KiB, after %zu KiB, 1000 cycles in %.2f s\n", before >> 10,
+              after >> 10, secs);
+  // Generous: a leaked isolate costs >1 MiB, so 1000 leaks would be >1 GiB.
+  EXPECT_LT(after, before + (std::size_t{48} << 20));
+}
+
+}  // namespace
+}  // namespace zinnia::engine::testing
