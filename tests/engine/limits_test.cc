@@ -140,10 +140,19 @@ TEST(Limits, ThousandStartStopCyclesKeepRssFlat) {
     m.join();
     ASSERT_TRUE(m.done());
   };
-  for (int i = 0; i < 100; ++i) cycle(i);  // warm-up: allocator pools, code caches
+  // Four starters at once (modules start concurrently in the daemon too), 250 cycles each.
+  auto cycles = [&](int n) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < n / 4; ++i) cycle(t + i);
+      });
+    for (auto& th : threads) th.join();
+  };
+  cycles(100);  // warm-up: allocator pools, code caches
   std::size_t before = rss_bytes();
   auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < 1000; ++i) cycle(i);
+  cycles(1000);
   std::size_t after = rss_bytes();
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("rss before %zu KiB, after %zu KiB, 1000 cycles in %.2f s\n", before >> 10,
