@@ -17,6 +17,9 @@ struct Context {
   // Attributes are cached this long; appends invalidate them at once (Mount's notifier).
   double attr_timeout = 1.0;
   double entry_timeout = 1.0;
+  // Splice persisted bytes into replies (ZINNIA_FUSE_SPLICE=1). Off: measured no faster
+  // than copying on this kernel (docs/benchmarks.md).
+  bool splice = false;
 };
 
 inline Context& ctx(fuse_req_t req) { return *static_cast<Context*>(fuse_req_userdata(req)); }

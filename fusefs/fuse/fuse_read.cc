@@ -13,6 +13,8 @@
 namespace zinnia::fusefs::fuseops {
 namespace {
 
+constexpr size_t kSpliceMin = 64 * 1024;
+
 // A blob is snapshotted at open: one open file never mixes two versions.
 struct BlobHandle {
   std::shared_ptr<const std::string> content;
@@ -48,6 +50,18 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
   }
   detail::Node* n = ctx(req).tree->node(ino);
   if (!n || n->kind != detail::NodeKind::kLog) return reply_err(req, -ENOENT);
+  // Bytes that are in the persisted file go kernel to kernel (splice from its page cache);
+  // the rest is copied from the tree.
+  detail::LogImpl::DiskRange r;
+  if (ctx(req).splice && size >= kSpliceMin &&
+      n->log->disk_range(static_cast<std::uint64_t>(off), size, &r)) {
+    fuse_bufvec bv = FUSE_BUFVEC_INIT(r.len);
+    bv.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
+    bv.buf[0].fd = r.file->fd;
+    bv.buf[0].pos = static_cast<off_t>(r.file_off);
+    fuse_reply_data(req, &bv, FUSE_BUF_SPLICE_MOVE);
+    return;
+  }
   thread_local std::vector<char> buf;
   if (buf.size() < size) buf.resize(size);
   const size_t got = n->log->read(static_cast<std::uint64_t>(off), buf.data(), size);

@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <condition_variable>
+#include <cstdlib>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -92,6 +93,13 @@ void recover_stale(const fs::path& mnt) {
   }
   if (errno != ENOTCONN) return;
   if (int err = lazy_unmount(mnt)) throw_errno("unmount stale mount", mnt.string(), err);
+}
+
+void op_init(void* userdata, fuse_conn_info* conn) {
+  // Large reads of persisted bytes may be spliced from the file (fuse_read.cc).
+  if (!static_cast<fuseops::Context*>(userdata)->splice) return;
+  if (conn->capable & FUSE_CAP_SPLICE_WRITE) conn->want |= FUSE_CAP_SPLICE_WRITE;
+  if (conn->capable & FUSE_CAP_SPLICE_MOVE) conn->want |= FUSE_CAP_SPLICE_MOVE;
 }
 
 }  // namespace
@@ -178,11 +186,13 @@ Mount::Mount(Tree& tree, fs::path mountpoint)
   m.ctx.tree = &tree.impl();
   m.ctx.uid = ::getuid();
   m.ctx.gid = ::getgid();
+  if (const char* s = std::getenv("ZINNIA_FUSE_SPLICE")) m.ctx.splice = std::string(s) == "1";
   fuse_lowlevel_ops ops{};
   fuseops::add_attr_ops(ops);
   fuseops::add_dir_ops(ops);
   fuseops::add_read_ops(ops);
   fuseops::add_write_ops(ops);
+  ops.init = op_init;
   const char* argv[] = {"zinnia", "-o", "ro,default_permissions,fsname=zinnia,subtype=zinnia"};
   fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
   m.se = fuse_session_new(&args, &ops, sizeof(ops), &m.ctx);

@@ -245,4 +245,19 @@ std::size_t LogImpl::read(std::uint64_t offset, char* buf, std::size_t n) const 
   return static_cast<std::size_t>(end - offset);
 }
 
+bool LogImpl::disk_range(std::uint64_t offset, std::size_t n, DiskRange* out) const {
+  std::shared_lock dl(data_mu_);
+  if (offset >= size_) return false;
+  const std::uint64_t end = std::min<std::uint64_t>(size_, offset + n);
+  auto it = std::upper_bound(segments_.begin(), segments_.end(), offset,
+                             [](std::uint64_t v, const Segment& s) { return v < s.logical; });
+  if (it == segments_.begin()) return false;
+  --it;
+  if (it->logical + it->len < end) return false;
+  out->file = it->file;
+  out->file_off = it->file_off + (offset - it->logical);
+  out->len = static_cast<std::size_t>(end - offset);
+  return true;
+}
+
 }  // namespace zinnia::fusefs::detail

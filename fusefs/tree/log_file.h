@@ -46,6 +46,15 @@ class LogImpl final : public LogFile {
   // Bytes [offset, offset + n) clipped to size() into buf; returns the count.
   std::size_t read(std::uint64_t offset, char* buf, std::size_t n) const;
 
+  // Where bytes [offset, offset + n) (clipped to size()) lie in one persisted file, for
+  // zero-copy replies. False when they are not all in a single persisted segment.
+  struct DiskRange {
+    std::shared_ptr<FileRef> file;
+    std::uint64_t file_off = 0;
+    std::size_t len = 0;
+  };
+  bool disk_range(std::uint64_t offset, std::size_t n, DiskRange* out) const;
+
  private:
   // Where logical bytes live on disk: [logical, logical + len) at file_off in file.
   struct Segment {
