@@ -311,7 +311,8 @@ TEST(Mount, TailFollowSeesEveryLineInOrder) {
   auto log = m.log();
   log->append("before tail\n");
   log->flush();
-  Child tail({"tail", "-F", "-n", "+1", "-s", "0.1", m.live().string()});
+  // GNU tail's defaults: it polls FUSE files (a "remote" file system) once a second.
+  Child tail({"tail", "-F", "-n", "+1", m.live().string()});
   ASSERT_GT(tail.pid, 0);
   std::string out;
   ASSERT_TRUE(tail.read_until(&out, std::chrono::seconds(5), [](const std::string& s) {
@@ -335,6 +336,34 @@ TEST(Mount, TailFollowSeesEveryLineInOrder) {
   std::printf("tail -F caught up %.0f ms after the last append\n",
               std::chrono::duration<double, std::milli>(Clock::now() - last).count());
   EXPECT_EQ(out, want);
+}
+
+// What a human runs on the mount: ls -l, find, grep, wc, cat.
+TEST(Mount, CommonToolsSeeWhatTheTreeHolds) {
+  ZINNIA_REQUIRE_FUSE();
+  Mounted m;
+  std::string want;
+  for (int i = 0; i < 1000; ++i)
+    want += (i % 10 == 0 ? "ERROR " : "info ") + std::to_string(i) + "\n";
+  m.log()->append(want);
+  m.log()->flush();
+  ASSERT_TRUE(size_becomes(m.live(), static_cast<off_t>(want.size())));
+  auto output = [](const std::vector<std::string>& args) {
+    Child c(args);
+    std::string out;
+    c.read_until(&out, std::chrono::seconds(5), [](const std::string&) { return false; });
+    return out;
+  };
+  EXPECT_EQ(output({"grep", "-c", "ERROR", m.live().string()}), "100\n");
+  EXPECT_EQ(output({"wc", "-c", m.live().string()}),
+            std::to_string(want.size()) + " " + m.live().string() + "\n");
+  EXPECT_EQ(output({"cat", m.live().string()}), want);
+  const std::string found = output({"find", m.mnt.string(), "-type", "f"});
+  EXPECT_NE(found.find(m.live().string() + "\n"), std::string::npos) << found;
+  EXPECT_NE(found.find((m.mnt / "config/app/manifest.json").string()), std::string::npos);
+  const std::string ls = output({"ls", "-l", (m.mnt / "monitor/logs/c").string()});
+  EXPECT_NE(ls.find("-r-------- 1"), std::string::npos) << ls;
+  EXPECT_NE(ls.find(" " + std::to_string(want.size()) + " "), std::string::npos) << ls;
 }
 
 TEST(Mount, ConcurrentWritersWhileReadersTailLoseDuplicateOrTearNothing) {
