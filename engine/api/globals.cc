@@ -184,6 +184,7 @@ void install_globals(v8::Local<v8::Context> context, v8::Local<v8::Object> host)
   set("walletAddress", config.wallet_address);
   set("stationId", config.station_id);
   set("moduleName", config.module_name);
+  set("userAgent", config.user_agent);
   set("zinniaVersion", kVersion);
   set("v8Version", v8_version());
 }

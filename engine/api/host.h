@@ -17,6 +17,7 @@ struct ApiConfig {
   std::string wallet_address;
   std::string station_id;
   std::shared_ptr<GuestFs> fs;  // behind zinnia:fs
+  std::string user_agent;       // fetch's User-Agent (host.userAgent)
 };
 
 // The host APIs of one module: fills the `host` natives object, runs the bootstrap JS, and

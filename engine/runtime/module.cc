@@ -79,7 +79,8 @@ Exit Module::Impl::run(v8::Isolate* iso) {
   Loop loop(iso, context);
   Loader loader(iso, ResolveOptions{root, options.sandboxed});
   Api api(loop, sink,
-          ApiConfig{options.name, options.wallet_address, options.station_id, options.fs});
+          ApiConfig{options.name, options.wallet_address, options.station_id, options.fs,
+                    options.user_agent});
   {
     std::lock_guard lock(mu);
     isolate = iso;

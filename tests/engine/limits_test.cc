@@ -152,13 +152,22 @@ TEST(Limits, ThousandStartStopCyclesKeepRssFlat) {
   cycles(100);  // warm-up: allocator pools, code caches
   std::size_t before = rss_bytes();
   auto start = std::chrono::steady_clock::now();
+#if defined(__SANITIZE_ADDRESS__)
+  cycles(400);  // sanitizers make a cycle ~3x slower; the test must stay under 10 s
+#else
   cycles(1000);
+#endif
   std::size_t after = rss_bytes();
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("rss before %zu KiB, after %zu KiB, 1000 cycles in %.2f s\n", before >> 10,
+  std::printf("rss before %zu KiB, after %zu KiB, cycles in %.2f s\n", before >> 10,
               after >> 10, secs);
-  // Generous: a leaked isolate costs >1 MiB, so 1000 leaks would be >1 GiB.
-  EXPECT_LT(after, before + (std::size_t{48} << 20));
+  // Generous: a leaked isolate costs >1 MiB, so 1000 leaks would be >1 GiB. AddressSanitizer
+  // holds up to 256 MiB of freed memory in quarantine, so it gets that much more room.
+  std::size_t slack = std::size_t{48} << 20;
+#if defined(__SANITIZE_ADDRESS__)
+  slack += std::size_t{320} << 20;
+#endif
+  EXPECT_LT(after, before + slack);
 }
 
 }  // namespace
