@@ -85,7 +85,12 @@ int lazy_unmount(const fs::path& mnt) {
 // statfs always reaches the server (stat may be answered from the kernel's attr cache).
 void recover_stale(const fs::path& mnt) {
   struct statfs sf {};
-  const bool fuse_here = mounted_type(mnt).rfind("fuse", 0) == 0;
+  // mountinfo lists resolved paths; a stale mountpoint itself cannot be resolved (ENOTCONN),
+  // so resolve its parent.
+  std::error_code ec;
+  fs::path real = fs::weakly_canonical(mnt.parent_path(), ec);
+  real = ec ? mnt : real / mnt.filename();
+  const bool fuse_here = mounted_type(real).rfind("fuse", 0) == 0;
   if (::statfs(mnt.c_str(), &sf) == 0) {
     if (fuse_here)
       throw_errno("mount", mnt.string() + " (a live FUSE mount is already there)", EBUSY);
@@ -173,7 +178,7 @@ Mount::Mount(Tree& tree, fs::path mountpoint)
     : impl_(std::make_unique<Impl>(tree, std::move(mountpoint))) {
   Impl& m = *impl_;
   m.mountpoint = fs::absolute(m.mountpoint).lexically_normal();
-  if (m.mountpoint.has_filename() == false) m.mountpoint = m.mountpoint.parent_path();
+  if (!m.mountpoint.has_filename()) m.mountpoint = m.mountpoint.parent_path();  // "dir/"
   const std::string mp = m.mountpoint.string();
   recover_stale(m.mountpoint);
   std::error_code ec;

@@ -443,6 +443,9 @@ TEST(Mount, RefusesAFolderThatALiveMountServes) {
     EXPECT_EQ(e.code().value(), EBUSY);
     EXPECT_NE(std::string(e.what()).find(m.mnt.string()), std::string::npos) << e.what();
   }
+  // Also when named through a symlink.
+  fs::create_directory_symlink(m.dir.path(), m.dir.path() / "alias");
+  EXPECT_THROW(Mount(*m.tree, m.dir.path() / "alias/mnt"), std::system_error);
   EXPECT_TRUE(fs::exists(m.live()));
 }
 
