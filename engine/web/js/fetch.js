@@ -395,9 +395,10 @@
     const r = request[kReq];
     const signal = r.signal;
     if (signal && signal.aborted) throw signal.reason;
-    const url = new URL(r.url);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new TypeError(`fetch: URL scheme "${url.protocol.slice(0, -1)}" is not supported`);
+    // r.url is already a serialized URL: its scheme is what precedes the first ':'.
+    const href = r.url;
+    if (!href.startsWith('http:') && !href.startsWith('https:')) {
+      throw new TypeError(`fetch: URL scheme "${href.slice(0, href.indexOf(':'))}" is not supported`);
     }
     let bodyBytes = null;
     const body = request[kBody];
@@ -463,7 +464,7 @@
         }
         return false;
       };
-      id = host.fetchStart(r.method, url.href, headerPairs, bodyBytes, r.redirect === 'follow', onEvent);
+      id = host.fetchStart(r.method, href, headerPairs, bodyBytes, r.redirect === 'follow', onEvent);
       if (signal) {
         removeAbort = addAbortAlgorithm(signal, () => {
           host.fetchAbort(id);
