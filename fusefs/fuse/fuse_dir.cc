@@ -10,7 +10,7 @@
 namespace zinnia::fusefs::fuseops {
 namespace {
 
-struct DirHandle {
+struct DirHandle final : Handle {
   struct Entry {
     std::string name;
     fuse_ino_t ino;
@@ -31,17 +31,17 @@ int do_opendir(Context& c, fuse_ino_t ino, fuse_file_info* fi) {
     for (const auto& [name, child] : n->children)
       h->entries.push_back({name, child->ino, child->kind == detail::NodeKind::kDir});
   }
-  fi->fh = reinterpret_cast<std::uintptr_t>(h.release());
+  fi->fh = c.adopt(std::move(h));
   return 0;
 }
 
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (int r = do_opendir(ctx(req), ino, fi); r < 0) return reply_err(req, r);
-  fuse_reply_open(req, fi);
+  if (fuse_reply_open(req, fi) != 0) ctx(req).drop(fi->fh);  // the opener is gone
 }
 
 void op_readdir(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
-  const auto* h = reinterpret_cast<const DirHandle*>(fi->fh);
+  const auto* h = &Context::handle<DirHandle>(fi);
   std::vector<char> buf(size);
   size_t used = 0;
   for (size_t i = static_cast<size_t>(off); i < h->entries.size(); ++i) {
@@ -57,7 +57,7 @@ void op_readdir(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_in
 }
 
 void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-  delete reinterpret_cast<DirHandle*>(fi->fh);
+  ctx(req).drop(fi->fh);
   fuse_reply_err(req, 0);
 }
 

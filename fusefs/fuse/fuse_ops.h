@@ -6,9 +6,20 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
 #include "fusefs/tree/tree_impl.h"
 
 namespace zinnia::fusefs::fuseops {
+
+// Per-open state (fi->fh). Owned by the Context: a release the kernel sends after the
+// session ended never arrives, and what is left is freed with the mount.
+struct Handle {
+  virtual ~Handle() = default;
+};
 
 struct Context {
   Tree::Impl* tree = nullptr;
@@ -20,6 +31,28 @@ struct Context {
   // Splice persisted bytes into replies (ZINNIA_FUSE_SPLICE=1). Off: measured no faster
   // than copying on this kernel (docs/benchmarks.md).
   bool splice = false;
+
+  std::uint64_t adopt(std::unique_ptr<Handle> h) {
+    auto key = reinterpret_cast<std::uintptr_t>(h.get());
+    std::lock_guard l(handles_mu);
+    handles.emplace(key, std::move(h));
+    return key;
+  }
+  // The handle behind fi->fh (alive until its release).
+  template <typename T>
+  static T& handle(const fuse_file_info* fi) {
+    return static_cast<T&>(*reinterpret_cast<Handle*>(fi->fh));
+  }
+  void drop(std::uint64_t fh) {
+    std::unique_ptr<Handle> h;
+    std::lock_guard l(handles_mu);
+    if (auto it = handles.find(fh); it != handles.end()) {
+      h = std::move(it->second);
+      handles.erase(it);
+    }
+  }
+  std::mutex handles_mu;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Handle>> handles;
 };
 
 inline Context& ctx(fuse_req_t req) { return *static_cast<Context*>(fuse_req_userdata(req)); }

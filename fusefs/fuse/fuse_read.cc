@@ -16,7 +16,7 @@ namespace {
 constexpr size_t kSpliceMin = 64 * 1024;
 
 // A blob is snapshotted at open: one open file never mixes two versions.
-struct BlobHandle {
+struct BlobHandle final : Handle {
   std::shared_ptr<const std::string> content;
 };
 
@@ -27,21 +27,23 @@ int do_open(Context& c, fuse_ino_t ino, fuse_file_info* fi) {
   if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) return -EROFS;
   fi->direct_io = 1;
   fi->keep_cache = 0;
-  if (n->kind == detail::NodeKind::kBlob)
-    fi->fh = reinterpret_cast<std::uintptr_t>(new BlobHandle{n->blob_snapshot()});
+  if (n->kind == detail::NodeKind::kBlob) {
+    auto h = std::make_unique<BlobHandle>();
+    h->content = n->blob_snapshot();
+    fi->fh = c.adopt(std::move(h));
+  }
   return 0;
 }
 
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (int r = do_open(ctx(req), ino, fi); r < 0) return reply_err(req, r);
-  if (fuse_reply_open(req, fi) != 0 && fi->fh)  // the opener is gone (interrupted)
-    delete reinterpret_cast<BlobHandle*>(fi->fh);
+  if (fuse_reply_open(req, fi) != 0 && fi->fh) ctx(req).drop(fi->fh);  // the opener is gone
 }
 
 void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
   if (off < 0) return reply_err(req, -EINVAL);
   if (fi->fh) {
-    const auto& b = reinterpret_cast<const BlobHandle*>(fi->fh)->content;
+    const auto& b = Context::handle<BlobHandle>(fi).content;
     const size_t len = b ? b->size() : 0;
     const size_t at = static_cast<size_t>(off);
     if (at >= len) return static_cast<void>(fuse_reply_buf(req, nullptr, 0));
@@ -69,7 +71,7 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
 }
 
 void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-  delete reinterpret_cast<BlobHandle*>(fi->fh);
+  if (fi->fh) ctx(req).drop(fi->fh);
   fuse_reply_err(req, 0);
 }
 
