@@ -384,13 +384,22 @@
     }
     return userAgent;
   }
-  function networkError(message, code) {
+  function networkError(message, code, callSite) {
     const cause = new Error(message);
     if (code !== undefined) cause.code = code;
-    return new TypeError(`fetch failed: ${message}`, { cause });
+    const err = new TypeError(`fetch failed: ${message}`, { cause });
+    // The error is made in a native callback; show where fetch() was called instead.
+    const frames = callSite?.stack;
+    if (typeof frames === 'string') {
+      const nl = frames.indexOf('\n');
+      err.stack = `TypeError: fetch failed: ${message}` + (nl >= 0 ? frames.slice(nl) : '');
+    }
+    return err;
   }
 
   async function fetch(input, init = undefined) {
+    const callSite = {};
+    Error.captureStackTrace(callSite, fetch);
     const request = new Request(input, init);
     const r = request[kReq];
     const signal = r.signal;
@@ -459,7 +468,7 @@
             if (stream !== null && S.state(stream) === 'readable') S.close(stream);
             return false;
           case 3: // error: message, curl error name
-            fail(networkError(a, b));
+            fail(networkError(a, b, callSite));
             return false;
         }
         return false;
