@@ -1,25 +1,20 @@
-// A SPARK-shaped checker without the network: one "retrieval check" per round.
-const ROUND_MS = 2000;
+// A SPARK-shaped module: rounds of work, each ending in Zinnia.jobCompleted().
+import { pickRetrieval } from "./round.js";
+
+Zinnia.activity.info("Connecting to the network.");
+console.log(`spark: wallet ${Zinnia.walletAddress}, zinnia ${Zinnia.versions.zinnia}`);
+
 let round = 0;
-
-async function checkRetrieval(task) {
-  // Stands in for fetch(): a few milliseconds of "network".
-  await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
-  return { task, ok: Math.random() > 0.1, ttfb: Math.round(Math.random() * 300) };
-}
-
-async function runRound() {
+async function work() {
   round++;
-  console.log(`Checking the current SPARK round... (round ${round})`);
-  const result = await checkRetrieval({ cid: `bafy${round.toString(16).padStart(8, "0")}` });
-  if (result.ok) {
-    console.log("Retrieval OK %o", result);
-    Zinnia.jobCompleted();
+  const task = pickRetrieval(round);
+  console.log(`Checking the current SPARK round... (round ${round}, cid ${task.cid})`);
+  await new Promise((resolve) => setTimeout(resolve, 200 + (round % 5) * 100));
+  if (round % 7 === 0) {
+    console.warn(`round ${round}: retrieval of ${task.cid} timed out`);
   } else {
-    console.warn("Retrieval failed for %s", result.task.cid);
+    Zinnia.jobCompleted();
   }
-  if (round % 10 === 0) Zinnia.activity.info(`SPARK completed ${round} rounds`);
 }
 
-Zinnia.activity.info("SPARK example started");
-setInterval(runRound, ROUND_MS);
+setInterval(() => work().catch((err) => console.error("round failed:", err)), 2000);

@@ -1,0 +1,62 @@
+// `zinnia run`: golden output (timestamps and the fixture folder masked) and exit codes.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "tests/daemon/e2e_util.h"
+
+namespace zinnia::testing {
+namespace {
+using namespace std::chrono_literals;
+
+std::string mask(std::string text) {
+  text =
+      std::regex_replace(text, std::regex(R"((^|\n)\[\d\d:\d\d:\d\d\.\d{3} )"), "$1[HH:MM:SS.mmm ");
+  const auto dir = fixture("").parent_path();
+  for (const std::string d : {std::filesystem::weakly_canonical(dir).string(), dir.string()}) {
+    for (auto pos = text.find(d); pos != std::string::npos; pos = text.find(d))
+      text.replace(pos, d.size(), "<FIXTURES>");
+  }
+  return text;
+}
+
+struct Golden {
+  const char* name;
+  int exit_code;
+};
+
+struct GoldenName {
+  std::string operator()(const ::testing::TestParamInfo<Golden>& p) const { return p.param.name; }
+};
+
+class ZinniaRun : public ::testing::TestWithParam<Golden> {};
+
+TEST_P(ZinniaRun, MatchesGoldenOutput) {
+  TempDir dir;
+  const std::string name = GetParam().name;
+  Process p({bin("zinnia").string(), "run", fixture(name + ".js").string()},
+            {{"NO_COLOR", "1"}, {"PATH", "/usr/bin:/bin"}}, dir.path());
+  EXPECT_EQ(p.wait(10s), GetParam().exit_code);
+  EXPECT_EQ(mask(p.out()), read_file(fixture(name + ".stdout")));
+  EXPECT_EQ(mask(p.err()), read_file(fixture(name + ".stderr")));
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, ZinniaRun,
+                         ::testing::Values(Golden{"golden", 0}, Golden{"golden_throw", 1}),
+                         GoldenName());
+
+TEST(ZinniaRunUsage, BadUsageExitsTwo) {
+  TempDir dir;
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {}, {"walk"}, {"run"}, {"run", "missing.js"}, {"run", "--fast", "x.js"}}) {
+    std::vector<std::string> argv = args;
+    argv.insert(argv.begin(), bin("zinnia").string());
+    Process p(argv, {{"PATH", "/usr/bin:/bin"}}, dir.path());
+    EXPECT_EQ(p.wait(5s), 2);
+    EXPECT_EQ(p.err().rfind("zinnia: ", 0), 0u) << p.err();
+    EXPECT_EQ(p.out(), "");
+  }
+}
+
+}  // namespace
+}  // namespace zinnia::testing
