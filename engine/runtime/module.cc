@@ -9,6 +9,7 @@
 #include "engine/modules/loader.h"
 #include "engine/runtime/watchdog.h"
 #include "engine/v8/isolate.h"
+#include "engine/v8/isolate_pool.h"
 #include "engine/v8/platform.h"
 #include "engine/v8/util.h"
 
@@ -168,11 +169,11 @@ void Module::Impl::main() {
   Exit exit;
   try {
     initialize_v8();
-    IsolateHolder holder(options.heap_limit_bytes);
-    watched.isolate = holder.get();
-    holder.get()->AddNearHeapLimitCallback(&Impl::near_heap_limit, this);
-    exit = run(holder.get());
-    holder.get()->RemoveNearHeapLimitCallback(&Impl::near_heap_limit, 0);
+    auto holder = take_isolate(options.heap_limit_bytes);
+    watched.isolate = holder->get();
+    holder->get()->AddNearHeapLimitCallback(&Impl::near_heap_limit, this);
+    exit = run(holder->get());
+    holder->get()->RemoveNearHeapLimitCallback(&Impl::near_heap_limit, 0);
   } catch (const std::exception& e) {
     exit.reason = ExitReason::kUncaught;
     exit.code = 1;
