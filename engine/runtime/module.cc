@@ -82,6 +82,21 @@ Exit Module::Impl::run(v8::Isolate* iso) {
   Api api(loop, sink,
           ApiConfig{options.name, options.wallet_address, options.station_id, options.fs,
                     options.user_agent});
+  // On every way out (exceptions too): unwatch, unpublish the isolate, and close the loop
+  // (running on_close hooks) while Api and Loader still exist.
+  struct Teardown {
+    Impl& self;
+    Loop& loop;
+    ~Teardown() {
+      watchdog_remove(&self.watched);
+      {
+        std::lock_guard lock(self.mu);
+        self.isolate = nullptr;
+        self.poster.reset();
+      }
+      loop.close();
+    }
+  } teardown{*this, loop};
   {
     std::lock_guard lock(mu);
     isolate = iso;
