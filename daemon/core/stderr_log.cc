@@ -45,13 +45,19 @@ const char* level_color(spdlog::level::level_enum level) {
 void append_record(std::string& out, std::chrono::system_clock::time_point when,
                    spdlog::level::level_enum level, std::string_view target, std::string_view text,
                    bool color) {
+  // The stamp changes once a second: format it then, not for every record.
+  thread_local std::time_t last = -1;
+  thread_local char stamp[32];
+  thread_local std::size_t stamp_len = 0;
   const std::time_t t = std::chrono::system_clock::to_time_t(when);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char stamp[32];
-  const std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (t != last) {
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    stamp_len = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    last = t;
+  }
   out += '[';
-  out.append(stamp, n);
+  out.append(stamp, stamp_len);
   out += ' ';
   if (color) out += level_color(level);
   out += level_name(level);
@@ -62,29 +68,96 @@ void append_record(std::string& out, std::chrono::system_clock::time_point when,
   out += text;
 }
 
-// Writes each record with write(2) on the writer thread (one thread: no lock needed).
+// Writes records with write(2) on the writer thread (one thread: no lock needed). Records
+// already queued behind this one are coalesced into one write (up to 64 KiB): a module that
+// prints a lot costs one syscall per batch, not per line.
 class FdSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
  public:
-  explicit FdSink(int fd) : fd_(fd) {}
+  FdSink(int fd, spdlog::details::thread_pool& pool) : fd_(fd), pool_(pool) {}
   std::atomic<std::uint64_t> flushes{0};
+  std::atomic<std::uint64_t> records{0};  // formatted so far: the writer's progress
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
-    spdlog::memory_buf_t buf;
-    formatter_->format(msg, buf);
-    std::size_t done = 0;
-    while (done < buf.size()) {
-      ssize_t n = ::write(fd_, buf.data() + done, buf.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return;  // stderr closed: nothing useful to do
-      done += static_cast<std::size_t>(n);
-    }
+    formatter_->format(msg, buf_);
+    records.fetch_add(1, std::memory_order_relaxed);
+    if (buf_.size() >= kBatchBytes || pool_.queue_size() == 0) write_out();
   }
-  // Runs after every record queued before the flush was written.
-  void flush_() override { flushes.fetch_add(1); }
+  // Runs after every record queued before the flush was formatted.
+  void flush_() override {
+    write_out();
+    flushes.fetch_add(1);
+  }
 
  private:
+  static constexpr std::size_t kBatchBytes = 64 * 1024;
+
+  void write_out() {
+    std::size_t done = 0;
+    while (done < buf_.size()) {
+      ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // stderr closed: nothing useful to do
+      done += static_cast<std::size_t>(n);
+    }
+    buf_.clear();
+  }
+
   int fd_;
+  spdlog::details::thread_pool& pool_;
+  spdlog::memory_buf_t buf_;
+};
+
+// A module's console lines: like the async logger it wraps, but when the queue is nearly
+// full it waits for the writer while the writer makes progress (stderr is being read, just
+// slower than the module prints), so no line is lost to a busy reader. Only a writer that has
+// not moved for kStall (stderr blocked: nobody reads) lets records drop, and after that
+// nobody waits again until the writer moves.
+class ModuleLogger final : public spdlog::logger {
+ public:
+  ModuleLogger(std::shared_ptr<spdlog::async_logger> inner, spdlog::details::thread_pool& pool,
+               FdSink& sink, std::size_t queue_records, std::atomic<std::uint64_t>& stalled_at)
+      : spdlog::logger(inner->name()),
+        inner_(std::move(inner)),
+        pool_(pool),
+        sink_(sink),
+        high_(queue_records - queue_records / 4),
+        low_(queue_records / 2),
+        stalled_at_(stalled_at) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    if (pool_.queue_size() >= high_) wait_for_room();
+    inner_->log(msg.time, msg.source, msg.level, msg.payload);
+  }
+  void flush_() override { inner_->flush(); }
+
+ private:
+  static constexpr auto kStall = std::chrono::milliseconds(100);
+
+  void wait_for_room() {
+    std::uint64_t progress = sink_.records.load(std::memory_order_relaxed);
+    if (progress == stalled_at_.load(std::memory_order_relaxed)) return;
+    auto moved = std::chrono::steady_clock::now();
+    while (pool_.queue_size() > low_) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      const std::uint64_t now_progress = sink_.records.load(std::memory_order_relaxed);
+      const auto now = std::chrono::steady_clock::now();
+      if (now_progress != progress) {
+        progress = now_progress;
+        moved = now;
+      } else if (now - moved >= kStall) {
+        stalled_at_.store(progress, std::memory_order_relaxed);
+        return;
+      }
+    }
+  }
+
+  std::shared_ptr<spdlog::async_logger> inner_;
+  spdlog::details::thread_pool& pool_;
+  FdSink& sink_;
+  std::size_t high_, low_;
+  std::atomic<std::uint64_t>& stalled_at_;
 };
 
 spdlog::level::level_enum to_spdlog(LogLevel level) {
@@ -112,7 +185,8 @@ std::string format_record(std::chrono::system_clock::time_point when,
 }
 
 void RecordFormatter::format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) {
-  std::string out;
+  thread_local std::string out;
+  out.clear();
   append_record(out, msg.time, msg.level,
                 std::string_view(msg.logger_name.data(), msg.logger_name.size()),
                 std::string_view(msg.payload.data(), msg.payload.size()), color_);
@@ -126,7 +200,7 @@ std::unique_ptr<spdlog::formatter> RecordFormatter::clone() const {
 
 StderrLog::StderrLog(int fd, LogLevel daemon_level, bool color, std::size_t queue_records)
     : pool_(std::make_shared<spdlog::details::thread_pool>(queue_records, 1)),
-      sink_(std::make_shared<FdSink>(fd)),
+      sink_(std::make_shared<FdSink>(fd, *pool_)),
       queue_records_(queue_records) {
   sink_->set_formatter(std::make_unique<RecordFormatter>(color));
   sink_->set_level(spdlog::level::trace);
@@ -141,8 +215,11 @@ std::shared_ptr<spdlog::logger> StderrLog::module(const std::string& name) {
   std::lock_guard lock(mutex_);
   auto& logger = modules_[name];
   if (!logger) {
-    logger = std::make_shared<spdlog::async_logger>("module:" + name, sink_, pool_,
-                                                    spdlog::async_overflow_policy::overrun_oldest);
+    auto inner = std::make_shared<spdlog::async_logger>(
+        "module:" + name, sink_, pool_, spdlog::async_overflow_policy::overrun_oldest);
+    inner->set_level(spdlog::level::trace);
+    logger = std::make_shared<ModuleLogger>(std::move(inner), *pool_, static_cast<FdSink&>(*sink_),
+                                            queue_records_, stalled_at_);
     logger->set_level(spdlog::level::trace);
   }
   return logger;

@@ -2,8 +2,10 @@
 #include <spdlog/formatter.h>
 #include <spdlog/logger.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,7 +39,8 @@ class RecordFormatter final : public spdlog::formatter {
 
 // The daemon's stderr: records go through a bounded queue to a writer thread, so a stderr
 // pipe nobody reads never blocks a module; past the bound the oldest records are dropped
-// and the count is reported once the writer catches up.
+// and the count is reported once the writer catches up. A module that prints faster than a
+// stderr that is being read waits for the writer instead (no line is dropped then).
 class StderrLog {
  public:
   StderrLog(int fd, LogLevel daemon_level, bool color, std::size_t queue_records = 8192);
@@ -63,6 +66,8 @@ class StderrLog {
   std::unordered_map<std::string, std::shared_ptr<spdlog::logger>> modules_;
   std::size_t queue_records_;
   std::size_t reported_drops_ = 0;
+  // The writer's progress count when module loggers last gave up waiting for it.
+  std::atomic<std::uint64_t> stalled_at_{~std::uint64_t{0}};
 };
 
 }  // namespace zinnia::daemon
