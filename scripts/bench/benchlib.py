@@ -22,11 +22,24 @@ DOC = os.path.join(ROOT, "docs", "benchmarks.md")
 
 
 def zinnia():
-    return os.path.join(BIN, "zinnia")
+    return need("zinnia")
 
 
 def zinniad():
-    return os.path.join(BIN, "zinniad")
+    return need("zinniad")
+
+
+class BenchError(RuntimeError):
+    """A benchmark could not run (a missing peer or binary): the run fails, never skips."""
+
+
+def need(name):
+    """A binary of this build (ZINNIA_BIN, default build/bin); fails loudly when missing."""
+    path = os.path.join(BIN, name)
+    if not os.access(path, os.X_OK):
+        raise BenchError(f"{path} is missing: build it (cmake --build <dir> --target {name}) "
+                         f"and point ZINNIA_BIN at <dir>/bin")
+    return path
 
 
 def deno():
@@ -34,14 +47,22 @@ def deno():
     exe = os.path.join(BENCH_DIR, "deno", "node_modules", "@deno", "linux-x64-glibc", "deno")
     if not os.path.exists(exe):
         os.makedirs(os.path.join(BENCH_DIR, "deno"), exist_ok=True)
-        subprocess.run(["npm", "install", "--prefix", os.path.join(BENCH_DIR, "deno"),
-                        "--no-save", "--no-audit", "--no-fund", "@deno/linux-x64-glibc"],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        npm = shutil.which("npm")
+        if not npm:
+            raise BenchError("cannot install Deno: npm is not on PATH")
+        proc = subprocess.run([npm, "install", "--prefix", os.path.join(BENCH_DIR, "deno"),
+                               "--no-save", "--no-audit", "--no-fund", "@deno/linux-x64-glibc"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if proc.returncode != 0 or not os.path.exists(exe):
+            raise BenchError("cannot install Deno from npm (@deno/linux-x64-glibc):\n" + proc.stdout[-2000:])
     return exe
 
 
 def node():
-    return shutil.which("node") or "/usr/bin/node"
+    exe = shutil.which("node")
+    if not exe:
+        raise BenchError("node is not on PATH (the Node peer comes from the machine)")
+    return exe
 
 
 def scratch(name):
@@ -86,7 +107,9 @@ def machine():
                     break
     except OSError:
         pass
-    return f"{os.cpu_count()} cores (nproc), {cpu}, {platform.system()} {platform.release()}"
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"{len(os.sched_getaffinity(0))} cores (nproc), {cpu}, {platform.system()} {platform.release()}; "
+            f"load average at the end of the run: {load}")
 
 
 def emit(line):

@@ -2,7 +2,6 @@
 and zinniad with persistence and the mount on (stderr to a file)."""
 import os
 import shutil
-import signal
 import subprocess
 import time
 
@@ -36,10 +35,17 @@ def main(quick, write):
             proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env)
             proc.wait(timeout=600)
         wall = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise RuntimeError(f"zinniad exited {proc.returncode}")
         persisted = os.path.join(spin, "zinniad", "logs", "flood", "stdout.txt")
         lines = sum(1 for _ in open(persisted, "rb"))
         if lines != n:
             raise RuntimeError(f"zinniad persisted {lines} lines, expected {n}")
+        # Every line must also reach stderr (the Station's log): a fast run that dropped
+        # records would not count.
+        records = sum(1 for line in open(out, "rb") if b" module:flood] " in line)
+        if records != n:
+            raise RuntimeError(f"zinniad wrote {records} of {n} records to stderr")
         return wall
 
     peers = {

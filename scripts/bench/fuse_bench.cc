@@ -1,9 +1,13 @@
-// fusefs_bench [--quick] [--hello PATH]: the monitor tree and its FUSE mount, measured.
-//   - append throughput into the tree with persistence on (lines/s)
-//   - sequential read of a 256 MiB log through the mount vs `cat` of the persisted file
-//   - stat and 4 KiB pread latency on the mount vs libfuse's hello_ll example (--hello)
-//   - append-to-visible latency for a reader polling read() until EOF (p50/p99)
-// Prints Markdown. Run as a user who can mount FUSE; uses a folder under $TMPDIR.
+// fusefs_bench [--quick] [--rounds N] [--hello PATH] [--only read,ops,append,visible]:
+// the monitor tree and its FUSE mount, measured. Sections:
+//   append   append throughput into the tree with persistence on (lines/s)
+//   read     sequential read of a 256 MiB log through the mount vs `cat` of the persisted
+//            file, alternating A B A B for N rounds
+//   ops      stat and 4 KiB pread latency on the mount vs libfuse's hello_ll example (--hello),
+//            alternating batches for N rounds
+//   visible  append-to-visible latency for a reader polling read() until EOF (p50/p99)
+// Prints one line per figure: "<section> <figure> <value>" (scripts/bench/run parses them).
+// Run as a user who can mount FUSE; uses a folder under $TMPDIR.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -19,6 +23,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +41,11 @@ using zinnia::fusefs::Stream;
 
 double secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+void figure(const char* section, const char* name, double value) {
+  std::printf("%s %s %.3f\n", section, name, value);
+  std::fflush(stdout);
+}
+
 int run(std::vector<std::string> args, const char* out = "/dev/null") {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
@@ -44,22 +54,26 @@ int run(std::vector<std::string> args, const char* out = "/dev/null") {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid;
-  if (posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) return -1;
+  int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return -1;
   int st = 0;
   ::waitpid(pid, &st, 0);
   return st;
 }
 
-// Best of n wall-clock runs of a command.
-double best_of(int n, const std::vector<std::string>& args) {
-  double best = 1e9;
-  for (int i = 0; i < n; ++i) {
-    auto t0 = Clock::now();
-    run(args);
-    best = std::min(best, secs(Clock::now() - t0));
+double timed(const std::vector<std::string>& args) {
+  auto t0 = Clock::now();
+  if (run(args) != 0) {
+    std::fprintf(stderr, "fusefs_bench: %s failed\n", args[0].c_str());
+    std::exit(1);
   }
-  return best;
+  return secs(Clock::now() - t0);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
 }
 
 struct Lat {
@@ -78,6 +92,10 @@ std::pair<Lat, Lat> stat_and_read(const fs::path& file, off_t off, int n) {
   struct stat st {};
   char buf[4096];
   int fd = ::open(file.c_str(), O_RDONLY);
+  if (fd < 0) {
+    std::fprintf(stderr, "fusefs_bench: open %s: %s\n", file.c_str(), std::strerror(errno));
+    std::exit(1);
+  }
   for (int i = 0; i < n; ++i) {
     auto t0 = Clock::now();
     ::stat(file.c_str(), &st);
@@ -91,15 +109,58 @@ std::pair<Lat, Lat> stat_and_read(const fs::path& file, off_t off, int n) {
   return {summarize(st_lat), summarize(rd_lat)};
 }
 
+// libfuse's hello_ll, mounted in the foreground as a child process.
+class Hello {
+ public:
+  Hello(const std::string& exe, fs::path mnt) : mnt_(std::move(mnt)) {
+    fs::create_directories(mnt_);
+    std::vector<std::string> args = {exe, "-f", mnt_.string()};
+    std::vector<char*> av;
+    for (auto& a : args) av.push_back(a.data());
+    av.push_back(nullptr);
+    if (posix_spawn(&pid_, exe.c_str(), nullptr, nullptr, av.data(), environ) != 0) {
+      std::fprintf(stderr, "fusefs_bench: cannot start %s\n", exe.c_str());
+      std::exit(1);
+    }
+    struct stat st {};
+    for (int i = 0; i < 500 && ::stat(file().c_str(), &st) != 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ~Hello() {
+    ::kill(pid_, SIGTERM);
+    int status;
+    ::waitpid(pid_, &status, 0);
+    ::umount2(mnt_.c_str(), MNT_DETACH);
+  }
+  fs::path file() const { return mnt_ / "hello"; }
+
+ private:
+  fs::path mnt_;
+  pid_t pid_ = -1;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   bool quick = false;
+  int rounds = 0;
   std::string hello;
+  std::set<std::string> only;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
     if (std::strcmp(argv[i], "--hello") == 0 && i + 1 < argc) hello = argv[++i];
+    if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = std::atoi(argv[++i]);
+    if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+      std::string list = argv[++i];
+      for (std::size_t p = 0; p <= list.size();) {
+        std::size_t c = std::min(list.find(',', p), list.size());
+        only.insert(list.substr(p, c - p));
+        p = c + 1;
+      }
+    }
   }
+  if (rounds <= 0) rounds = quick ? 1 : 5;
+  auto want = [&](const char* s) { return only.empty() || only.count(s) > 0; };
   std::string tmpl = (fs::temp_directory_path() / "zinnia-fuse-bench-XXXXXX").string();
   if (!::mkdtemp(tmpl.data())) return 1;
   const fs::path dir = tmpl, mnt = dir / "mnt";
@@ -108,94 +169,92 @@ int main(int argc, char** argv) {
   o.app = "bench";
   o.rotate_bytes = std::uint64_t{4} << 30;
   zinnia::fusefs::Tree tree(o);
-  for (const char* c : {"big", "t1", "t2", "poll"}) tree.add_component(c);
+  for (const char* c : {"big", "small", "t1", "t2", "poll"}) tree.add_component(c);
 
-  // 1. Append throughput with persistence: 80-byte lines, flushed every 100 lines (a turn)
-  // and every line (worst case).
-  const std::string line(79, 'x');
-  for (auto [name, every] : {std::pair{"t1", 100}, std::pair{"t2", 1}}) {
-    auto log = tree.log(name, Stream::kStdout);
-    const int n = quick ? 100'000 : (every == 1 ? 500'000 : 2'000'000);
-    auto t0 = Clock::now();
-    for (int i = 0; i < n; ++i) {
-      log->append(line + "\n");
-      if (i % every == every - 1) log->flush();
+  // append: 80-byte lines, flushed every 100 lines (a turn) and every line (worst case).
+  if (want("append")) {
+    const std::string line(79, 'x');
+    for (auto [name, every] : {std::pair{"t1", 100}, std::pair{"t2", 1}}) {
+      auto log = tree.log(name, Stream::kStdout);
+      const int n = quick ? 50'000 : (every == 1 ? 500'000 : 2'000'000);
+      auto t0 = Clock::now();
+      for (int i = 0; i < n; ++i) {
+        log->append(line + "\n");
+        if (i % every == every - 1) log->flush();
+      }
+      log->flush();
+      figure("append", every == 1 ? "lines_per_s_flush_every_line" : "lines_per_s_flush_every_100",
+             n / secs(Clock::now() - t0));
     }
-    log->flush();
-    std::printf("- append throughput, 80-byte lines, flush every %d line(s): %.2f M lines/s\n",
-                every, n / secs(Clock::now() - t0) / 1e6);
   }
 
-  // 2. A 256 MiB log, read sequentially through the mount and from the persisted file.
+  // A big log (mostly on disk, its last 1 MiB in memory) and a small one (all in memory).
   const std::size_t total = quick ? (32u << 20) : (256u << 20);
-  {
+  if (want("read") || want("ops")) {
     auto log = tree.log("big", Stream::kStdout);
     std::string chunk;
     for (int i = 0; chunk.size() < (1u << 20); ++i) chunk += "log line " + std::to_string(i) + "\n";
     chunk.resize(1u << 20);
     for (std::size_t w = 0; w < total; w += chunk.size()) log->append(chunk);
     log->flush();
+    auto small = tree.log("small", Stream::kStdout);
+    small->append(std::string(64 << 10, 'y'));
+    small->flush();
   }
   auto mount = std::make_unique<zinnia::fusefs::Mount>(tree, mnt);
   const fs::path live = mnt / "monitor/logs/big/stdout.txt";
   const fs::path persisted = o.spin_root / "bench/logs/big/stdout.txt";
-  run({"cat", persisted.string()});  // warm the page cache
-  const double t_disk = best_of(3, {"cat", persisted.string()});
-  const double t_mount = best_of(3, {"cat", live.string()});
-  const double mib = static_cast<double>(total) / (1 << 20);
-  std::printf(
-      "- sequential read of %.0f MiB: `cat` of the persisted file %.0f MiB/s, `cat` "
-      "through the mount %.0f MiB/s (%.2fx)\n",
-      mib, mib / t_disk, mib / t_mount, t_disk / t_mount);
-  {
-    int fd = ::open(live.c_str(), O_RDONLY);
-    std::vector<char> buf(1 << 20);
-    auto t0 = Clock::now();
-    while (::read(fd, buf.data(), buf.size()) > 0) {
+
+  // read: `cat` (the way people read logs) of the mount and of the persisted file, A B A B.
+  if (want("read")) {
+    const double mib = static_cast<double>(total) / (1 << 20);
+    timed({"cat", persisted.string()});  // warm the page cache
+    std::vector<double> disk, via_mount;
+    for (int r = 0; r < rounds; ++r) {
+      disk.push_back(timed({"cat", persisted.string()}));
+      via_mount.push_back(timed({"cat", live.string()}));
     }
-    ::close(fd);
-    std::printf("- read(2) with a 1 MiB buffer through the mount: %.0f MiB/s\n",
-                mib / secs(Clock::now() - t0));
+    figure("read", "size_mib", mib);
+    figure("read", "file_mib_s", mib / median(disk));
+    figure("read", "mount_mib_s", mib / median(via_mount));
+    figure("read", "ratio_mount_vs_file", median(disk) / median(via_mount));
   }
 
-  // 3. stat and 4 KiB pread latency.
-  const int n = quick ? 2000 : 20000;
-  auto [zs_old, zr_old] = stat_and_read(live, 4096, n);  // old bytes: from the file
-  auto [zs, zr] = stat_and_read(live, static_cast<off_t>(total - 4096), n);  // in the window
-  std::printf(
-      "- zinnia mount: stat p50 %.1f us (mean %.1f); 4 KiB pread p50 %.1f us (p99 %.1f) "
-      "from the memory window, %.1f us (p99 %.1f) from the persisted file\n",
-      zs.p50, zs.mean, zr.p50, zr.p99, zr_old.p50, zr_old.p99);
-  if (!hello.empty()) {
-    const fs::path hm = dir / "hello";
-    fs::create_directories(hm);
-    pid_t pid;
-    std::vector<std::string> args = {hello, "-f", hm.string()};
-    std::vector<char*> av;
-    for (auto& a : args) av.push_back(a.data());
-    av.push_back(nullptr);
-    if (posix_spawn(&pid, hello.c_str(), nullptr, nullptr, av.data(), environ) == 0) {
-      struct stat st {};
-      for (int i = 0; i < 500 && ::stat((hm / "hello").c_str(), &st) != 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      auto [hs, hr] = stat_and_read(hm / "hello", 0, n);
-      std::printf(
-          "- libfuse hello_ll (multithreaded, page cache, attr timeout 1 s): stat p50 "
-          "%.1f us (mean %.1f); 4 KiB pread p50 %.1f us (p99 %.1f)\n",
-          hs.p50, hs.mean, hr.p50, hr.p99);
-      ::kill(pid, SIGTERM);
-      int status;
-      ::waitpid(pid, &status, 0);
-      ::umount2(hm.c_str(), MNT_DETACH);
+  // ops: batches of stat + 4 KiB pread, the zinnia mount and hello_ll alternating.
+  if (want("ops")) {
+    const int n = quick ? 1000 : 10000;
+    std::unique_ptr<Hello> h;
+    if (!hello.empty()) h = std::make_unique<Hello>(hello, dir / "hello");
+    const fs::path small = mnt / "monitor/logs/small/stdout.txt";
+    std::vector<double> zs, zr, zr_old, hs, hr;
+    for (int r = 0; r < rounds; ++r) {
+      auto [s, rd] = stat_and_read(small, 4096, n);  // in the memory window
+      zs.push_back(s.p50);
+      zr.push_back(rd.p50);
+      auto [s2, rd2] = stat_and_read(live, 4096, n);  // old bytes: from the persisted file
+      zr_old.push_back(rd2.p50);
+      if (h) {
+        auto [s3, rd3] = stat_and_read(h->file(), 0, n);
+        hs.push_back(s3.p50);
+        hr.push_back(rd3.p50);
+      }
+    }
+    figure("ops", "zinnia_stat_p50_us", median(zs));
+    figure("ops", "zinnia_pread4k_memory_p50_us", median(zr));
+    figure("ops", "zinnia_pread4k_disk_p50_us", median(zr_old));
+    if (h) {
+      figure("ops", "hello_stat_p50_us", median(hs));
+      figure("ops", "hello_pread4k_p50_us", median(hr));
+      figure("ops", "ratio_stat_zinnia_vs_hello", median(zs) / median(hs));
+      figure("ops", "ratio_pread4k_zinnia_vs_hello", median(zr) / median(hr));
     }
   }
 
-  // 4. Append-to-visible: a reader polls read() until EOF on the live file.
-  {
+  // visible: a reader polls read() until EOF on the live file; the writer appends + flushes.
+  if (want("visible")) {
     auto log = tree.log("poll", Stream::kStdout);
-    const int samples = quick ? 500 : 5000;
+    const int samples = quick ? 300 : 5000;
     std::vector<Clock::time_point> sent(samples), seen(samples);
-    std::atomic<int> published{0};
     std::thread reader([&] {
       int fd = ::open((mnt / "monitor/logs/poll/stdout.txt").c_str(), O_RDONLY);
       std::size_t got = 0;
@@ -217,7 +276,6 @@ int main(int argc, char** argv) {
       sent[static_cast<std::size_t>(i)] = Clock::now();
       log->append(std::string_view(l, 16));
       log->flush();
-      ++published;
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
     reader.join();
@@ -227,10 +285,8 @@ int main(int argc, char** argv) {
                                                               sent[static_cast<std::size_t>(i)])
                         .count());
     Lat l = summarize(lat);
-    std::printf(
-        "- append-to-visible (append+flush, reader polling read() until EOF on the "
-        "mount, %d samples): p50 %.0f us, p99 %.0f us\n",
-        samples, l.p50, l.p99);
+    figure("visible", "p50_us", l.p50);
+    figure("visible", "p99_us", l.p99);
   }
   mount.reset();
   std::error_code ec;

@@ -1,5 +1,4 @@
-#!/usr/bin/env python3
-"""scripts/bench/fetch [--quick]: fetch() requests/s and latency against a loopback server,
+"""fetch (scripts/bench/run fetch [--quick]): fetch() requests/s and latency against a loopback server,
 zinnia vs Deno vs Node, at concurrency 1 and 64, alternating A B C A B C; prints medians and
 ratios and (without --quick) records them in docs/benchmarks.md (section "fetch").
 
@@ -9,10 +8,8 @@ fetch() and res.text(); it prints its requests/s and p50/p99 latency."""
 import json
 import os
 import subprocess
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import benchlib  # noqa: E402
+import benchlib
 
 CLIENT = r"""
 const URL_ = '%(url)s', N = %(n)d, C = %(c)d, WARM = %(warm)d;
@@ -41,12 +38,11 @@ def start_server():
     line = server.stdout.readline()
     if not line.startswith("PORT "):
         server.kill()
-        sys.exit("scripts/bench/fetch: the loopback server did not start")
+        raise benchlib.BenchError("fetch: the loopback server (tests/web/server.js) did not start")
     return server, int(line.split()[1])
 
 
-def main(argv):
-    quick = "--quick" in argv
+def main(quick, write):
     rounds = 1 if quick else 3
     server, port = start_server()
     try:
@@ -56,8 +52,8 @@ def main(argv):
                  "node": [benchlib.node()]}
         rows = []
         for c in (1, 64):
-            n = (500 if c == 1 else 3200) if quick else (3000 if c == 1 else 19200)
-            src = CLIENT % {"url": url, "n": n, "c": c, "warm": 200}
+            n = (100 if c == 1 else 640) if quick else (3000 if c == 1 else 19200)
+            src = CLIENT % {"url": url, "n": n, "c": c, "warm": 50 if quick else 200}
             files = {}
             for name in peers:
                 ext = ".mjs" if name == "node" else ".js"
@@ -83,8 +79,8 @@ def main(argv):
                 m = med[name]
                 rows.append([c, name, f"{m['rps']:.0f}", f"{m['p50']:.3f}", f"{m['p99']:.3f}",
                              benchlib.fmt_ratio(z["rps"], m["rps"]) if name != "zinnia" else "1.00x"])
-        if not quick:
-            benchlib.record("fetch", "scripts/bench/fetch", rows,
+        if write:
+            benchlib.record("fetch", "scripts/bench/run fetch", rows,
                             ["concurrency", "runtime", "req/s (median)", "p50 ms", "p99 ms", "zinnia req/s ÷ this"],
                             notes=f"{rounds} rounds alternating zinnia, Deno, Node; each round a 200-request warm-up then "
                                   "3000 (c=1) or 19200 (c=64) GETs of a small JSON body from tests/web/server.js "
@@ -92,7 +88,3 @@ def main(argv):
     finally:
         server.kill()
         server.wait()
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
