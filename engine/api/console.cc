@@ -1,3 +1,4 @@
+#include <cmath>
 #include <vector>
 
 #include "engine/api/format.h"
@@ -29,28 +30,33 @@ void Print(const v8::FunctionCallbackInfo<v8::Value>& info) {
   int n = info.Length();
   thread_local std::string line;
   line.clear();
-  // Fast path: only primitives, and no format string to interpret.
+  // Fast path: only primitives, and no format string to interpret (no '%' in a leading string
+  // followed by more arguments): the line is built here with no JS.
   bool simple = true;
   for (int i = 0; i < n && simple; ++i) simple = is_simple(info[i]);
-  if (simple && n >= 2 && info[0]->IsString()) {
-    v8::String::Utf8Value first(isolate, info[0]);
-    simple = std::string_view(*first, static_cast<std::size_t>(first.length())).find('%') ==
-             std::string_view::npos;
-  }
   if (simple) {
     for (int i = 0; i < n; ++i) {
       if (i) line.push_back(' ');
       v8::Local<v8::Value> v = info[i];
       if (v->IsString()) {
         append_utf8(isolate, v.As<v8::String>(), line);
+        if (i == 0 && n >= 2 && line.find('%') != std::string::npos) {
+          simple = false;
+          break;
+        }
+      } else if (v->IsNumber() && v.As<v8::Number>()->Value() == 0 &&
+                 std::signbit(v.As<v8::Number>()->Value())) {
+        line += "-0";  // as Deno prints it; String(-0) is "0"
       } else {
         v8::Local<v8::String> s;
         if (!v->ToString(isolate->GetCurrentContext()).ToLocal(&s)) return;
         append_utf8(isolate, s, line);
       }
     }
-    api.sink().console(level, line);
-    return;
+    if (simple) {
+      api.sink().console(level, line);
+      return;
+    }
   }
   auto context = isolate->GetCurrentContext();
   std::vector<FormatArg> args(static_cast<std::size_t>(n));

@@ -41,6 +41,8 @@ TEST(Console, FormatSpecifiers) {
     console.log("100%");
     console.log("%d", 10n);
     console.log("x", { y: "z" }, "w");
+    console.log(-0, 0, 1.5, null, undefined, false, "%d");
+    console.log();
   )js");
   EXPECT_EQ(r.lines, (std::vector<std::string>{
                          "Bob is 42 years and 7 days, 1.5%",
@@ -51,6 +53,8 @@ TEST(Console, FormatSpecifiers) {
                          "100%",
                          "10n",
                          "x { y: \"z\" } w",
+                         "-0 0 1.5 null undefined false %d",
+                         "",
                      }));
 }
 
