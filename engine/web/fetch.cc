@@ -9,7 +9,7 @@
 namespace zinnia::engine::web {
 
 // Event kinds sent to the JS side (engine/web/js/fetch.js onEvent).
-enum Event : int { kHeaders = 0, kData = 1, kEnd = 2, kError = 3 };
+enum Event : int { kHeaders = 0, kData = 1, kEnd = 2, kError = 3, kNeedBody = 4 };
 
 struct Transfer {
   FetchClient* client = nullptr;
@@ -17,6 +17,13 @@ struct Transfer {
   CurlEasy easy;
   CurlSlist headers;
   std::vector<std::uint8_t> body;
+  // Streamed request body: bytes given by JS not yet read by curl.
+  bool stream_body = false;
+  std::vector<std::uint8_t> upload;
+  std::size_t upload_offset = 0;
+  bool upload_end = false;
+  bool upload_asked = false;   // JS was asked for the next chunk
+  bool upload_paused = false;  // we returned CURL_READFUNC_PAUSE
   v8::Global<v8::Function> on_event;
   Loop::Ref ref;  // an in-flight fetch keeps the module alive
   std::vector<std::pair<std::string, std::string>> response_headers;
@@ -152,7 +159,15 @@ std::uint32_t FetchClient::start(Request request, v8::Local<v8::Function> on_eve
   if (!has_accept_encoding) curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 
   const std::string& m = request.method;
-  if (m == "HEAD") {
+  if (request.stream_body) {
+    // Chunked upload pulled from the JS stream (CURLOPT_READFUNCTION with pause/unpause).
+    t->stream_body = true;
+    curl_easy_setopt(e, CURLOPT_POST, 1L);
+    if (m != "POST") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m.c_str());
+    curl_easy_setopt(e, CURLOPT_READFUNCTION, &FetchClient::on_read);
+    curl_easy_setopt(e, CURLOPT_READDATA, t.get());
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(-1));
+  } else if (m == "HEAD") {
     curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
   } else if (m != "GET" || request.has_body) {
     if (m != "POST") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m.c_str());
@@ -188,6 +203,52 @@ void FetchClient::resume(std::uint32_t id) {
   }
 }
 
+void FetchClient::write_body(std::uint32_t id, const std::uint8_t* data, std::size_t size,
+                             bool end) {
+  auto it = transfers_.find(id);
+  if (it == transfers_.end()) return;
+  Transfer& t = *it->second;
+  t.upload_asked = false;
+  if (t.upload_offset == t.upload.size()) {
+    t.upload.clear();
+    t.upload_offset = 0;
+  }
+  t.upload.insert(t.upload.end(), data, data + size);
+  if (end) t.upload_end = true;
+  if (t.upload_paused) {
+    pending_upload_.push_back(id);
+    schedule_kick();
+  }
+}
+
+size_t FetchClient::on_read(char* buffer, size_t size, size_t count, void* userp) {
+  auto* t = static_cast<Transfer*>(userp);
+  return t->client->read(*t, buffer, size * count);
+}
+
+size_t FetchClient::read(Transfer& t, char* buffer, size_t len) {
+  if (t.on_event.IsEmpty()) return CURL_READFUNC_ABORT;
+  std::size_t available = t.upload.size() - t.upload_offset;
+  if (available > 0) {
+    std::size_t n = std::min(available, len);
+    std::memcpy(buffer, t.upload.data() + t.upload_offset, n);
+    t.upload_offset += n;
+    return n;
+  }
+  if (t.upload_end) return 0;
+  if (!t.upload_asked) {
+    t.upload_asked = true;
+    auto* isolate = loop_.isolate();
+    v8::HandleScope scope(isolate);
+    v8::Local<v8::Value> argv[] = {v8::Integer::New(isolate, kNeedBody)};
+    if (!emit(t, 1, argv)) return CURL_READFUNC_ABORT;
+    // JS may have answered synchronously (it never does today, but stay correct).
+    if (t.upload.size() > t.upload_offset || t.upload_end) return read(t, buffer, len);
+  }
+  t.upload_paused = true;
+  return CURL_READFUNC_PAUSE;
+}
+
 void FetchClient::abort(std::uint32_t id) {
   auto it = transfers_.find(id);
   if (it == transfers_.end()) return;
@@ -213,6 +274,17 @@ void FetchClient::run_kick() {
   auto aborts = std::move(pending_abort_);
   pending_abort_.clear();
   for (auto id : aborts) remove(id);
+  auto uploads = std::move(pending_upload_);
+  pending_upload_.clear();
+  for (auto id : uploads) {
+    auto it = transfers_.find(id);
+    if (it == transfers_.end()) continue;
+    Transfer& t = *it->second;
+    if (!t.upload_paused) continue;
+    t.upload_paused = false;
+    // Keep the receiving side paused if JS is not reading.
+    curl_easy_pause(t.easy.get(), t.curl_paused ? CURLPAUSE_RECV : CURLPAUSE_CONT);
+  }
   auto resumes = std::move(pending_resume_);
   pending_resume_.clear();
   for (auto id : resumes) {
@@ -222,7 +294,7 @@ void FetchClient::run_kick() {
     if (!t.curl_paused || t.js_full) continue;
     t.curl_paused = false;
     // May deliver the held chunk at once (on_write runs inside).
-    curl_easy_pause(t.easy.get(), CURLPAUSE_CONT);
+    curl_easy_pause(t.easy.get(), t.upload_paused ? CURLPAUSE_SEND : CURLPAUSE_CONT);
   }
   check_done();
 }
@@ -399,6 +471,7 @@ void FetchClient::shutdown() {
   transfers_.clear();  // removes every easy handle, resets the Globals
   pending_abort_.clear();
   pending_resume_.clear();
+  pending_upload_.clear();
   for (void* p : sockets_) {
     auto* sock = static_cast<Socket*>(p);
     uv_poll_stop(&sock->poll);

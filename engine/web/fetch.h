@@ -47,6 +47,7 @@ class FetchClient {
     std::vector<std::pair<std::string, std::string>> headers;
     bool has_body = false;
     std::vector<std::uint8_t> body;
+    bool stream_body = false;  // body chunks come later through write_body()
     bool follow_redirects = true;
   };
   // Starts a transfer; `on_event(kind, ...)` gets the response (see engine/web/js/fetch.js).
@@ -54,6 +55,8 @@ class FetchClient {
   std::uint32_t start(Request request, v8::Local<v8::Function> on_event);
   // JS has room for more body data again.
   void resume(std::uint32_t id);
+  // The next chunk of a streamed request body (`end`: no more).
+  void write_body(std::uint32_t id, const std::uint8_t* data, std::size_t size, bool end);
   // Cancels the transfer; no more events are sent for it.
   void abort(std::uint32_t id);
   // Ends every transfer and closes the uv handles (the loop's close hook).
@@ -63,6 +66,7 @@ class FetchClient {
   static int on_socket(CURL* easy, curl_socket_t fd, int what, void* userp, void* socketp);
   static int on_timer(CURLM* multi, long timeout_ms, void* userp);
   static size_t on_write(char* data, size_t size, size_t count, void* userp);
+  static size_t on_read(char* buffer, size_t size, size_t count, void* userp);
 
  private:
   friend struct Transfer;
@@ -74,6 +78,7 @@ class FetchClient {
   bool emit(Transfer& t, int argc, v8::Local<v8::Value>* argv);
   void remove(std::uint32_t id);
   size_t write(Transfer& t, const char* data, size_t len);
+  size_t read(Transfer& t, char* buffer, size_t len);
   void schedule_kick();
   void run_kick();
 
@@ -83,7 +88,7 @@ class FetchClient {
   uv_timer_t* kick_ = nullptr;   // deferred resume/abort, never run inside curl callbacks
   std::unordered_map<std::uint32_t, std::unique_ptr<Transfer>> transfers_;
   std::unordered_set<void*> sockets_;  // open Socket watchers (fetch.cc)
-  std::vector<std::uint32_t> pending_resume_, pending_abort_;
+  std::vector<std::uint32_t> pending_resume_, pending_abort_, pending_upload_;
   std::uint32_t next_id_ = 1;
   bool shut_down_ = false;
 };

@@ -157,7 +157,8 @@ void WeakTimerStart(const v8::FunctionCallbackInfo<v8::Value>& args) {
       static_cast<std::uint64_t>(ms), 0);
 }
 
-// host.fetchStart(method, url, [name, value, ...], body: Uint8Array|null, follow, onEvent) -> id
+// host.fetchStart(method, url, [name, value, ...], body: Uint8Array|null|true, follow, onEvent)
+// -> id; body `true`: a streamed body, pulled with onEvent(4) and given with fetchWrite.
 void FetchStart(const v8::FunctionCallbackInfo<v8::Value>& args) {
   auto* isolate = args.GetIsolate();
   auto context = isolate->GetCurrentContext();
@@ -179,6 +180,7 @@ void FetchStart(const v8::FunctionCallbackInfo<v8::Value>& args) {
     req.has_body = true;
     req.body.assign(data, data + size);
   }
+  if (args[3]->IsTrue()) req.stream_body = true;  // chunks follow through fetchWrite
   req.follow_redirects = args[4]->IsTrue();
   auto id = state(args)->fetch.start(std::move(req), args[5].As<v8::Function>());
   if (id != 0) args.GetReturnValue().Set(v8::Integer::NewFromUnsigned(isolate, id));
@@ -187,6 +189,15 @@ void FetchStart(const v8::FunctionCallbackInfo<v8::Value>& args) {
 void FetchResume(const v8::FunctionCallbackInfo<v8::Value>& args) {
   if (args.Length() < 1 || !args[0]->IsUint32()) return;
   state(args)->fetch.resume(args[0].As<v8::Uint32>()->Value());
+}
+
+// host.fetchWrite(id, chunk: Uint8Array | null): the next streamed body chunk; null ends it.
+void FetchWrite(const v8::FunctionCallbackInfo<v8::Value>& args) {
+  if (args.Length() < 2 || !args[0]->IsUint32()) return;
+  std::uint8_t* data = nullptr;
+  std::size_t size = 0;
+  bool end = !view_bytes(args[1], data, size);
+  state(args)->fetch.write_body(args[0].As<v8::Uint32>()->Value(), data, size, end);
 }
 
 void FetchAbort(const v8::FunctionCallbackInfo<v8::Value>& args) {
@@ -215,6 +226,7 @@ void install_web_apis(v8::Local<v8::Context> context, v8::Local<v8::Object> host
   set_method(context, host, "weakTimer", WeakTimerStart, data);
   set_method(context, host, "fetchStart", FetchStart, data);
   set_method(context, host, "fetchResume", FetchResume, data);
+  set_method(context, host, "fetchWrite", FetchWrite, data);
   set_method(context, host, "fetchAbort", FetchAbort, data);
 }
 

@@ -31,6 +31,12 @@ const server = http.createServer((req, res) => {
     }));
     return;
   }
+  if (path === '/count') {
+    let bytes = 0;
+    req.on('data', (c) => { bytes += c.length; });
+    req.on('end', () => json(res, 200, { bytes, te: req.headers['transfer-encoding'] || null }));
+    return;
+  }
   if (path === '/big') {
     const total = Number(url.searchParams.get('mib')) * 1024 * 1024;
     bigSent = 0;

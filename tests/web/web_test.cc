@@ -41,7 +41,7 @@ TEST(WebApis, EventsAbortStreamsAndBodies) { expect_clean(run_fixture("events.js
 TEST(Fetch, StatusHeadersBodiesRedirectsErrorsAbortTimeout) {
   TestServer server;
   ASSERT_GT(server.port(), 0) << "could not start tests/web/server.js with node";
-  expect_clean(run_fixture("fetch_basic.js", server.prefix()), 28);
+  expect_clean(run_fixture("fetch_basic.js", server.prefix()), 31);
 }
 
 TEST(Fetch, Streams50MiBInBoundedMemory) {

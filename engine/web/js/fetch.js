@@ -409,14 +409,18 @@
     if (!href.startsWith('http:') && !href.startsWith('https:')) {
       throw new TypeError(`fetch: URL scheme "${href.slice(0, href.indexOf(':'))}" is not supported`);
     }
-    let bodyBytes = null;
+    let bodyArg = null;
+    let uploadReader = null;
     const body = request[kBody];
     if (body !== null) {
       if (isUnusable(body)) throw new TypeError('Request body has already been used');
-      // Stream bodies are read fully before the transfer starts (see docs/web-apis.md).
-      bodyBytes = body.stream === null ? body.bytes : await readAllBytes(body.stream);
+      // Bytes go in one piece; a stream is pulled chunk by chunk as curl sends (chunked).
+      if (body.stream === null) bodyArg = body.bytes;
+      else {
+        uploadReader = body.stream.getReader();
+        bodyArg = true;
+      }
       body.used = true;
-      if (signal && signal.aborted) throw signal.reason;
     }
     const headerPairs = [];
     let hasUA = false;
@@ -468,15 +472,27 @@
             if (stream !== null && S.state(stream) === 'readable') S.close(stream);
             return false;
           case 3: // error: message, curl error name
+            if (uploadReader !== null) uploadReader.cancel(a).catch(() => {});
             fail(networkError(a, b, callSite));
+            return false;
+          case 4: // curl wants the next chunk of the streamed request body
+            uploadReader.read().then(({ value, done }) => {
+              if (done) host.fetchWrite(id, null);
+              else if (value instanceof Uint8Array) host.fetchWrite(id, value);
+              else throw new TypeError('Request body stream chunks must be Uint8Array');
+            }).catch((err) => {
+              host.fetchAbort(id);
+              fail(new TypeError('fetch failed: reading the request body failed', { cause: err }));
+            });
             return false;
         }
         return false;
       };
-      id = host.fetchStart(r.method, href, headerPairs, bodyBytes, r.redirect === 'follow', onEvent);
+      id = host.fetchStart(r.method, href, headerPairs, bodyArg, r.redirect === 'follow', onEvent);
       if (signal) {
         removeAbort = addAbortAlgorithm(signal, () => {
           host.fetchAbort(id);
+          if (uploadReader !== null) uploadReader.cancel(signal.reason).catch(() => {});
           fail(signal.reason);
         });
       }
