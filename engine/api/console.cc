@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -7,6 +8,20 @@
 
 namespace zinnia::engine {
 namespace {
+
+void emit(Api& api, Level level, std::string_view text) {
+  const std::string& indent = api.group_indent();
+  if (indent.empty()) {
+    api.sink().console(level, text);
+    return;
+  }
+  std::string out = indent;
+  for (char c : text) {
+    out.push_back(c);
+    if (c == '\n') out += indent;
+  }
+  api.sink().console(level, out);
+}
 
 bool is_simple(v8::Local<v8::Value> v) {
   return v->IsString() || v->IsNumber() || v->IsBoolean() || v->IsNullOrUndefined();
@@ -54,7 +69,7 @@ void Print(const v8::FunctionCallbackInfo<v8::Value>& info) {
       }
     }
     if (simple) {
-      api.sink().console(level, line);
+      emit(api, level, line);
       return;
     }
   }
@@ -93,7 +108,7 @@ void Print(const v8::FunctionCallbackInfo<v8::Value>& info) {
     }
     return s;
   });
-  if (!failed) api.sink().console(level, text);
+  if (!failed) emit(api, level, text);
 }
 
 // host.print(level, text): console methods written in JS (assert, trace, dir, table ...).
@@ -101,7 +116,15 @@ void PrintText(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto* isolate = info.GetIsolate();
   int level = info[0]->Int32Value(isolate->GetCurrentContext()).FromMaybe(1);
   if (level < 0 || level > 3) level = 1;
-  Api::from(isolate).sink().console(static_cast<Level>(level), to_utf8(isolate, info[1]));
+  auto& api = Api::from(isolate);
+  emit(api, static_cast<Level>(level), to_utf8(isolate, info[1]));
+}
+
+// host.setGroupIndent(spaces): console.group()/groupEnd().
+void SetGroupIndent(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  int spaces = info[0]->Int32Value(isolate->GetCurrentContext()).FromMaybe(0);
+  Api::from(isolate).set_group_indent(static_cast<std::size_t>(std::clamp(spaces, 0, 64)));
 }
 
 }  // namespace
@@ -122,6 +145,7 @@ void install_console(v8::Local<v8::Context> context, v8::Local<v8::Object> host)
                v8::Int32::New(isolate, static_cast<int>(m.level)));
   discard(host->Set(context, to_v8(isolate, "console"), console));
   set_method(context, host, "print", &PrintText);
+  set_method(context, host, "setGroupIndent", &SetGroupIndent);
 }
 
 }  // namespace zinnia::engine

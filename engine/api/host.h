@@ -43,6 +43,9 @@ class Api {
   // Exit status asked for by JS (zinnia:test sets 1 when a test failed).
   int exit_code() const { return exit_code_; }
   void set_exit_code(int code) { exit_code_ = code; }
+  // console.group() depth in spaces: prefixed to every console line.
+  const std::string& group_indent() const { return group_indent_; }
+  void set_group_indent(std::size_t spaces) { group_indent_.assign(spaces, ' '); }
   // Deno-like inspection of `value` via the bootstrap's host.inspect ("" if unavailable).
   std::string inspect(v8::Local<v8::Value> value, char mode);
   // Drops every Global (before the isolate is disposed).
@@ -56,6 +59,7 @@ class Api {
   v8::Global<v8::Object> host_;
   v8::Global<v8::Function> inspect_;
   int exit_code_ = 0;
+  std::string group_indent_;
 };
 
 // Engine natives, installed on `host` by Api::bootstrap.

@@ -7,7 +7,7 @@
   const DEBUG = 0, INFO = 1, WARN = 2, ERROR = 3;
   const counts = new Map();
   const timers = new Map();
-  let groupIndent = "";
+  let depth = 0;
   const format = (args) => {
     // Reuse the native formatter through a capture: console.log writes to the sink, so format
     // the simple way here (these methods are not on the hot path).
@@ -22,24 +22,24 @@
     trace(...args) {
       const err = { name: "Trace", message: format(args) };
       Error.captureStackTrace(err, console.trace);
-      print(ERROR, groupIndent + err.stack);
+      print(ERROR, err.stack);
     },
     dir(value, options) {
-      print(INFO, groupIndent + inspect(value, options));
+      print(INFO, inspect(value, options));
     },
     dirxml(...args) { c.log(...args); },
     assert(condition, ...args) {
       if (condition) return;
-      if (args.length === 0) print(ERROR, groupIndent + "Assertion failed");
+      if (args.length === 0) print(ERROR, "Assertion failed");
       else if (typeof args[0] === "string") {
-        print(ERROR, groupIndent + "Assertion failed: " + format(args));
-      } else print(ERROR, groupIndent + "Assertion failed: " + format(args));
+        print(ERROR, "Assertion failed: " + format(args));
+      } else print(ERROR, "Assertion failed: " + format(args));
     },
     count(label = "default") {
       label = String(label);
       const n = (counts.get(label) || 0) + 1;
       counts.set(label, n);
-      print(INFO, `${groupIndent}${label}: ${n}`);
+      print(INFO, `${label}: ${n}`);
     },
     countReset(label = "default") {
       label = String(label);
@@ -62,7 +62,7 @@
       }
       const ms = host.now() - timers.get(label);
       const extra = args.length ? " " + format(args) : "";
-      print(INFO, `${groupIndent}${label}: ${ms.toFixed(0)}ms${extra}`);
+      print(INFO, `${label}: ${ms.toFixed(0)}ms${extra}`);
     },
     timeEnd(label = "default") {
       label = String(label);
@@ -72,15 +72,17 @@
       }
       const ms = host.now() - timers.get(label);
       timers.delete(label);
-      print(INFO, `${groupIndent}${label}: ${ms.toFixed(0)}ms`);
+      print(INFO, `${label}: ${ms.toFixed(0)}ms`);
     },
     group(...args) {
-      if (args.length) print(INFO, groupIndent + format(args));
-      groupIndent += "  ";
+      if (args.length) c.log(...args);
+      host.setGroupIndent(2 * ++depth);
     },
     groupCollapsed(...args) { console.group(...args); },
-    groupEnd() { groupIndent = groupIndent.slice(2); },
-    table(data) { print(INFO, groupIndent + inspect(data)); },
+    groupEnd() {
+      if (depth > 0) host.setGroupIndent(2 * --depth);
+    },
+    table(data) { print(INFO, inspect(data)); },
     clear() {},
   };
   Object.defineProperty(console, Symbol.toStringTag, { value: "console", configurable: true });

@@ -124,15 +124,16 @@ TEST(Console, OtherMethods) {
     console.assert(false, "yes", 1);
     console.count(); console.count(); console.count("x");
     console.dir({ a: 1 });
-    console.group("g"); console.groupEnd();
+    console.group("g"); console.log("in\nside"); console.group(); console.warn("deeper");
+    console.groupEnd(); console.groupEnd(); console.groupEnd();
     console.log("%s", "日本語 ✓");
     console.log("日本語", "✓");
   )js");
-  EXPECT_EQ(r.events.size(), 8u);
+  EXPECT_EQ(r.events.size(), 10u);
   EXPECT_EQ(r.events[0], (Event{Event::kConsole, Level::kError, "Assertion failed: yes 1"}));
-  EXPECT_EQ(r.lines,
-            (std::vector<std::string>{"Assertion failed: yes 1", "default: 1", "default: 2", "x: 1",
-                                      "{ a: 1 }", "g", "日本語 ✓", "日本語 ✓"}));
+  EXPECT_EQ(r.lines, (std::vector<std::string>{
+                         "Assertion failed: yes 1", "default: 1", "default: 2", "x: 1", "{ a: 1 }",
+                         "g", "  in\n  side", "    deeper", "日本語 ✓", "日本語 ✓"}));
 }
 
 }  // namespace
