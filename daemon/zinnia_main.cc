@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -13,6 +14,7 @@
 #include "daemon/component_sink.h"
 #include "daemon/version.h"
 #include "engine/runtime/module.h"
+#include "engine/v8/isolate_pool.h"
 #include "engine/v8/platform.h"
 
 namespace {
@@ -28,14 +30,23 @@ using Clock = std::chrono::steady_clock;
 // Human output for one module, like Zinnia's CLI.
 class DevSink final : public zinnia::engine::Sink {
  public:
-  explicit DevSink(bool color) : color_(color) {}
+  explicit DevSink(bool color) : color_(color), line_flush_(::isatty(1) || ::isatty(2)) {}
 
+  // Output to a file or pipe is flushed at the end of each event-loop turn (one write per
+  // turn, not per line); on a terminal every line. Switching streams flushes the other one
+  // first, so stdout and stderr lines keep their order when they go to the same place.
   void console(zinnia::engine::Level level, std::string_view text) override {
     std::lock_guard lock(mutex_);
     std::FILE* f = level >= zinnia::engine::Level::kWarn ? stderr : stdout;
+    if (last_ && last_ != f) std::fflush(last_);
+    last_ = f;
     std::fwrite(text.data(), 1, text.size(), f);
     std::fputc('\n', f);
-    std::fflush(f);
+    if (line_flush_) std::fflush(f);
+  }
+  void turn_end() override {
+    std::lock_guard lock(mutex_);
+    flush_console();
   }
   void activity(zinnia::engine::Level level, std::string_view message) override {
     const bool error = level == zinnia::engine::Level::kError;
@@ -44,8 +55,15 @@ class DevSink final : public zinnia::engine::Sink {
   void job_completed() override { jobs_.fetch_add(1); }
   void exited(const zinnia::engine::Exit& exit) override {
     std::lock_guard lock(mutex_);
+    flush_console();
     exit_ = exit;
     done_.store(true);
+    done_cv_.notify_all();
+  }
+  // Waits until the module has ended or `max` has passed.
+  void wait_done(std::chrono::milliseconds max) {
+    std::unique_lock lock(mutex_);
+    done_cv_.wait_for(lock, max, [&] { return done_.load(); });
   }
 
   // Prints "[... STATS] Jobs completed: N" when the count moved (at most every 500 ms,
@@ -75,6 +93,7 @@ class DevSink final : public zinnia::engine::Sink {
     std::snprintf(stamp, sizeof stamp, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
                   static_cast<int>(ms.count() % 1000));
     std::lock_guard lock(mutex_);
+    flush_console();
     if (color_) {
       std::fprintf(stdout, "[%s %s%s\x1b[0m] %.*s\n", stamp, tag_color, tag,
                    static_cast<int>(message.size()), message.data());
@@ -85,7 +104,15 @@ class DevSink final : public zinnia::engine::Sink {
     std::fflush(stdout);
   }
 
+  void flush_console() {  // mutex_ held
+    if (last_) std::fflush(last_);
+    last_ = nullptr;
+  }
+
   bool color_;
+  bool line_flush_;
+  std::FILE* last_ = nullptr;  // the stream console() wrote to since the last flush
+  std::condition_variable done_cv_;
   std::mutex mutex_;
   std::atomic<std::uint64_t> jobs_{0};
   std::uint64_t reported_ = 0;
@@ -130,6 +157,7 @@ int main(int argc, char** argv) {
   const char* no_color = std::getenv("NO_COLOR");
   const bool color = !(no_color && *no_color) && ::isatty(1);
   DevSink sink(color);
+  zinnia::engine::set_isolate_spare(false);  // one module: a spare isolate would be waste
   zinnia::engine::initialize_v8();
   zinnia::engine::ModuleOptions options;
   options.name = file.stem().string();
@@ -142,7 +170,7 @@ int main(int argc, char** argv) {
   {
     zinnia::engine::Module module(std::move(options), sink);
     while (!sink.done()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      sink.wait_done(std::chrono::milliseconds(20));  // returns at once when the module ends
       sink.stats(false);
     }
     module.join();

@@ -15,6 +15,7 @@ struct Pool {
   bool wanted = false;    // a spare should be made
   bool stopping = false;
   bool started = false;
+  bool enabled = true;
   std::thread thread;
 
   void run() {
@@ -46,7 +47,7 @@ std::unique_ptr<IsolateHolder> take_isolate(std::size_t heap_limit_bytes) {
   {
     std::lock_guard lock(p.mu);
     if (p.spare && p.limit == heap_limit_bytes) out = std::move(p.spare);
-    if (!p.stopping) {
+    if (!p.stopping && p.enabled) {
       p.spare.reset();  // wrong limit: not worth keeping
       p.limit = heap_limit_bytes;
       p.wanted = true;
@@ -59,6 +60,17 @@ std::unique_ptr<IsolateHolder> take_isolate(std::size_t heap_limit_bytes) {
   }
   if (!out) out = std::make_unique<IsolateHolder>(heap_limit_bytes);
   return out;
+}
+
+void set_isolate_spare(bool enabled) {
+  auto& p = pool();
+  std::unique_ptr<IsolateHolder> spare;
+  std::lock_guard lock(p.mu);
+  p.enabled = enabled;
+  if (!enabled) {
+    spare = std::move(p.spare);
+    p.wanted = false;
+  }
 }
 
 void drain_isolate_pool() {

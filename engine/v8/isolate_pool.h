@@ -11,6 +11,10 @@ namespace zinnia::engine {
 // the calling thread when no spare with that limit is ready).
 std::unique_ptr<IsolateHolder> take_isolate(std::size_t heap_limit_bytes);
 
+// Whether take_isolate() keeps a spare ready (default: yes). A process that runs a single
+// module (`zinnia run`) turns it off: there the spare only costs CPU at startup and memory.
+void set_isolate_spare(bool enabled);
+
 // Disposes the spare and stops the background thread (before shutdown_v8()).
 void drain_isolate_pool();
 
