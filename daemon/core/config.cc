@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -152,6 +153,10 @@ Config parse_config(const std::vector<std::string>& args, const Env& env, const 
   c.wallet_address = get(env, "FIL_WALLET_ADDRESS");
   if (c.wallet_address.empty())
     throw ConfigError("FIL_WALLET_ADDRESS is not set (the wallet address is required)");
+  // It reaches modules and log lines: a newline or other control character would forge lines.
+  if (std::any_of(c.wallet_address.begin(), c.wallet_address.end(),
+                  [](unsigned char ch) { return ch < 0x20 || ch == 0x7f; }))
+    throw ConfigError("FIL_WALLET_ADDRESS must be one line without control characters");
 
   c.station_id = get(env, "STATION_ID");
   if (c.station_id.empty()) {
