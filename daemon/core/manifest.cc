@@ -1,6 +1,8 @@
 #include "daemon/core/manifest.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -256,11 +258,75 @@ std::string component_name_from_path(const fs::path& path) {
   return stem;
 }
 
+namespace {
+
+// toml11 parses nested arrays and inline tables recursively: a deep enough nesting overflows
+// the stack (a crash, not an error). Real manifests are small and shallow, so anything over
+// these bounds is refused before parsing.
+constexpr std::uintmax_t kMaxManifestBytes = std::uintmax_t{1} << 20;
+constexpr int kMaxNesting = 64;
+
+// Counts [ and { outside strings and comments; throws at the first one nested too deep.
+void check_nesting(const std::string& text, const std::string& file) {
+  int depth = 0;
+  std::size_t line = 1, col = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      col = 0;
+      continue;
+    }
+    ++col;
+    if (c == '#') {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+    } else if (c == '"' || c == '\'') {
+      const bool multi = text.compare(i, 3, std::string(3, c)) == 0;
+      i += multi ? 3 : 1;
+      for (; i < text.size(); ++i) {
+        if (text[i] == '\n') {
+          if (!multi) break;
+          ++line;
+          col = 0;
+        }
+        if (c == '"' && text[i] == '\\') {
+          ++i;
+        } else if (text[i] == c && (!multi || text.compare(i, 3, std::string(3, c)) == 0)) {
+          if (multi) i += 2;
+          break;
+        }
+      }
+      if (i < text.size() && text[i] == '\n') --i;  // counted by the outer loop
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxNesting)
+        throw ConfigError(file + ":" + std::to_string(line) + ":" + std::to_string(col) +
+                          ": arrays or tables nested deeper than " + std::to_string(kMaxNesting) +
+                          " levels");
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+}
+
+}  // namespace
+
 Manifest load_manifest(const fs::path& path, const std::string& display) {
   const std::string file = display.empty() ? path.string() : display;
   std::error_code ec;
   if (!fs::exists(path, ec)) throw ConfigError(file + ": manifest file does not exist");
   if (fs::is_directory(path, ec)) throw ConfigError(file + ": manifest is a folder, not a file");
+  if (const auto size = fs::file_size(path, ec); !ec && size > kMaxManifestBytes)
+    throw ConfigError(file + ": manifest is larger than 1 MiB (" + std::to_string(size) +
+                      " bytes)");
+  {
+    std::ifstream in(path, std::ios::binary);
+    std::string text(kMaxManifestBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxManifestBytes)
+      throw ConfigError(file + ": manifest is larger than 1 MiB");
+    check_nesting(text, file);
+  }
   toml::value root;
   try {
     root = toml::parse(path.string());
