@@ -1,12 +1,12 @@
-// Works for a while, then crashes: zinniad reports it (activity:error), writes the stack to
-// flaky's stderr.txt, and restarts it with back-off. The inspector notices it too.
+// Works for a few seconds, then crashes: zinniad reports it (activity:error), writes the
+// stack to flaky's stderr.txt, and restarts it with back-off. The inspector notices too.
 let n = 0;
 const timer = setInterval(() => {
   n++;
   console.log(`flaky tick ${n}`);
   Zinnia.jobCompleted();
-  if (n === 15) {
+  if (n === 6) {
     clearInterval(timer);
-    throw new Error("flaky gave up after 15 ticks");
+    throw new Error(`flaky gave up after ${n} ticks`);
   }
-}, 1000);
+}, 500);
