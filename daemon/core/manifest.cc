@@ -63,7 +63,12 @@ Where where(const std::string& file, const toml::value& v, const std::string& wo
   Where w{file, loc.line(), loc.column()};
   if (!word.empty()) {
     const auto line = loc.line_str();
-    if (auto pos = line.find(word); pos != std::string::npos) w.column = pos + 1;
+    // A string value: its quoted form first ("/m" must not match inside ".spin/monitor/").
+    if (auto pos = line.find('"' + word + '"'); pos != std::string::npos) {
+      w.column = pos + 2;
+    } else if (pos = line.find(word); pos != std::string::npos) {
+      w.column = pos + 1;
+    }
   }
   return w;
 }

@@ -84,6 +84,7 @@ source = "spark/main.js"
 [[component]]
 id = "inspector"
 source = "inspector.js"
+spin_monitoring = true
 files = [{ source = ".spin/", destination = "/" }]
 )"));
   EXPECT_EQ(m.app, "old");
@@ -139,17 +140,17 @@ TEST_F(ManifestTest, MissingSource) {
 }
 
 TEST_F(ManifestTest, OverlappingDestinations) {
-  EXPECT_EQ(
-      error("spin_manifest_version = 2\n[application]\nname = \"a\"\n[component.x]\n"
-            "source = \"inspector.js\"\nfiles = [{ source = \".spin/monitor/\", destination = "
-            "\"/m\" },\n  { source = \".spin/config/\", destination = \"/m/c\" }]\n"),
-      file() + ":7:46: destination '/m/c' overlaps '/m' (line 6) in component 'x'");
+  EXPECT_EQ(error("spin_manifest_version = 2\n[application]\nname = \"a\"\n[component.x]\n"
+                  "source = \"inspector.js\"\nspin_monitoring = true\nfiles = [{ source = "
+                  "\".spin/monitor/\", destination = "
+                  "\"/m\" },\n  { source = \".spin/config/\", destination = \"/m/c\" }]\n"),
+            file() + ":8:46: destination '/m/c' overlaps '/m' (line 7) in component 'x'");
   // Siblings with a common prefix do not overlap.
-  EXPECT_EQ(
-      error("spin_manifest_version = 2\n[application]\nname = \"a\"\n[component.x]\n"
-            "source = \"inspector.js\"\nfiles = [{ source = \".spin/monitor/\", destination = "
-            "\"/m\" },\n  { source = \".spin/config/\", destination = \"/mc\" }]\n"),
-      "(no error)");
+  EXPECT_EQ(error("spin_manifest_version = 2\n[application]\nname = \"a\"\n[component.x]\n"
+                  "source = \"inspector.js\"\nspin_monitoring = true\nfiles = [{ source = "
+                  "\".spin/monitor/\", destination = "
+                  "\"/m\" },\n  { source = \".spin/config/\", destination = \"/mc\" }]\n"),
+            "(no error)");
 }
 
 TEST_F(ManifestTest, MissingFileAndVersion) {

@@ -13,7 +13,8 @@ std::string mask(std::string text) {
   text =
       std::regex_replace(text, std::regex(R"((^|\n)\[\d\d:\d\d:\d\d\.\d{3} )"), "$1[HH:MM:SS.mmm ");
   const auto dir = fixture("").parent_path();
-  for (const std::string d : {std::filesystem::weakly_canonical(dir).string(), dir.string()}) {
+  for (const auto& d :
+       std::vector<std::string>{std::filesystem::weakly_canonical(dir).string(), dir.string()}) {
     for (auto pos = text.find(d); pos != std::string::npos; pos = text.find(d))
       text.replace(pos, d.size(), "<FIXTURES>");
   }

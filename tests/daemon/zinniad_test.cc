@@ -201,12 +201,20 @@ TEST(Zinniad, SighupReloadsOnlyTheChangedComponent) {
       return false;
     }
   }));
+  // Running and past their first turn.
+  ASSERT_TRUE(p->wait_until([&](auto&, auto&) {
+    return read_file(d.logs("reload") / "one/stdout.txt") == "one v1\n" &&
+           read_file(d.logs("reload") / "two/stdout.txt") == "two v1\n" &&
+           read_file(d.logs("reload") / "three/stdout.txt") == "three v1\n";
+  }));
   write_file(app / "two.js", "console.log('two v2'); setInterval(() => {}, 1000);\n");
   p->signal(SIGHUP);
   ASSERT_TRUE(p->wait_out("two reloaded")) << p->out() << p->err();
   ASSERT_TRUE(p->wait_until([&](auto&, auto&) {
     return read_file(d.logs("reload") / "two/stdout.txt") == "two v1\ntwo v2\n";
-  }));
+  })) << read_file(d.logs("reload") / "two/stdout.txt")
+      << "\n"
+      << p->out() << p->err();
   std::this_thread::sleep_for(300ms);
   auto after = json::parse(read_file(mnt / "monitor/status.json"));
   for (const char* kept : {"one", "three"}) {
@@ -293,7 +301,7 @@ TEST(Zinniad, BadInputExitsTwoWithOneLine) {
        "(<DIR>/gone.js)\n"},
       {{"--manifest", "overlap.toml"},
        {},
-       "zinniad: overlap.toml:7:86: destination '/m' overlaps '/' (line 7) in component 'x'\n"},
+       "zinniad: overlap.toml:7:96: destination '/m' overlaps '/' (line 7) in component 'x'\n"},
       {{"ok.js"},
        {{"ZINNIA_LOG", "verbose"}},
        "zinniad: ZINNIA_LOG: expected error, warn, info or debug, got 'verbose'\n"},
