@@ -88,3 +88,27 @@ TEST(GuestInDaemon, StatMatchesTheMountAndManifestMatchesTheLoadedOne) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(GuestInDaemon, MonitorGrantWithoutSpinMonitoringStopsTheStartWithExit2) {
+  DaemonEnv env;
+  const fs::path app = env.dir.path() / "app";
+  write_file(app / "spin.toml", R"(spin_manifest_version = 2
+[application]
+name = "app"
+[component.insp]
+source = "insp.js"
+files = [{ source = ".spin/monitor/", destination = "/monitor" }]
+)");
+  write_file(app / "insp.js", "console.log('must not run')");
+  auto daemon = env.start({"--no-mount", "--manifest", (app / "spin.toml").string()});
+  EXPECT_EQ(daemon->wait(std::chrono::seconds(5)), 2);
+  EXPECT_NE(daemon->err().find("spin.toml:6:22: component 'insp' reads '.spin/monitor/' from the "
+                               "monitor tree but does not set spin_monitoring = true"),
+            std::string::npos)
+      << daemon->err();
+  EXPECT_EQ(daemon->out(), "");
+}
+
+}  // namespace
