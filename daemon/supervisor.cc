@@ -454,6 +454,8 @@ void Supervisor::shutdown() {
   for (auto& [name, slot] : slots_) {
     stop_and_join(*slot);
     if (slot->state == ComponentState::kRunning) slot->state = ComponentState::kExited;
+    // Stopped while waiting out a back-off: its last run crashed.
+    if (slot->state == ComponentState::kRestarting) slot->state = ComponentState::kCrashed;
   }
   handle_exits();
   tick(true);
