@@ -37,13 +37,13 @@ ComponentSink::ComponentSink(std::string name, Targets targets)
     : name_(std::move(name)), t_(std::move(targets)) {}
 
 void ComponentSink::console(engine::Level level, std::string_view text) {
-  std::string line(text);
-  line += '\n';
-  (level >= engine::Level::kWarn ? t_.err : t_.out)->append(line);
-  pending_bytes_ += text.size();
-  pending_.emplace_back(level, std::string(text));
+  line_.assign(text);
+  line_ += '\n';
+  (level >= engine::Level::kWarn ? t_.err : t_.out)->append(line_);
+  pending_.push_back({level, pending_text_.size(), text.size()});
+  pending_text_.append(text);
   // A turn that prints a lot is flushed in parts, keeping memory bounded.
-  if (pending_.size() >= 512 || pending_bytes_ >= (std::size_t{256} << 10)) flush();
+  if (pending_.size() >= 512 || pending_text_.size() >= (std::size_t{256} << 10)) flush();
 }
 
 void ComponentSink::activity(engine::Level level, std::string_view message) {
@@ -60,9 +60,12 @@ void ComponentSink::turn_end() { flush(); }
 void ComponentSink::flush() {
   t_.out->flush();
   t_.err->flush();
-  for (auto& [level, text] : pending_) t_.logger->log(to_spdlog(level), "{}", text);
+  for (const Pending& p : pending_)
+    t_.logger->log(to_spdlog(p.level), "{}",
+                   std::string_view(pending_text_.data() + p.offset, p.size));
   pending_.clear();
-  pending_bytes_ = 0;
+  pending_text_.clear();
+  if (pending_text_.capacity() > (std::size_t{1} << 20)) pending_text_.shrink_to_fit();
 }
 
 void ComponentSink::exited(const engine::Exit& exit) {
