@@ -1,0 +1,204 @@
+// Readers of the monitor tree: 64 concurrent readers through the FUSE mount while a writer
+// appends, readers killed in the middle of a read, and `tail -F` on a persisted log across
+// rotation.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <thread>
+
+#include "fusefs/fuse/mount.h"
+#include "fusefs/tree/tree.h"
+#include "tests/reliability/daemon_harness.h"
+#include "tests/support/fuse_required.h"
+
+namespace zinnia::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+std::string seq_line(std::size_t i) {
+  std::string s = "seq=" + std::to_string(i) + " ";
+  s.resize(100, 'a' + static_cast<char>(i % 26));
+  return s + "\n";
+}
+
+// Every line of `text` (a prefix of the log) is seq_line(0), seq_line(1) ... in order.
+::testing::AssertionResult is_log_prefix(const std::string& text) {
+  std::size_t i = 0, at = 0;
+  while (at < text.size()) {
+    const std::string want = seq_line(i);
+    const std::size_t n = std::min(want.size(), text.size() - at);
+    if (text.compare(at, n, want, 0, n) != 0)
+      return ::testing::AssertionFailure() << "line " << i << " differs at byte " << at;
+    at += n;
+    ++i;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+struct Mounted {
+  TempDir dir;
+  std::unique_ptr<fusefs::Tree> tree;
+  std::unique_ptr<fusefs::Mount> mount;
+  fs::path mnt = dir.path() / "mnt";
+  explicit Mounted(std::size_t window = 1 << 20) {
+    fusefs::TreeOptions o;
+    o.spin_root = dir.path() / "spin";
+    o.app = "app";
+    o.window_bytes = window;
+    tree = std::make_unique<fusefs::Tree>(o);
+    tree->add_component("c");
+    mount = std::make_unique<fusefs::Mount>(*tree, mnt);
+  }
+  fs::path live() const { return mnt / "monitor/logs/c/stdout.txt"; }
+  std::shared_ptr<fusefs::LogFile> log() { return tree->log("c", fusefs::Stream::kStdout); }
+};
+
+std::string read_all(const fs::path& p, std::size_t chunk) {
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "OPEN FAILED";
+  std::string out;
+  std::vector<char> buf(chunk);
+  ssize_t n;
+  while ((n = ::read(fd, buf.data(), buf.size())) > 0) out.append(buf.data(), n);
+  ::close(fd);
+  return n < 0 ? "READ FAILED" : out;
+}
+
+TEST(Readers, SixtyFourConcurrentReadersWhileAWriterAppends) {
+  ZINNIA_REQUIRE_FUSE();
+  Mounted m(256 << 10);  // a small window: readers hit the persisted file too
+  auto log = m.log();
+  std::atomic<bool> stop{false};
+  std::atomic<std::size_t> written{0};
+  std::thread writer([&] {
+    for (std::size_t i = 0; !stop; ++i) {
+      log->append(seq_line(i));
+      if (i % 50 == 49) {
+        log->flush();
+        written = i + 1;
+        std::this_thread::sleep_for(1ms);
+      }
+    }
+    log->flush();
+  });
+  while (written < 5000) std::this_thread::sleep_for(5ms);
+  std::atomic<int> failures{0}, reads{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 64; ++r) {
+    readers.emplace_back([&, r] {
+      for (int k = 0; k < 2; ++k) {
+        const std::size_t before = written;
+        const std::string got = read_all(m.live(), r % 2 ? 4096 : 128 << 10);
+        ++reads;
+        if (got.size() < before * 101 || !is_log_prefix(got)) ++failures;
+      }
+    });
+  }
+  for (auto& t : readers) t.join();
+  stop = true;
+  writer.join();
+  EXPECT_EQ(reads, 64 * 2);
+  EXPECT_EQ(failures, 0) << "a reader saw a short, torn or wrong log";
+  // Afterwards a plain read returns the whole log.
+  const std::string all = read_all(m.live(), 1 << 16);
+  EXPECT_EQ(all.size(), log->size());
+  EXPECT_TRUE(is_log_prefix(all));
+}
+
+// Processes killed in the middle of reading (large reads from the persisted file, outside
+// the memory window, and readers blocked on a full pipe) leave the mount fully working.
+TEST(Readers, ReadersKilledMidReadLeaveTheMountWorking) {
+  ZINNIA_REQUIRE_FUSE();
+  Mounted m(64 << 10);
+  auto log = m.log();
+  std::string chunk;
+  for (std::size_t i = 0; i < 10'000; ++i) chunk += seq_line(i);
+  for (int k = 0; k < 6; ++k) log->append(chunk);  // ~6 MiB, mostly outside the window
+  log->flush();
+  const std::string live = m.live().string();
+  for (int round = 0; round < 9; ++round) {
+    // dd reads big blocks; `tail -f` and `cat` into a pipe nobody reads block mid-stream.
+    Process::Options quiet;
+    quiet.read_stdout = round % 3 != 0;
+    std::vector<std::unique_ptr<Process>> ps;
+    ps.push_back(std::make_unique<Process>(
+        std::vector<std::string>{"dd", "if=" + live, "of=/dev/null", "bs=1M", "iflag=direct"},
+        current_env(), Process::Options{}));
+    ps.push_back(
+        std::make_unique<Process>(std::vector<std::string>{"cat", live}, current_env(), quiet));
+    ps.push_back(std::make_unique<Process>(std::vector<std::string>{"tail", "-f", "-c", "+1", live},
+                                           current_env(), quiet));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 + 7 * round));
+    for (auto& p : ps) p->kill(SIGKILL);
+    for (auto& p : ps) EXPECT_NE(p->exit_code(), -1000);
+  }
+  // The mount still answers, quickly and correctly.
+  const auto start = Clock::now();
+  struct stat st {};
+  ASSERT_EQ(::stat(live.c_str(), &st), 0);
+  EXPECT_EQ(static_cast<std::uint64_t>(st.st_size), log->size());
+  const std::string all = read_all(m.live(), 1 << 20);
+  EXPECT_EQ(all.size(), log->size());
+  EXPECT_TRUE(is_log_prefix(all.substr(0, chunk.size())));
+  EXPECT_LT(Clock::now() - start, 5s);
+  // 64 readers at once after the killings: all served.
+  std::atomic<int> ok{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 64; ++r)
+    readers.emplace_back([&] {
+      std::string got = read_all(m.live(), 1 << 16);
+      if (got.size() == all.size()) ++ok;
+    });
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(ok, 64);
+}
+
+// `tail -F` on a persisted log follows it across rotation (stdout.txt -> stdout.txt.1) and
+// misses nothing, and the live (in-tree) file is not cut by rotation.
+TEST(Readers, TailFollowsThePersistedLogAcrossRotation) {
+  TempDir dir;
+  fusefs::TreeOptions o;
+  o.spin_root = dir.path() / "spin";
+  o.app = "app";
+  o.rotate_bytes = 64 << 10;
+  fusefs::Tree tree(o);
+  tree.add_component("c");
+  auto log = tree.log("c", fusefs::Stream::kStdout);
+  const fs::path file = dir.path() / "spin/app/logs/c/stdout.txt";
+  log->append(seq_line(0));
+  log->flush();
+  Process tail({"tail", "-F", "-n", "+1", "-s", "0.05", file.string()}, current_env(), {});
+  ASSERT_TRUE(tail.wait_output(
+      true, [](const std::string& out) { return !out.empty(); }, 5s));
+  // Three rotations, with time in between for tail to notice each one.
+  std::size_t i = 1;
+  for (int rotation = 0; rotation < 3; ++rotation) {
+    for (std::size_t k = 0; k < 700; ++k, ++i) {
+      log->append(seq_line(i));
+      if (k % 20 == 19) log->flush();
+    }
+    log->flush();
+    const std::size_t want = i * 101;
+    ASSERT_TRUE(tail.wait_output(
+        true, [&](const std::string& out) { return out.size() >= want; }, 8s))
+        << "tail stopped at " << tail.out().size() << " of " << want << " bytes";
+  }
+  EXPECT_TRUE(fs::exists(fs::path(file.string() + ".1")));
+  EXPECT_LE(fs::file_size(file), 64u << 10);
+  EXPECT_LE(fs::file_size(file.string() + ".1"), 64u << 10);
+  const std::string seen = tail.out();
+  EXPECT_EQ(seen.size(), i * 101);
+  EXPECT_TRUE(is_log_prefix(seen));
+  // The live log in the tree still reads the current and the previous generation true.
+  std::string live;
+  ASSERT_FALSE(tree.read("monitor/logs/c/stdout.txt", 0, 1 << 20, &live));
+  EXPECT_EQ(live.size(), i * 101);
+  const std::size_t last_two = fs::file_size(file) + fs::file_size(file.string() + ".1");
+  EXPECT_EQ(live.substr(live.size() - last_two), seen.substr(seen.size() - last_two));
+}
+
+}  // namespace
+}  // namespace zinnia::testing
