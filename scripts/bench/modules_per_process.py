@@ -33,12 +33,12 @@ def main(quick, write):
         mods = [f"m{i}={idle}" for i in range(n)]
         z = subprocess.Popen([zinniad(), "--no-mount", "--spin-root", os.path.join(d, "spin"), *mods],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        z_rss = settle([z.pid], 1.0 + n * 0.02)
+        z_rss = settle([z.pid], 1.0 + n * 0.05)
         z.send_signal(signal.SIGTERM)
         z.wait(timeout=30)
         ds = [subprocess.Popen([deno(), "run", idle], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL) for _ in range(n)]
-        d_rss = settle([p.pid for p in ds], 1.0 + n * 0.02)
+        d_rss = settle([p.pid for p in ds], 1.0 + n * 0.05)
         for p in ds:
             p.kill()
             p.wait()
