@@ -34,11 +34,15 @@ def main(quick, write):
         z = subprocess.Popen([zinniad(), "--no-mount", "--spin-root", os.path.join(d, "spin"), *mods],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         z_rss = settle([z.pid], 1.0 + n * 0.05)
+        if z.poll() is not None:
+            raise RuntimeError(f"zinniad with {n} modules exited {z.returncode} while idle")
         z.send_signal(signal.SIGTERM)
         z.wait(timeout=30)
         ds = [subprocess.Popen([deno(), "run", idle], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL) for _ in range(n)]
         d_rss = settle([p.pid for p in ds], 1.0 + n * 0.05)
+        if any(p.poll() is not None for p in ds):
+            raise RuntimeError("a deno process exited while idle")
         for p in ds:
             p.kill()
             p.wait()
