@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/sanitizer_env.h"
+
 extern char** environ;  // NOLINT
 
 namespace zinnia::testing {
@@ -58,6 +60,7 @@ class Process {
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     std::vector<std::string> env_strings;
     for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+    for (auto& s : sanitizer_env()) env_strings.push_back(std::move(s));
     std::vector<char*> cargv, cenv;
     for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
     cargv.push_back(nullptr);

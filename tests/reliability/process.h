@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/sanitizer_env.h"
+
 extern char** environ;
 
 namespace zinnia::testing {
@@ -73,6 +75,7 @@ class Process {
     args.push_back(nullptr);
     std::vector<std::string> env_strings;
     for (auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+    for (auto& s : sanitizer_env()) env_strings.push_back(std::move(s));
     std::vector<char*> envp;
     for (auto& s : env_strings) envp.push_back(s.data());
     envp.push_back(nullptr);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/sanitizer_env.h"
 #include "tests/web/web_harness.h"
 
 namespace {
@@ -39,8 +40,11 @@ TEST(FetchZinniad, SparkShapedModuleReportsJobs) {
   std::string home = "HOME=" + dir.path().string();
   std::string wallet = "FIL_WALLET_ADDRESS=0x000000000000000000000000000000000000dEaD";
   std::string path = std::string("PATH=") + (std::getenv("PATH") ? std::getenv("PATH") : "");
-  std::vector<char*> env = {state.data(),  cache.data(), spin.data(), home.data(),
-                            wallet.data(), path.data(),  nullptr};
+  std::vector<std::string> sanitizers = zinnia::testing::sanitizer_env();
+  std::vector<char*> env = {state.data(), cache.data(),  spin.data(),
+                            home.data(),  wallet.data(), path.data()};
+  for (auto& s : sanitizers) env.push_back(s.data());
+  env.push_back(nullptr);
   std::string module = (dir.path() / "spark/main.js").string();
   std::string no_mount = "--no-mount";
   std::vector<char*> argv = {zinniad.data(), no_mount.data(), module.data(), nullptr};
