@@ -71,7 +71,9 @@ int main(int argc, char** argv) {
 
   const bool color = !config.no_color && ::isatty(2);
   auto log = std::make_unique<daemon::StderrLog>(2, config.log_level, color);
-  auto events = std::make_unique<daemon::EventWriter>(1);
+  auto events = std::make_unique<daemon::EventWriter>(1, 100'000, [&log](std::size_t n) {
+    log->daemon().warn("stdout was not being read: {} Station events were dropped", n);
+  });
   for (const auto& w : config.warnings) log->daemon().warn("{}", w);
   int rc = 0;
   try {
@@ -79,6 +81,7 @@ int main(int argc, char** argv) {
     fusefs::TreeOptions tree_options;
     tree_options.spin_root = config.spin_root;
     tree_options.app = config.manifest.app;
+    tree_options.rotate_bytes = config.rotate_bytes;
     tree_options.on_error = [&log](const std::string& message) {
       log->daemon().error("{}", message);
     };

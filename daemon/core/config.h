@@ -1,6 +1,7 @@
 #pragma once
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -36,6 +37,7 @@ struct Config {
   // Test and tuning knobs (env): ZINNIA_HANG_TIMEOUT_MS, ZINNIA_HEAP_LIMIT_MB, ZINNIA_BACKOFF_MS.
   std::chrono::milliseconds hang_timeout{30'000};
   std::size_t heap_limit_bytes = std::size_t{256} << 20;
+  std::uint64_t rotate_bytes = std::uint64_t{64} << 20;  // ZINNIA_ROTATE_MB: persisted log rotation
   std::chrono::milliseconds backoff_initial{1'000};
 
   Manifest manifest;  // effective: the loaded one plus positional modules, or synthesised

@@ -6,8 +6,8 @@
 
 namespace zinnia::daemon {
 
-EventWriter::EventWriter(int fd, std::size_t max_lines)
-    : fd_(fd), max_lines_(max_lines), thread_([this] { run(); }) {}
+EventWriter::EventWriter(int fd, std::size_t max_lines, std::function<void(std::size_t)> on_drops)
+    : fd_(fd), max_lines_(max_lines), on_drops_(std::move(on_drops)), thread_([this] { run(); }) {}
 
 EventWriter::~EventWriter() {
   flush(std::chrono::milliseconds(1000));
@@ -77,6 +77,13 @@ void EventWriter::run() {
     }
     cv_.notify_all();
     if (closed_) return;
+    if (queue_.empty() && dropped_ > reported_ && on_drops_) {
+      const std::size_t n = dropped_ - reported_;
+      reported_ = dropped_;
+      lock.unlock();
+      on_drops_(n);
+      lock.lock();
+    }
   }
 }
 

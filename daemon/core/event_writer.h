@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -14,7 +15,10 @@ namespace zinnia::daemon {
 // never blocks a module (past `max_lines` queued, new lines are dropped and counted).
 class EventWriter {
  public:
-  explicit EventWriter(int fd, std::size_t max_lines = 100'000);
+  // `on_drops(n)` is called on the writer thread when the queue has drained after `n` lines
+  // were dropped, so the daemon can say so once the Station reads again.
+  explicit EventWriter(int fd, std::size_t max_lines = 100'000,
+                       std::function<void(std::size_t)> on_drops = {});
   ~EventWriter();  // flushes (bounded) and joins
   EventWriter(const EventWriter&) = delete;
   EventWriter& operator=(const EventWriter&) = delete;
@@ -35,6 +39,8 @@ class EventWriter {
   std::deque<std::string> queue_;
   std::size_t writing_ = 0;
   std::size_t dropped_ = 0;
+  std::size_t reported_ = 0;  // drops already passed to on_drops_
+  std::function<void(std::size_t)> on_drops_;
   bool closed_ = false;
   bool stopping_ = false;
   std::thread thread_;
