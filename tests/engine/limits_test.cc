@@ -164,8 +164,8 @@ TEST(Limits, ThousandStartStopCyclesKeepRssFlat) {
 #endif
   std::size_t after = rss_bytes();
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("rss before %zu KiB, after %zu KiB, cycles in %.2f s\n", before >> 10,
-              after >> 10, secs);
+  std::printf("rss before %zu KiB, after %zu KiB, cycles in %.2f s\n", before >> 10, after >> 10,
+              secs);
   // Generous: a leaked isolate costs >1 MiB, so 1000 leaks would be >1 GiB. AddressSanitizer
   // holds up to 256 MiB of freed memory in quarantine, so it gets that much more room.
   std::size_t slack = std::size_t{48} << 20;

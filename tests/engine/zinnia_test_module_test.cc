@@ -15,8 +15,7 @@ TEST(ZinniaTest, PassingRunPrintsOkSummaryAndExitsZero) {
   ASSERT_EQ(r.lines.size(), 3u);
   EXPECT_TRUE(std::regex_match(r.lines[0], std::regex(R"(ok sync assertions \(\d+ms\))")))
       << r.lines[0];
-  EXPECT_TRUE(std::regex_match(r.lines[1], std::regex(R"(ok async test \(\d+ms\))")))
-      << r.lines[1];
+  EXPECT_TRUE(std::regex_match(r.lines[1], std::regex(R"(ok async test \(\d+ms\))"))) << r.lines[1];
   EXPECT_TRUE(std::regex_match(r.lines[2], std::regex(R"(ok \| 2 passed \| 0 failed \(\d+ms\))")))
       << r.lines[2];
   EXPECT_EQ(r.events.back().level, Level::kInfo);
