@@ -1,6 +1,7 @@
 #include "engine/v8/isolate_pool.h"
 
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -54,6 +55,10 @@ std::unique_ptr<IsolateHolder> take_isolate(std::size_t heap_limit_bytes) {
       if (!p.started) {
         p.started = true;
         p.thread = std::thread([&p] { p.run(); });
+        // A spare still being made when the process exits would run on into V8's static
+        // destructors and crash: exit waits for it first (atexit runs before libnode's
+        // destructors, which were registered at load time).
+        std::atexit([] { drain_isolate_pool(); });
       }
       p.cv.notify_one();
     }
