@@ -44,7 +44,7 @@ int do_lookup(Context& c, fuse_ino_t parent, const char* name, fuse_entry_param*
   e->ino = n->ino;
   e->generation = 1;
   fill_stat(c, c.tree->attr(n), &e->attr);
-  e->attr_timeout = c.attr_timeout;
+  e->attr_timeout = S_ISREG(e->attr.st_mode) ? 0.0 : c.attr_timeout;
   e->entry_timeout = c.entry_timeout;
   return 0;
 }
@@ -65,7 +65,7 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
 void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   struct stat st;
   if (int r = do_getattr(ctx(req), ino, &st); r < 0) return reply_err(req, r);
-  fuse_reply_attr(req, &st, ctx(req).attr_timeout);
+  fuse_reply_attr(req, &st, S_ISREG(st.st_mode) ? 0.0 : ctx(req).attr_timeout);
 }
 
 // Nodes live as long as the tree: lookup counts need no bookkeeping.

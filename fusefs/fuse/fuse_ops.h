@@ -25,7 +25,9 @@ struct Context {
   Tree::Impl* tree = nullptr;
   uid_t uid = 0;
   gid_t gid = 0;
-  // Attributes are cached this long; appends invalidate them at once (Mount's notifier).
+  // Folder attributes are cached this long. File attributes are never cached: a reader can
+  // read past a cached st_size (direct_io), and GNU `tail -F` then takes the smaller size
+  // for a truncation and prints the file again from the start.
   double attr_timeout = 1.0;
   double entry_timeout = 1.0;
   // Splice persisted bytes into replies (ZINNIA_FUSE_SPLICE=1). Off: measured no faster
