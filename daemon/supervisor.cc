@@ -188,12 +188,6 @@ void Supervisor::start(Slot& slot) {
   try {
     o.fs = make_guest_fs(slot.spec, tree_);
   } catch (const std::exception& e) {
-    // The module still runs; its zinnia:fs calls fail with PermissionDenied.
-    log_.daemon().error("{}: zinnia:fs grants unavailable: {}", slot.spec.id, e.what());
-  }
-  try {
-    o.fs = make_guest_fs(slot.spec, tree_);
-  } catch (const std::exception& e) {
     // A granted host folder vanished since the manifest was loaded: the module sees nothing.
     log_.daemon().error("{}: zinnia:fs grants unavailable: {}", slot.spec.id, e.what());
   }
