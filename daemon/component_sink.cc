@@ -3,6 +3,7 @@
 #include <spdlog/logger.h>
 
 #include "daemon/core/events.h"
+#include "engine/runtime/module.h"
 
 namespace zinnia::daemon {
 
@@ -56,6 +57,13 @@ void ComponentSink::job_completed() {
 }
 
 void ComponentSink::turn_end() { flush(); }
+
+void ComponentSink::background(int busy_percent) {
+  if (t_.daemon_log)
+    t_.daemon_log->info(
+        "{} kept a core {}% busy; it runs at background priority (nice {}) until it restarts",
+        name_, busy_percent, engine::kBackgroundNice);
+}
 
 void ComponentSink::flush() {
   t_.out->flush();

@@ -29,6 +29,7 @@ class ComponentSink final : public engine::Sink {
   struct Targets {
     std::shared_ptr<fusefs::LogFile> out, err;
     std::shared_ptr<spdlog::logger> logger;  // "module:<name>" on the daemon's stderr
+    spdlog::logger* daemon_log = nullptr;    // the daemon's own lines ("zinniad")
     EventWriter* events = nullptr;
     std::shared_ptr<std::atomic<std::uint64_t>> jobs;   // this component's total
     std::atomic<std::uint64_t>* job_changes = nullptr;  // bumped on every job, any component
@@ -40,6 +41,7 @@ class ComponentSink final : public engine::Sink {
   void activity(engine::Level level, std::string_view message) override;
   void job_completed() override;
   void turn_end() override;
+  void background(int busy_percent) override;
   void exited(const engine::Exit& exit) override;
 
  private:

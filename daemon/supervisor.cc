@@ -164,6 +164,7 @@ void Supervisor::start(Slot& slot) {
   t.out = tree_.log(slot.spec.id, fusefs::Stream::kStdout);
   t.err = tree_.log(slot.spec.id, fusefs::Stream::kStderr);
   t.logger = log_.module(slot.spec.id);
+  t.daemon_log = &log_.daemon();
   t.events = &events_;
   t.jobs = slot.jobs;
   t.job_changes = &job_changes_;
@@ -184,6 +185,7 @@ void Supervisor::start(Slot& slot) {
   o.station_id = config_.station_id;
   o.heap_limit_bytes = config_.heap_limit_bytes;
   o.hang_timeout = config_.hang_timeout;
+  o.share_cpu = true;
   o.user_agent = std::string("zinniad/") + kVersion + " " + slot.spec.id;
   try {
     o.fs = make_guest_fs(slot.spec, tree_);

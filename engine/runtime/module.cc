@@ -30,11 +30,19 @@ struct Module::Impl {
   std::atomic<std::size_t> heap_used{0}, heap_limit{0};
   WatchedModule watched;
   std::int64_t last_sample = 0;
+  bool background_reported = false;
 
   Impl(ModuleOptions o, Sink& s) : options(std::move(o)), sink(s) {}
   void main();
   Exit run(v8::Isolate* isolate);
   void sample_heap(v8::Isolate* isolate);
+  void report_background() {
+    if (background_reported) return;
+    if (int percent = watched.background_percent.load(std::memory_order_acquire)) {
+      background_reported = true;
+      sink.background(percent);
+    }
+  }
   bool stopped() {
     std::lock_guard lock(mu);
     return stop_requested;
@@ -105,6 +113,7 @@ Exit Module::Impl::run(v8::Isolate* iso) {
   }
   watched.isolate = iso;
   watched.limit = options.hang_timeout;
+  watched.share_cpu = options.share_cpu;
   watchdog_add(&watched);
   loop.on_turn_begin = [this] { watched.turn_start.store(watchdog_now()); };
   loop.on_turn_end = [this, iso] {
@@ -114,6 +123,7 @@ Exit Module::Impl::run(v8::Isolate* iso) {
       last_sample = now;
       sample_heap(iso);
     }
+    report_background();
     sink.turn_end();
   };
 
@@ -143,6 +153,7 @@ Exit Module::Impl::run(v8::Isolate* iso) {
     poster.reset();
   }
   sample_heap(iso);
+  report_background();
 
   Exit exit;
   exit.code = 1;

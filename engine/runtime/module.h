@@ -10,6 +10,14 @@
 
 namespace zinnia::engine {
 
+// CPU sharing (ModuleOptions::share_cpu): a module thread that wants a core (runs or waits
+// to run) kBusyPercent of a kCpuWindow, sleeping less often than every kMaxSleepInterval on
+// average, moves to nice kBackgroundNice.
+inline constexpr std::chrono::milliseconds kCpuWindow{500};
+inline constexpr int kBusyPercent = 80;
+inline constexpr std::chrono::milliseconds kMaxSleepInterval{10};
+inline constexpr int kBackgroundNice = 19;
+
 struct ModuleOptions {
   std::string name;             // component name, e.g. "spark"
   std::filesystem::path entry;  // the entry file
@@ -20,6 +28,9 @@ struct ModuleOptions {
   std::chrono::milliseconds hang_timeout{30'000};  // one turn of JS longer than this: kHung
   std::shared_ptr<GuestFs> fs;  // zinnia:fs; null: every path is PermissionDenied
   std::string user_agent;       // fetch's User-Agent: "zinniad/<version> <component>"
+  // Move the module's thread to background priority once it keeps a core busy (see
+  // WatchedModule); for modules that share a process with others.
+  bool share_cpu = false;
 };
 
 struct HeapUsage {

@@ -37,6 +37,9 @@ class Sink {
   virtual void job_completed() = 0;
   // The end of one event-loop turn: the moment to flush output batched during the turn.
   virtual void turn_end() {}
+  // The module kept a core `busy_percent` busy and now runs at background priority
+  // (ModuleOptions::share_cpu); called once, at the end of a turn or before exited().
+  virtual void background(int /*busy_percent*/) {}
   // The module has ended; the last call this sink gets for the module.
   virtual void exited(const Exit& exit) = 0;
 };

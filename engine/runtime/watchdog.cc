@@ -1,13 +1,97 @@
 #include "engine/runtime/watchdog.h"
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <charconv>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "engine/runtime/module.h"
+#include "util/unique_fd.h"
+
 namespace zinnia::engine {
 namespace {
+
+// Reads a small /proc file whole; empty on failure (the thread is gone, or no procfs).
+std::string read_proc(const char* path) {
+  UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd) return {};
+  std::string text(4096, '\0');
+  const ssize_t n = ::read(fd.get(), text.data(), text.size());
+  text.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return text;
+}
+
+std::int64_t number_at(std::string_view text, std::size_t pos) {
+  while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
+  std::int64_t value = -1;
+  std::from_chars(text.data() + pos, text.data() + text.size(), value);
+  return value;
+}
+
+// One look at a module thread: how long it has run, waited for a CPU and how often it
+// went to sleep, since it began.
+struct ThreadTimes {
+  std::int64_t run = 0, wait = 0, sleeps = 0;
+};
+
+bool thread_times(const WatchedModule& m, ThreadTimes& t) {
+  char path[64];
+  // "run_ns wait_ns slices": time on a CPU and time runnable but waiting for one.
+  std::snprintf(path, sizeof path, "/proc/self/task/%d/schedstat", static_cast<int>(m.tid));
+  const std::string sched = read_proc(path);
+  if (const auto space = sched.find(' '); space != std::string::npos) {
+    t.run = number_at(sched, 0);
+    t.wait = number_at(sched, space);
+  } else {
+    // No schedstat (a kernel without CONFIG_SCHED_INFO): CPU time alone.
+    timespec ts{};
+    if (::clock_gettime(m.cpu_clock, &ts) != 0) return false;
+    t.run = std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+    t.wait = 0;
+  }
+  std::snprintf(path, sizeof path, "/proc/self/task/%d/status", static_cast<int>(m.tid));
+  const std::string status = read_proc(path);
+  constexpr std::string_view kKey = "\nvoluntary_ctxt_switches:";
+  const auto key = status.find(kKey);
+  t.sleeps = key == std::string::npos ? 0 : number_at(status, key + kKey.size());
+  return t.run >= 0 && t.wait >= 0 && t.sleeps >= 0;
+}
+
+constexpr std::int64_t kCpuWindowNs =
+    std::chrono::duration_cast<std::chrono::nanoseconds>(kCpuWindow).count();
+
+// Closes the module's CPU window if it is over; moves the thread to background priority
+// when it wanted a core (running, or runnable and waiting: on a contended machine a
+// spinning thread gets only its share) through the window and hardly ever slept.
+void measure_cpu(WatchedModule& m, std::int64_t now) {
+  if (!m.share_cpu || m.background_percent.load(std::memory_order_relaxed) != 0) return;
+  if (m.window_wall != 0 && now - m.window_wall < kCpuWindowNs) return;
+  ThreadTimes t;
+  if (!thread_times(m, t)) return;
+  if (m.window_wall != 0) {
+    const std::int64_t wall = now - m.window_wall;
+    const auto percent = static_cast<int>((t.run + t.wait - m.window_demand) * 100 / wall);
+    const std::int64_t sleeps = t.sleeps - m.window_sleeps;
+    // Linux keeps the nice value per thread; PRIO_PROCESS with a thread id sets just that one.
+    if (percent >= kBusyPercent && sleeps * kMaxSleepInterval.count() * 1'000'000 < wall &&
+        ::setpriority(PRIO_PROCESS, m.tid, kBackgroundNice) == 0) {
+      m.background_percent.store(std::max(percent, 1), std::memory_order_release);
+    }
+  }
+  m.window_wall = now;
+  m.window_demand = t.run + t.wait;
+  m.window_sleeps = t.sleeps;
+}
 
 struct Watchdog {
   std::mutex mu;
@@ -22,7 +106,8 @@ struct Watchdog {
         cv.wait(lock);
         continue;
       }
-      auto tick = std::chrono::milliseconds(250);
+      // Ticks of at most a fifth of the CPU window keep the measured windows close to it.
+      auto tick = std::chrono::duration_cast<std::chrono::milliseconds>(kCpuWindow / 5);
       std::int64_t now = watchdog_now();
       for (auto* m : modules) {
         tick = std::min(tick, std::max(std::chrono::milliseconds(2), m->limit / 10));
@@ -32,6 +117,7 @@ struct Watchdog {
           m->hung.store(true);
           m->isolate->TerminateExecution();
         }
+        measure_cpu(*m, now);
       }
       cv.wait_for(lock, tick);
     }
@@ -58,6 +144,11 @@ std::int64_t watchdog_now() {
 }
 
 void watchdog_add(WatchedModule* module) {
+  if (module->share_cpu) {
+    module->tid = ::gettid();
+    if (::pthread_getcpuclockid(::pthread_self(), &module->cpu_clock) != 0)
+      module->share_cpu = false;
+  }
   auto& w = instance();
   std::lock_guard lock(w.mu);
   w.modules.push_back(module);

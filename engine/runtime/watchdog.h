@@ -1,23 +1,40 @@
 #pragma once
+#include <sys/types.h>
 #include <v8.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 
 namespace zinnia::engine {
 
-// What the watchdog watches for one module: when its current turn of JS began.
+// What the watchdog watches for one module: when its current turn of JS began, and how
+// much CPU its thread uses.
 struct WatchedModule {
   v8::Isolate* isolate = nullptr;
   std::chrono::milliseconds limit{30'000};
   // Steady-clock nanoseconds at the start of the running turn; 0 between turns.
   std::atomic<std::int64_t> turn_start{0};
   std::atomic<bool> hung{false};
+
+  // CPU sharing: a module thread that keeps a core busy is moved to background priority, so
+  // that it cannot slow down its siblings (it still gets every idle cycle). Unprivileged
+  // processes cannot raise a priority again, so this lasts for the rest of the thread: the
+  // module's next run starts on a fresh thread at normal priority.
+  bool share_cpu = false;
+  clockid_t cpu_clock{};  // the module thread's CPU-time clock
+  pid_t tid = 0;          // the module thread's kernel id
+  // How much of the window that moved it the thread wanted a core (percent); 0 until then.
+  std::atomic<int> background_percent{0};
+  // Watchdog-private: the start of the current measuring window (steady clock), and the
+  // thread's run + wait time and voluntary sleeps then.
+  std::int64_t window_wall = 0, window_demand = 0, window_sleeps = 0;
 };
 
 // One thread for the whole process; terminates a module whose turn outlasts its limit.
-// add() before the module's first turn; remove() before its isolate is disposed.
+// add() before the module's first turn, on the module's thread (it records the thread's
+// CPU clock and id when share_cpu is set); remove() before its isolate is disposed.
 void watchdog_add(WatchedModule* module);
 void watchdog_remove(WatchedModule* module);
 std::int64_t watchdog_now();

@@ -1,5 +1,9 @@
 #pragma once
 // Runs real modules (real V8, real threads) and records what they send to the Sink.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -43,6 +47,12 @@ class RecordingSink : public Sink {
     events_.push_back({Event::kJob, Level::kInfo, ""});
   }
   void turn_end() override { turns_.fetch_add(1); }
+  // Records the module thread's nice value as it is told it runs at background priority.
+  void background(int busy_percent) override {
+    background_nice_.store(::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())));
+    background_lines_.store(lines().size());
+    background_percent_.store(busy_percent);
+  }
   void exited(const Exit& exit) override {
     std::lock_guard lock(mu_);
     exit_ = exit;
@@ -70,6 +80,8 @@ class RecordingSink : public Sink {
     return exit_;
   }
   std::atomic<int> turns_{0};
+  std::atomic<int> background_percent_{0}, background_nice_{0};
+  std::atomic<std::size_t> background_lines_{0};
 
  private:
   std::mutex mu_;

@@ -91,6 +91,61 @@ TEST(Limits, SlowButYieldingModuleIsNotHung) {
   EXPECT_EQ(r.lines, (std::vector<std::string>{"done"}));
 }
 
+// CPU sharing: a module that keeps a core busy moves to background priority (nice 19) and
+// keeps running; a module that sleeps between short turns stays at normal priority.
+TEST(Limits, BusyModuleMovesToBackgroundPriorityAndKeepsRunning) {
+  auto opts = options_for("");
+  opts.share_cpu = true;
+  Started light(kTicker, opts);
+  Started busy(R"js(
+    let n = 0;
+    (function work() {
+      const end = Date.now() + 20;
+      while (Date.now() < end) {}
+      console.log("turn", ++n);
+      setTimeout(work, 0);
+    })();
+  )js",
+               opts);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (busy.sink.background_percent_.load() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_GE(busy.sink.background_percent_.load(), kBusyPercent);
+  EXPECT_LE(busy.sink.background_percent_.load(), 100);
+  EXPECT_EQ(busy.sink.background_nice_.load(), kBackgroundNice);
+  // Three more windows: the light module is never moved, the busy one is not stopped.
+  std::this_thread::sleep_for(3 * kCpuWindow);
+  EXPECT_EQ(light.sink.background_percent_.load(), 0);
+  EXPECT_GT(busy.sink.lines().size(), busy.sink.background_lines_.load() + 10);
+  EXPECT_FALSE(busy.module->done());
+  busy.module->stop();
+  light.module->stop();
+  ASSERT_TRUE(busy.sink.wait());
+  ASSERT_TRUE(light.sink.wait());
+  EXPECT_EQ(busy.sink.exit().reason, ExitReason::kStopped);
+  EXPECT_EQ(light.sink.exit().reason, ExitReason::kStopped);
+  EXPECT_EQ(light.sink.background_percent_.load(), 0);
+}
+
+// A spinning turn is moved too (it never reaches the end of a turn: it is told before its
+// exit), and without share_cpu (zinnia run) nothing is moved.
+TEST(Limits, SpinningTurnMovesToBackgroundOnlyWhenSharing) {
+  for (bool share : {true, false}) {
+    auto opts = options_for("");
+    opts.share_cpu = share;
+    opts.hang_timeout = 3 * kCpuWindow;
+    Started spin("for (;;) {}\n", opts);
+    ASSERT_TRUE(spin.sink.wait(20s));
+    EXPECT_EQ(spin.sink.exit().reason, ExitReason::kHung);
+    if (share) {
+      EXPECT_GE(spin.sink.background_percent_.load(), kBusyPercent);
+      EXPECT_EQ(spin.sink.background_nice_.load(), kBackgroundNice);
+    } else {
+      EXPECT_EQ(spin.sink.background_percent_.load(), 0);
+    }
+  }
+}
+
 TEST(Limits, StopFromAnotherThreadWhileBusyOrIdle) {
   Started busy("for (;;) {}\n", options_for(""));
   Started idle("setTimeout(() => {}, 1e9);\n", options_for(""));

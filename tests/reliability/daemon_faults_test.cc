@@ -1,5 +1,5 @@
 // Faults against a real zinniad: SIGKILL during a flood with readers on the mount, stalled
-// stdout/stderr consumers, a full disk, and misbehaving modules next to a well-behaved one.
+// stdout/stderr consumers and a full disk. (Misbehaving modules: sibling_pace_test.cc.)
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -269,115 +269,6 @@ TEST(DaemonFaults, DiskFullIsReportedOncePerStreamAndPersistingResumes) {
   EXPECT_EQ(count_of(err, "No space left on device"), 2u) << "once per stream";
   EXPECT_EQ(count_of(err, "full/stdout.txt"), 1u);
   EXPECT_EQ(count_of(err, "full/stderr.txt"), 1u);
-}
-
-// Misbehaving modules are contained while a well-behaved sibling keeps its throughput.
-// The sibling ticks on a 5 ms timer doing a little work per tick; we count its log lines over
-// a fixed 2 s window alone (once per test binary) and next to each misbehaving module. The
-// issue asks for 10%; measured here the sibling keeps 85-103% next to any one of them, and we
-// assert 75% to absorb the noise of a loaded 2-core machine (docs/reliability.md). All five
-// at once (three are CPU-bound, and the daemon does not share CPU between modules) leave the
-// sibling 40-70% on 2 cores: that run asserts containment and that the sibling is never
-// starved (25%).
-constexpr std::string_view kSibling = R"js(
-  let n = 0;
-  setInterval(() => {
-    let x = 0;
-    for (let i = 0; i < 20000; i++) x = (x + i * 7) % 1000003;
-    console.log(`tick ${++n} ${x}`);
-  }, 5);
-)js";
-
-struct Misbehaver {
-  const char* name;
-  const char* source;
-  const char* caught;  // what the daemon says about it, or "" when it never crashes
-};
-
-void PrintTo(const Misbehaver& m, std::ostream* os) { *os << m.name; }
-
-const Misbehaver kMisbehavers[] = {
-    {"spin", "for (;;) {}\n", "spin crashed (hung)"},
-    {"hog", "const keep = []; for (;;) keep.push(new Array(4096).fill(keep.length));\n",
-     "hog crashed (out of memory)"},
-    {"thrower", "setInterval(() => { throw new Error('boom'); }, 100);\n",
-     "thrower crashed (uncaught error)"},
-    {"rejecter",
-     "setInterval(() => { for (let i = 0; i < 1000; i++) Promise.reject(new Error('r' + i)); "
-     "}, 1);\n",
-     "rejecter crashed (uncaught error)"},
-    {"timers",
-     "let fired = 0;\nfor (let i = 0; i < 10000; i++) setInterval(() => { fired++; }, 1 + (i % "
-     "10));\n",
-     ""},
-};
-
-// Lines the sibling logs in 2 s (after a 700 ms warm-up) next to `others`.
-std::size_t sibling_ticks(const std::vector<const Misbehaver*>& others, std::string* output) {
-  DaemonDirs d;
-  d.module("sibling", kSibling);
-  std::vector<std::string> names = {"sibling"};
-  for (const auto* m : others) {
-    d.module(m->name, m->source);
-    names.push_back(m->name);
-  }
-  Env env = d.env();
-  env["ZINNIA_HANG_TIMEOUT_MS"] = "700";
-  env["ZINNIA_HEAP_LIMIT_MB"] = "64";
-  env["ZINNIA_BACKOFF_MS"] = "200";
-  Process daemon(d.argv(names, false), env, {});
-  EXPECT_TRUE(wait_started(daemon));
-  std::this_thread::sleep_for(700ms);  // every module started and misbehaving
-  const auto before = count_of(slurp(d.log("sibling")), "\n");
-  std::this_thread::sleep_for(2000ms);
-  const auto after = count_of(slurp(d.log("sibling")), "\n");
-  EXPECT_TRUE(daemon.running()) << "the daemon survives its modules";
-  daemon.kill(SIGTERM);
-  EXPECT_EQ(daemon.exit_code(), 0);
-  daemon.stop_readers();
-  if (output) *output = daemon.err() + daemon.out();
-  return after - before;
-}
-
-std::size_t solo_ticks() {
-  static const std::size_t solo = sibling_ticks({}, nullptr);
-  return solo;
-}
-
-class SiblingPace : public ::testing::TestWithParam<Misbehaver> {};
-
-TEST_P(SiblingPace, KeepsItsPaceNextToAMisbehavingModule) {
-  const Misbehaver& m = GetParam();
-  const std::size_t solo = solo_ticks();
-  std::string output;
-  const std::size_t mixed = sibling_ticks({&m}, &output);
-  std::cout << "sibling ticks: solo " << solo << ", next to " << m.name << " " << mixed << "\n";
-  EXPECT_GT(solo, 100u);
-  EXPECT_GE(mixed * 100, solo * 75) << "solo " << solo << ", next to " << m.name << " " << mixed;
-  if (*m.caught) {
-    EXPECT_NE(output.find(m.caught), std::string::npos) << output.substr(0, 2000);
-  }
-  EXPECT_EQ(output.find("sibling crashed"), std::string::npos);
-}
-
-INSTANTIATE_TEST_SUITE_P(DaemonFaults, SiblingPace, ::testing::ValuesIn(kMisbehavers),
-                         [](const auto& p) { return std::string(p.param.name); });
-
-TEST(DaemonFaults, AllMisbehavingModulesAtOnceAreContained) {
-  std::vector<const Misbehaver*> all;
-  for (const auto& m : kMisbehavers) all.push_back(&m);
-  const std::size_t solo = solo_ticks();
-  std::string output;
-  const std::size_t mixed = sibling_ticks(all, &output);
-  std::cout << "sibling ticks: solo " << solo << ", next to all five " << mixed << "\n";
-  EXPECT_GE(mixed * 100, solo * 25) << "solo " << solo << ", next to all five " << mixed;
-  for (const auto& m : kMisbehavers) {
-    if (*m.caught) {
-      EXPECT_NE(output.find(m.caught), std::string::npos) << m.name;
-    }
-  }
-  EXPECT_EQ(output.find("sibling crashed"), std::string::npos);
-  EXPECT_EQ(output.find("timers crashed"), std::string::npos);
 }
 
 }  // namespace
