@@ -1,8 +1,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -76,6 +78,7 @@ int main(int argc, char** argv) {
   });
   for (const auto& w : config.warnings) log->daemon().warn("{}", w);
   int rc = 0;
+  auto stopped = std::make_shared<std::atomic<bool>>(false);
   try {
     engine::initialize_v8();
     fusefs::TreeOptions tree_options;
@@ -102,10 +105,12 @@ int main(int argc, char** argv) {
     log->daemon().info("logs persist in {}",
                        (config.spin_root / config.manifest.app / "logs").string());
     daemon::Supervisor supervisor(std::move(config), tree, *log, *events);
-    supervisor.set_on_stopping([] {
-      // Stopping must end within 2 s even if a module will not let go of its thread.
-      std::thread([] {
+    supervisor.set_on_stopping([stopped] {
+      // Stopping must end within 2 s even if a module will not let go of its thread. The
+      // exit flush that follows has bounds of its own.
+      std::thread([stopped] {
         std::this_thread::sleep_for(std::chrono::milliseconds(1800));
+        if (stopped->load()) return;
         static const char msg[] = "zinniad: a module did not stop in time; exiting\n";
         [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
         ::_exit(0);
@@ -116,8 +121,10 @@ int main(int argc, char** argv) {
     log->daemon().error("{}", e.what());
     rc = 1;
   }
+  stopped->store(true);
   const bool events_out = events->flush(std::chrono::milliseconds(500));
-  const bool log_out = log->flush(std::chrono::milliseconds(500));
+  // A slow reader of a huge line is waited for (10 s at most); a stalled one for 500 ms.
+  const bool log_out = log->flush(std::chrono::milliseconds(500), std::chrono::seconds(10));
   if (!events_out || !log_out) {
     std::fflush(nullptr);
     ::_exit(rc);  // a reader that stopped reading must not hold the exit

@@ -5,6 +5,7 @@
 #include <spdlog/sinks/base_sink.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <ctime>
@@ -76,6 +77,7 @@ class FdSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex
   FdSink(int fd, spdlog::details::thread_pool& pool) : fd_(fd), pool_(pool) {}
   std::atomic<std::uint64_t> flushes{0};
   std::atomic<std::uint64_t> records{0};  // formatted so far: the writer's progress
+  std::atomic<std::uint64_t> bytes{0};    // written so far: progress inside a huge record
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
@@ -95,10 +97,13 @@ class FdSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex
   void write_out() {
     std::size_t done = 0;
     while (done < buf_.size()) {
-      ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
+      // A pipe-sized write at a time: a blocking write of a huge record returns only when
+      // all of it is read, and flush() watches `bytes` to tell a slow reader from a gone one.
+      ssize_t n = ::write(fd_, buf_.data() + done, std::min(buf_.size() - done, kBatchBytes));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;  // stderr closed: nothing useful to do
       done += static_cast<std::size_t>(n);
+      bytes.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
     }
     buf_.clear();
   }
@@ -209,7 +214,7 @@ StderrLog::StderrLog(int fd, LogLevel daemon_level, bool color, std::size_t queu
   daemon_->set_level(to_spdlog(daemon_level));
 }
 
-StderrLog::~StderrLog() { flush(std::chrono::milliseconds(1000)); }
+StderrLog::~StderrLog() { flush(std::chrono::milliseconds(1000), std::chrono::seconds(10)); }
 
 std::shared_ptr<spdlog::logger> StderrLog::module(const std::string& name) {
   std::lock_guard lock(mutex_);
@@ -234,13 +239,23 @@ void StderrLog::report_drops() {
   }
 }
 
-bool StderrLog::flush(std::chrono::milliseconds max_wait) {
+bool StderrLog::flush(std::chrono::milliseconds stall, std::chrono::milliseconds max_wait) {
   auto& sink = static_cast<FdSink&>(*sink_);
+  auto progress = [&] { return sink.records.load() + sink.bytes.load(); };
   const std::uint64_t before = sink.flushes.load();
   daemon_->flush();
-  const auto deadline = std::chrono::steady_clock::now() + max_wait;
+  const auto start = std::chrono::steady_clock::now();
+  auto moved = start;
+  std::uint64_t last = progress();
   while (sink.flushes.load() == before) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
+    const auto now = std::chrono::steady_clock::now();
+    if (const std::uint64_t p = progress(); p != last) {
+      last = p;
+      moved = now;
+    } else if (now - moved >= stall) {
+      return false;
+    }
+    if (now - start >= max_wait) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return true;

@@ -54,9 +54,11 @@ class StderrLog {
   std::shared_ptr<spdlog::logger> module(const std::string& name);
   // Reports dropped records, if any, once the queue has room again. Call periodically.
   void report_drops();
-  // Waits (bounded) until the records queued so far are written; false on timeout (stderr
-  // blocked), after which the process should leave without destroying this.
-  bool flush(std::chrono::milliseconds max_wait);
+  // Waits until the records queued so far are written, as long as the writer makes progress:
+  // false once it has not moved for `stall` (stderr blocked: nobody reads) or after
+  // `max_wait` in all, after which the process should leave without destroying this. A
+  // slow reader of a 16 MiB line is waited for; a stalled one is not.
+  bool flush(std::chrono::milliseconds stall, std::chrono::milliseconds max_wait);
 
  private:
   std::shared_ptr<spdlog::details::thread_pool> pool_;

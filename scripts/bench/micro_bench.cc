@@ -116,9 +116,10 @@ void BM_StderrLog(benchmark::State& state) {
     std::int64_t i = 0;
     for (auto _ : state) {
       logger->info("{}", std::string_view(kLine.data(), kLine.size() - 1));
-      if (++i % 4096 == 0) log.flush(std::chrono::seconds(10));  // never drop: bounded queue
+      if (++i % 4096 == 0)
+        log.flush(std::chrono::seconds(10), std::chrono::seconds(60));  // never drop: bounded queue
     }
-    log.flush(std::chrono::seconds(10));
+    log.flush(std::chrono::seconds(10), std::chrono::seconds(60));
   }
   ::close(fd);
   state.SetItemsProcessed(state.iterations());

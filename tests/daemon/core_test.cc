@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
 
 #include "daemon/core/backoff.h"
 #include "daemon/core/events.h"
@@ -89,7 +91,7 @@ TEST(StderrLog, WritesRecordsThroughThePipe) {
     log.daemon().warn("shown {}", 1);
     log.module("spark")->debug("a\nb");
     log.module("spark")->error("c");
-    ASSERT_TRUE(log.flush(2s));
+    ASSERT_TRUE(log.flush(2s, 10s));
   }
   ::close(fds[1]);
   std::string out;
@@ -121,14 +123,57 @@ TEST(StderrLog, BlockedPipeDropsInsteadOfBlocking) {
   });
   for (int i = 0; i < 500 && out.find("log records were dropped") == std::string::npos; ++i) {
     log->report_drops();
-    log->flush(100ms);
+    log->flush(100ms, 100ms);
   }
-  ASSERT_TRUE(log->flush(2s));
+  ASSERT_TRUE(log->flush(2s, 10s));
   log.reset();
   ::close(fds[1]);
   reader.join();
   ::close(fds[0]);
   EXPECT_NE(out.find("WARN  zinniad] stderr was not being read: "), std::string::npos);
+}
+
+// The exit flush waits for a reader that is slow but moving (a 4 MiB line read 64 KiB
+// every 20 ms takes over a second), and gives up on one that stopped reading.
+TEST(StderrLog, FlushWaitsForASlowReaderNotAStalledOne) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  auto log = std::make_unique<StderrLog>(fds[1], LogLevel::kInfo, false);
+  const std::string huge(4 << 20, 'x');
+  log->module("m")->info(huge);
+  std::size_t got = 0;
+  std::thread reader([&] {
+    std::vector<char> buf(65536);
+    for (ssize_t n; (n = ::read(fds[0], buf.data(), buf.size())) > 0;) {
+      got += static_cast<std::size_t>(n);
+      std::this_thread::sleep_for(20ms);
+    }
+  });
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(log->flush(300ms, 60s));
+  EXPECT_GT(std::chrono::steady_clock::now() - start, 300ms) << "the reader is slower than that";
+  log.reset();
+  ::close(fds[1]);
+  reader.join();
+  ::close(fds[0]);
+  EXPECT_GT(got, huge.size());
+
+  ASSERT_EQ(::pipe(fds), 0);
+  log = std::make_unique<StderrLog>(fds[1], LogLevel::kInfo, false);
+  log->module("m")->info(huge);  // nobody reads: the pipe fills and the writer stops
+  const auto stalled = std::chrono::steady_clock::now();
+  EXPECT_FALSE(log->flush(300ms, 60s));
+  EXPECT_LT(std::chrono::steady_clock::now() - stalled, 10s);
+  // Leaving: the writer thread is blocked on the full pipe; a reader frees it.
+  std::thread drain([&] {
+    char buf[65536];
+    while (::read(fds[0], buf, sizeof buf) > 0) {
+    }
+  });
+  log.reset();
+  ::close(fds[1]);
+  drain.join();
+  ::close(fds[0]);
 }
 
 TEST(Backoff, DoublesToSixtySecondsAndResetsAfterHealth) {
