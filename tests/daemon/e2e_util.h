@@ -5,15 +5,19 @@
 #include <sstream>
 
 #include "tests/daemon/core_test_util.h"
-#include "tests/daemon/process.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace zinnia::testing {
 
+inline std::filesystem::path fixture(const std::string& name) {
+  return std::filesystem::path(ZINNIA_SOURCE_DIR) / "tests/daemon/fixtures" / name;
+}
+
 // A scratch HOME with the daemon's environment.
 struct DaemonEnv {
   TempDir dir;
-  Process::Env env;
+  Env env;
   DaemonEnv() {
     env = {{"HOME", (dir.path() / "home").string()},
            {"FIL_WALLET_ADDRESS", "f1testwallet"},
@@ -27,7 +31,7 @@ struct DaemonEnv {
   std::filesystem::path state() const { return home() / ".local/state/zinniad/state.json"; }
   std::unique_ptr<Process> start(std::vector<std::string> args) const {
     args.insert(args.begin(), bin("zinniad").string());
-    return std::make_unique<Process>(args, env, dir.path());
+    return std::make_unique<Process>(args, env, Process::Options{.cwd = dir.path()});
   }
 };
 

@@ -47,7 +47,7 @@ TEST_P(ZinniaRun, MatchesGoldenOutput) {
   TempDir dir;
   const std::string name = GetParam().name;
   Process p({bin("zinnia").string(), "run", fixture(name + ".js").string()},
-            {{"NO_COLOR", "1"}, {"PATH", "/usr/bin:/bin"}}, dir.path());
+            {{"NO_COLOR", "1"}, {"PATH", "/usr/bin:/bin"}}, {.cwd = dir.path()});
   EXPECT_EQ(p.wait(10s), GetParam().exit_code);
   EXPECT_EQ(mask(p.out()), read_file(fixture(name + ".stdout")));
   EXPECT_EQ(mask(p.err()), read_file(fixture(name + ".stderr")));
@@ -63,7 +63,7 @@ TEST(ZinniaRunUsage, BadUsageExitsTwo) {
            {}, {"walk"}, {"run"}, {"run", "missing.js"}, {"run", "--fast", "x.js"}}) {
     std::vector<std::string> argv = args;
     argv.insert(argv.begin(), bin("zinnia").string());
-    Process p(argv, {{"PATH", "/usr/bin:/bin"}}, dir.path());
+    Process p(argv, {{"PATH", "/usr/bin:/bin"}}, {.cwd = dir.path()});
     EXPECT_EQ(p.wait(5s), 2);
     EXPECT_EQ(p.err().rfind("zinnia: ", 0), 0u) << p.err();
     EXPECT_EQ(p.out(), "");

@@ -84,7 +84,7 @@ TEST(Zinniad, StateSurvivesRestartsAndSigkill) {
   {
     auto p = d.start({"--no-mount", "p=" + fixture("persist.js").string()});
     ASSERT_TRUE(p->wait_out(R"("total":4,)"));
-    p->signal(SIGTERM);
+    p->kill(SIGTERM);
     ASSERT_EQ(p->wait(5s), 0);
   }
   {
@@ -98,8 +98,8 @@ TEST(Zinniad, StateSurvivesRestartsAndSigkill) {
         return false;
       }
     }));
-    p->signal(SIGKILL);
-    EXPECT_EQ(p->wait(5s), 128 + SIGKILL);
+    p->kill(SIGKILL);
+    EXPECT_EQ(p->wait(5s), -SIGKILL);
   }
   EXPECT_EQ(json::parse(read_file(d.state()))["total"], 8);
   auto p = d.start({"--no-mount", "p=" + fixture("persist.js").string()});
@@ -107,7 +107,7 @@ TEST(Zinniad, StateSurvivesRestartsAndSigkill) {
   auto list = events(p->out());
   ASSERT_GE(list.size(), 2u);
   EXPECT_EQ(list[1], json::parse(R"({"type":"jobs-completed","total":8,"modules":{"p":8}})"));
-  p->signal(SIGINT);
+  p->kill(SIGINT);
   EXPECT_EQ(p->wait(5s), 0);
 }
 
@@ -116,7 +116,7 @@ TEST(Zinniad, CrashRestartsWithBackoffWhileSiblingRuns) {
   auto p = d.start(
       {"--no-mount", "c=" + fixture("crash.js").string(), "t=" + fixture("ticker.js").string()});
   ASSERT_TRUE(p->wait_out("c restarting in 0.4 s")) << p->out();
-  p->signal(SIGTERM);
+  p->kill(SIGTERM);
   ASSERT_EQ(p->wait(5s), 0);
   auto list = events(p->out());
   auto info = messages(list, "activity:info");
@@ -149,7 +149,7 @@ TEST(Zinniad, HungAndOutOfMemoryModulesAreRestartedWhileSiblingLogs) {
   ASSERT_TRUE(p->wait_until([&](auto&, auto&) {
     return count(read_file(d.logs() / "t/stdout.txt"), "tick ") >= ticks + 3;
   }));
-  p->signal(SIGTERM);
+  p->kill(SIGTERM);
   ASSERT_EQ(p->wait(5s), 0);
   auto errors = messages(events(p->out()), "activity:error");
   EXPECT_NE(std::find(errors.begin(), errors.end(),
@@ -180,7 +180,7 @@ TEST(Zinniad, SigtermStopsWithinTwoSecondsAndUnmounts) {
   EXPECT_GT(status["components"]["t"]["heap_limit"].get<long>(), 0);
 
   const auto t0 = std::chrono::steady_clock::now();
-  p->signal(SIGTERM);
+  p->kill(SIGTERM);
   ASSERT_EQ(p->wait(5s), 0);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
   EXPECT_EQ(read_file("/proc/self/mountinfo").find(mnt.string()), std::string::npos);
@@ -219,7 +219,7 @@ TEST(Zinniad, SighupReloadsOnlyTheChangedComponent) {
            read_file(d.logs("reload") / "three/stdout.txt") == "three v1\n";
   }));
   write_file(app / "two.js", "console.log('two v2'); setInterval(() => {}, 1000);\n");
-  p->signal(SIGHUP);
+  p->kill(SIGHUP);
   ASSERT_TRUE(p->wait_out("two reloaded")) << p->out() << p->err();
   ASSERT_TRUE(p->wait_until([&](auto&, auto&) {
     return read_file(d.logs("reload") / "two/stdout.txt") == "two v1\ntwo v2\n";
@@ -242,24 +242,24 @@ TEST(Zinniad, SighupReloadsOnlyTheChangedComponent) {
              "spin_manifest_version = 2\n[application]\nname = \"reload\"\n"
              "[component.one]\nsource = \"one.js\"\n[component.two]\nsource = \"two.js\"\n"
              "[component.four]\nsource = \"four.js\"\n");
-  p->signal(SIGHUP);
+  p->kill(SIGHUP);
   ASSERT_TRUE(p->wait_out("four added"));
   ASSERT_TRUE(p->wait_out("three removed"));
   EXPECT_EQ(count(p->out(), "reloaded"), 1u);
   // A broken manifest keeps the running app and says why.
   write_file(app / "spin.toml", "spin_manifest_version = 2\n[application\n");
-  p->signal(SIGHUP);
+  p->kill(SIGHUP);
   ASSERT_TRUE(p->wait_out("reload failed: "));
   EXPECT_NE(p->out().find("spin.toml:2:"), std::string::npos);
-  p->signal(SIGTERM);
+  p->kill(SIGTERM);
   EXPECT_EQ(p->wait(5s), 0);
 }
 
 // Each bad input: exit 2 and one line on stderr naming the item.
 struct BadInput {
   std::vector<std::string> args;
-  Process::Env env_changes;  // "" value: unset
-  std::string message;       // the whole stderr; <DIR> is the test folder
+  Env env_changes;      // "" value: unset
+  std::string message;  // the whole stderr; <DIR> is the test folder
 };
 
 TEST(Zinniad, BadInputExitsTwoWithOneLine) {
@@ -320,7 +320,7 @@ TEST(Zinniad, BadInputExitsTwoWithOneLine) {
   };
   for (const auto& c : cases) {
     DaemonEnv e;
-    Process::Env env = d.env;
+    Env env = d.env;
     for (const auto& [k, v] : c.env_changes) {
       if (v.empty()) {
         env.erase(k);
@@ -330,7 +330,7 @@ TEST(Zinniad, BadInputExitsTwoWithOneLine) {
     }
     std::vector<std::string> args = c.args;
     args.insert(args.begin(), bin("zinniad").string());
-    Process p(args, env, d.dir.path());
+    Process p(args, env, {.cwd = d.dir.path()});
     EXPECT_EQ(p.wait(5s), 2) << c.message;
     std::string want = c.message;
     for (auto pos = want.find("<DIR>"); pos != std::string::npos; pos = want.find("<DIR>"))

@@ -23,7 +23,7 @@ TEST(ExampleApp, InspectorReportsTheCrashAndManifestIsPrinted) {
   EXPECT_NE(daemon->out().find(
                 R"({"type":"activity:info","module":"manifest","message":"manifest exited"})"),
             std::string::npos);
-  daemon->signal(SIGTERM);
+  daemon->kill(SIGTERM);
   EXPECT_EQ(daemon->wait(std::chrono::seconds(5)), 0) << daemon->err();
   for (const auto& event : zinnia::testing::events(daemon->out())) EXPECT_TRUE(event.is_object());
 }

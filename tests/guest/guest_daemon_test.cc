@@ -83,7 +83,7 @@ TEST(GuestInDaemon, StatMatchesTheMountAndManifestMatchesTheLoadedOne) {
   EXPECT_EQ(nlohmann::json::parse(seen_manifest),
             nlohmann::json::parse(zinnia::daemon::manifest_json(loaded)));
 
-  daemon->signal(SIGTERM);
+  daemon->kill(SIGTERM);
   EXPECT_EQ(daemon->wait(std::chrono::seconds(5)), 0) << daemon->err();
 }
 

@@ -76,13 +76,13 @@ TEST(DaemonFaults, SigkillDuringFloodLosesNothingAnyoneSaw) {
         std::vector<std::string>{"tail", "-F", "-n", "+1", "-s", "0.05", live.string()},
         current_env(), Process::Options{}));
   // Let the readers see a good number of lines, then kill the daemon mid-flood.
-  ASSERT_TRUE(readers[0]->wait_output(
-      true, [](const std::string& o) { return count_of(o, "\n") > 20'000; }, 8s))
+  ASSERT_TRUE(
+      readers[0]->wait_out([](const std::string& o) { return count_of(o, "\n") > 20'000; }, 8s))
       << readers[0]->err();
   std::this_thread::sleep_until(flood_start + 1500ms);  // a second of totals to compare
   const std::int64_t killed_at = now_ms();
   daemon.kill(SIGKILL);
-  ASSERT_EQ(daemon.exit_code(), -SIGKILL);
+  ASSERT_EQ(daemon.wait(), -SIGKILL);
   std::this_thread::sleep_for(300ms);  // the readers drain what they had read
   for (auto& r : readers) r->kill(SIGKILL);
 
@@ -90,8 +90,7 @@ TEST(DaemonFaults, SigkillDuringFloodLosesNothingAnyoneSaw) {
   std::size_t lines = 0;
   EXPECT_TRUE(contiguous(persisted, &lines));
   for (auto& r : readers) {
-    r->exit_code();
-    r->stop_readers();
+    r->wait();
     const std::string seen = r->out();
     ASSERT_GT(seen.size(), 0u);
     ASSERT_LE(seen.size(), persisted.size());
@@ -120,9 +119,8 @@ TEST(DaemonFaults, SigkillDuringFloodLosesNothingAnyoneSaw) {
   d.module("flood", "console.log('restarted'); setInterval(() => {}, 1000);\n");
   Process again(d.argv({"flood"}, true), d.env(), {});
   ASSERT_TRUE(wait_started(again)) << again.err();
-  ASSERT_TRUE(again.wait_output(
-      true, [](const std::string& o) { return o.find("jobs-completed") != std::string::npos; },
-      5s));
+  ASSERT_TRUE(again.wait_out(
+      [](const std::string& o) { return o.find("jobs-completed") != std::string::npos; }, 5s));
   const auto first = again.out();
   EXPECT_NE(first.find("\"total\":" + std::to_string(total)), std::string::npos) << first;
   const std::string expected = persisted + "restarted\n";
@@ -132,7 +130,7 @@ TEST(DaemonFaults, SigkillDuringFloodLosesNothingAnyoneSaw) {
   EXPECT_TRUE(slurp(d.log("flood")) == expected);
   EXPECT_TRUE(slurp(live) == expected) << "the mount shows the old bytes and the new line";
   again.kill(SIGTERM);
-  EXPECT_EQ(again.exit_code(), 0) << again.err();
+  EXPECT_EQ(again.wait(), 0) << again.err();
   EXPECT_FALSE(fs::exists(live)) << "the mount goes away on SIGTERM";
 }
 
@@ -178,8 +176,7 @@ TEST(DaemonFaults, StalledPipesNeverBlockModulesAndLoseNothingOnDisk) {
   // carries whole JSON lines only.
   daemon.start_reading_stdout();
   daemon.start_reading_stderr();
-  EXPECT_TRUE(daemon.wait_output(
-      false,
+  EXPECT_TRUE(daemon.wait_err(
       [](const std::string& e) {
         return e.find("stderr was not being read: ") != std::string::npos &&
                e.find(" log records were dropped") != std::string::npos;
@@ -187,11 +184,10 @@ TEST(DaemonFaults, StalledPipesNeverBlockModulesAndLoseNothingOnDisk) {
       8s))
       << daemon.err().substr(0, 500);
   daemon.kill(SIGTERM);
-  EXPECT_EQ(daemon.exit_code(), 0);
+  EXPECT_EQ(daemon.wait(), 0);
   const std::string persisted = slurp(d.log("chatty"));
   EXPECT_TRUE(contiguous(persisted));
   EXPECT_GE(persisted.size(), s2);
-  daemon.stop_readers();
   for (const auto& line : split_lines(daemon.out())) {
     EXPECT_TRUE(nlohmann::json::accept(line)) << line;
   }
@@ -208,7 +204,7 @@ TEST(DaemonFaults, StalledPipesDoNotHoldShutdown) {
   std::this_thread::sleep_for(1000ms);
   const auto stop = Clock::now();
   daemon.kill(SIGTERM);
-  EXPECT_EQ(daemon.exit_code(std::chrono::seconds(8)), 0);
+  EXPECT_EQ(daemon.wait(std::chrono::seconds(8)), 0);
   EXPECT_LT(Clock::now() - stop, 5s) << "exit waits at most a bounded time for the pipes";
   std::size_t lines = 0;
   EXPECT_TRUE(contiguous(slurp(d.log("chatty")), &lines));
@@ -245,7 +241,7 @@ TEST(DaemonFaults, DiskFullIsReportedOncePerStreamAndPersistingResumes) {
   const auto full_reported = [](const std::string& e) {
     return count_of(e, "No space left on device") >= 2;
   };
-  ASSERT_TRUE(daemon.wait_output(false, full_reported, 8s)) << daemon.err().substr(0, 2000);
+  ASSERT_TRUE(daemon.wait_err(full_reported, 8s)) << daemon.err().substr(0, 2000);
   const fs::path live = d.mountpoint() / "monitor/logs/full/stdout.txt";
   // The live file runs ahead of the persisted one, and its newest bytes read true.
   std::this_thread::sleep_for(300ms);
@@ -268,8 +264,7 @@ TEST(DaemonFaults, DiskFullIsReportedOncePerStreamAndPersistingResumes) {
   EXPECT_GE(disk_size(d.log("full")), persisted_size + (128u << 10)) << "persisting resumed";
   EXPECT_GE(disk_size(d.log("full", "stderr.txt")), persisted_size);
   daemon.kill(SIGTERM);
-  EXPECT_EQ(daemon.exit_code(), 0);
-  daemon.stop_readers();
+  EXPECT_EQ(daemon.wait(), 0);
   const std::string err = daemon.err();
   EXPECT_EQ(count_of(err, "No space left on device"), 2u) << "once per stream";
   EXPECT_EQ(count_of(err, "full/stdout.txt"), 1u);

@@ -11,17 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "tests/reliability/process.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace zinnia::testing {
 
 namespace fs = std::filesystem;
-
-inline fs::path zinniad_path() {
-  const char* bin = std::getenv("ZINNIA_BIN");
-  return fs::path(bin ? bin : ZINNIA_BINARY_DIR "/bin") / "zinniad";
-}
 
 inline std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -83,7 +78,7 @@ struct DaemonDirs {
   }
   // zinniad with NAME=PATH modules; `mount` false adds --no-mount.
   std::vector<std::string> argv(const std::vector<std::string>& modules, bool mount) const {
-    std::vector<std::string> a = {zinniad_path().string(), "--spin-root", spin_root().string()};
+    std::vector<std::string> a = {bin("zinniad").string(), "--spin-root", spin_root().string()};
     if (mount)
       a.insert(a.end(), {"--mount", mountpoint().string()});
     else
@@ -95,10 +90,7 @@ struct DaemonDirs {
 
 // True once zinniad printed activity:started.
 inline bool wait_started(Process& p, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  return p.wait_output(
-      true,
-      [](const std::string& o) { return o.find("\"activity:started\"") != std::string::npos; },
-      timeout);
+  return p.wait_out("\"activity:started\"", timeout);
 }
 
 // A tmpfs of `bytes` mounted at `dir` (root only); unmounted (lazily) on destruction.

@@ -27,8 +27,7 @@ TEST(DaemonInput, EnvValuesWithNewlinesAreUsageErrors) {
     Env env = d.env();
     env[c.var] = c.value;
     Process p(d.argv({"a"}, false), env, {});
-    EXPECT_EQ(p.exit_code(), 2) << c.var;
-    p.stop_readers();
+    EXPECT_EQ(p.wait(), 2) << c.var;
     EXPECT_NE(p.err().find(c.var), std::string::npos) << p.err();
     EXPECT_EQ(p.out(), "") << "nothing on stdout for a usage error";
     // One line of error, not the forged line echoed back as a second record.
@@ -46,11 +45,10 @@ TEST(DaemonInput, TenMiBManifestIsAClearError) {
   text += "x = " + std::string(5 << 20, '[') + std::string(5 << 20, ']') + "\n";
   put_file(d.app_dir() / "spin.toml", text);
   std::vector<std::string> argv = {
-      zinniad_path().string(), "--no-mount", "--spin-root",
+      bin("zinniad").string(), "--no-mount", "--spin-root",
       d.spin_root().string(),  "--manifest", (d.app_dir() / "spin.toml").string()};
   Process p(argv, d.env(), {});
-  EXPECT_EQ(p.exit_code(), 2);
-  p.stop_readers();
+  EXPECT_EQ(p.wait(), 2);
   EXPECT_NE(p.err().find("spin.toml"), std::string::npos) << p.err().substr(0, 300);
   EXPECT_LT(p.err().size(), 4096u) << "the message should not repeat the input";
 }
@@ -69,8 +67,7 @@ TEST(DaemonInput, OddBytesAndAHugeLineArePersistedByteExact) {
     console.log("end");
   )js");
   Process p(d.argv({"odd"}, false), d.env(), {});
-  ASSERT_EQ(p.exit_code(std::chrono::seconds(20)), 0) << p.err().substr(0, 2000);
-  p.stop_readers();
+  ASSERT_EQ(p.wait(std::chrono::seconds(20)), 0) << p.err().substr(0, 2000);
   const std::string out = slurp(d.log("odd"));
   const std::string expected = "nul\0in\0line\n"s + "lone \xEF\xBF\xBD surrogate\n" +
                                "multi\nline\n" + std::string(16 << 20, 'x') + "\nend\n";
@@ -87,7 +84,7 @@ TEST(DaemonInput, StateFilesAre0600AndLogFolders0700) {
   d.module("spark", "Zinnia.jobCompleted(); console.log('one'); console.error('two');\n");
   ::umask(022);  // the usual umask: anything more open than 0600/0700 is the daemon's doing
   Process p(d.argv({"spark"}, false), d.env(), {});
-  ASSERT_EQ(p.exit_code(), 0) << p.err();
+  ASSERT_EQ(p.wait(), 0) << p.err();
   auto mode = [](const fs::path& path) {
     struct stat st {};
     EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;

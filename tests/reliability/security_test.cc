@@ -13,8 +13,8 @@
 #include "fusefs/guest/guest_view.h"
 #include "fusefs/tree/tree.h"
 #include "tests/engine/engine_harness.h"
-#include "tests/reliability/process.h"
 #include "tests/support/fuse_required.h"
+#include "tests/support/process.h"
 
 namespace zinnia {
 namespace {

@@ -79,8 +79,7 @@ std::size_t sibling_ticks(const std::vector<const Misbehaver*>& others, std::str
   const auto after = count_of(slurp(d.log("sibling")), "\n");
   EXPECT_TRUE(daemon.running()) << "the daemon survives its modules";
   daemon.kill(SIGTERM);
-  EXPECT_EQ(daemon.exit_code(), 0);
-  daemon.stop_readers();
+  EXPECT_EQ(daemon.wait(), 0);
   if (output) *output = daemon.err() + daemon.out();
   return after - before;
 }
