@@ -11,10 +11,12 @@
 namespace zinnia::engine {
 
 // CPU sharing (ModuleOptions::share_cpu): a module thread that wants a core (runs or waits
-// to run) kBusyPercent of a kCpuWindow, sleeping less often than every kMaxSleepInterval on
-// average, moves to nice kBackgroundNice.
+// to run) kBusyPercent of a kCpuWindow moves to nice kBackgroundNice if it spent the window
+// in one turn, or if it ran kBusyLoopRunPercent of a core sleeping less often than every
+// kMaxSleepInterval on average (watchdog.cc says why both).
 inline constexpr std::chrono::milliseconds kCpuWindow{500};
 inline constexpr int kBusyPercent = 80;
+inline constexpr int kBusyLoopRunPercent = 50;
 inline constexpr std::chrono::milliseconds kMaxSleepInterval{10};
 inline constexpr int kBackgroundNice = 19;
 

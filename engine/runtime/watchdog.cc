@@ -70,9 +70,14 @@ bool thread_times(const WatchedModule& m, ThreadTimes& t) {
 constexpr std::int64_t kCpuWindowNs =
     std::chrono::duration_cast<std::chrono::nanoseconds>(kCpuWindow).count();
 
-// Closes the module's CPU window if it is over; moves the thread to background priority
-// when it wanted a core (running, or runnable and waiting: on a contended machine a
-// spinning thread gets only its share) through the window and hardly ever slept.
+// Closes the module's CPU window if it is over, and moves the thread to background priority
+// when it is a hog. It must have wanted a core (running, or runnable and waiting for one)
+// through the window, and either be inside one turn that has lasted the whole window (a
+// spinning loop), or have run at least half a core while hardly ever sleeping (a busy event
+// loop). On a machine so loaded that a module gets less than half a core, a well-behaved
+// module that cannot keep up looks busy too (it is always runnable and its timers are always
+// due), so the busy-loop rule never fires there: a wrongly moved module would be starved by
+// every other process, which the priority cannot undo.
 void measure_cpu(WatchedModule& m, std::int64_t now) {
   if (!m.share_cpu || m.background_percent.load(std::memory_order_relaxed) != 0) return;
   if (m.window_wall != 0 && now - m.window_wall < kCpuWindowNs) return;
@@ -80,15 +85,21 @@ void measure_cpu(WatchedModule& m, std::int64_t now) {
   if (!thread_times(m, t)) return;
   if (m.window_wall != 0) {
     const std::int64_t wall = now - m.window_wall;
+    const std::int64_t run = t.run - m.window_run;
     const auto percent = static_cast<int>((t.run + t.wait - m.window_demand) * 100 / wall);
     const std::int64_t sleeps = t.sleeps - m.window_sleeps;
+    const std::int64_t turn = m.turn_start.load(std::memory_order_acquire);
+    const bool spinning = turn != 0 && turn <= m.window_wall;
+    const bool busy_loop = run * 100 >= wall * kBusyLoopRunPercent &&
+                           sleeps * kMaxSleepInterval.count() * 1'000'000 < wall;
     // Linux keeps the nice value per thread; PRIO_PROCESS with a thread id sets just that one.
-    if (percent >= kBusyPercent && sleeps * kMaxSleepInterval.count() * 1'000'000 < wall &&
+    if (percent >= kBusyPercent && (spinning || busy_loop) &&
         ::setpriority(PRIO_PROCESS, m.tid, kBackgroundNice) == 0) {
       m.background_percent.store(std::max(percent, 1), std::memory_order_release);
     }
   }
   m.window_wall = now;
+  m.window_run = t.run;
   m.window_demand = t.run + t.wait;
   m.window_sleeps = t.sleeps;
 }
