@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "tests/engine/engine_harness.h"
 
@@ -144,6 +147,41 @@ TEST(Limits, SpinningTurnMovesToBackgroundOnlyWhenSharing) {
       EXPECT_EQ(spin.sink.background_percent_.load(), 0);
     }
   }
+}
+
+// On an overloaded machine a module that needs 60% of a core gets much less: it is runnable
+// nearly all the time and sleeps only between its slow ticks, like a busy loop. It must not
+// be moved (at nice 19 every other process would starve it). Four spinning threads per
+// core make the overload.
+TEST(Limits, StarvedModuleIsNotMovedToBackground) {
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> load;
+  for (unsigned i = 0; i < 4 * std::max(1u, std::thread::hardware_concurrency()); ++i)
+    load.emplace_back([&] {
+      while (!stop.load(std::memory_order_relaxed)) {
+      }
+    });
+  auto opts = options_for("");
+  opts.share_cpu = true;
+  // About 8 ms of CPU (not of wall time, which passes while the thread waits for a core)
+  // every 5 ms: 60% of a core on a quiet machine, with a sleep after each tick.
+  Started starved(R"js(
+    let n = 0;
+    setInterval(() => {
+      let x = 0;
+      for (let i = 0; i < 1600000; i++) x = (x + i * 7) % 1000003;
+      if (++n % 10 === 0) console.log("ticks", n, x);
+    }, 5);
+  )js",
+                  opts);
+  std::this_thread::sleep_for(4 * kCpuWindow);
+  stop.store(true);
+  for (auto& t : load) t.join();
+  EXPECT_EQ(starved.sink.background_percent_.load(), 0);
+  EXPECT_FALSE(starved.sink.lines().empty()) << "it ran, slowly";
+  starved.module->stop();
+  ASSERT_TRUE(starved.sink.wait());
+  EXPECT_EQ(starved.sink.background_percent_.load(), 0);
 }
 
 TEST(Limits, StopFromAnotherThreadWhileBusyOrIdle) {
