@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <ostream>
 
 #include "tests/daemon/e2e_util.h"
 
@@ -36,6 +37,9 @@ struct Golden {
   const char* name;
   int exit_code;
 };
+
+// Names the parameter in CTest's test list (the default is its raw bytes, a pointer included).
+void PrintTo(const Golden& g, std::ostream* os) { *os << g.name; }
 
 struct GoldenName {
   std::string operator()(const ::testing::TestParamInfo<Golden>& p) const { return p.param.name; }
