@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/require.h"
 #include "tests/support/temp_dir.h"
 
 namespace zinnia::fusefs {
@@ -217,12 +218,12 @@ TEST(Tree, UnwritableLogFolderIsReportedOncePerStreamAndKeptInMemory) {
 }
 
 TEST(Tree, FullDiskIsReportedOnceAndReadsStayTrue) {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a small tmpfs";
+  ZINNIA_REQUIRE(::geteuid() == 0, "needs root to mount a small tmpfs");
   testing::TempDir dir;
   const fs::path disk = dir.path() / "disk";
   fs::create_directories(disk);
-  if (::mount("tmpfs", disk.c_str(), "tmpfs", 0, "size=64k") != 0)
-    GTEST_SKIP() << "cannot mount tmpfs: " << std::strerror(errno);
+  ZINNIA_REQUIRE(::mount("tmpfs", disk.c_str(), "tmpfs", 0, "size=64k") == 0,
+                 std::string("cannot mount tmpfs: ") + std::strerror(errno));
   struct Unmount {
     fs::path p;
     ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }

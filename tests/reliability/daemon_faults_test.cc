@@ -12,6 +12,7 @@
 
 #include "tests/reliability/daemon_harness.h"
 #include "tests/support/fuse_required.h"
+#include "tests/support/require.h"
 
 namespace zinnia::testing {
 namespace {
@@ -147,16 +148,19 @@ constexpr std::string_view kChatty = R"js(
   burst();
 )js";
 
+// zinniad running kChatty with a Station that never reads its stdout or stderr.
+Process start_stalled(DaemonDirs& d) {
+  return Process(d.argv({"chatty"}, false), d.env(),
+                 {.cwd = {}, .read_stdout = false, .read_stderr = false});
+}
+
 // Nobody reads zinniad's stdout and stderr: modules keep running (their output to the pipes
 // is bounded and dropped), the persisted logs lose nothing, and once stderr is read again
 // the number of dropped records is reported.
 TEST(DaemonFaults, StalledPipesNeverBlockModulesAndLoseNothingOnDisk) {
   DaemonDirs d;
   d.module("chatty", kChatty);
-  Process::Options stalled;
-  stalled.read_stdout = false;
-  stalled.read_stderr = false;
-  Process daemon(d.argv({"chatty"}, false), d.env(), stalled);
+  Process daemon = start_stalled(d);
   // Both pipes fill up (64 KiB each) and the stderr queue (8192 records, ~1 MiB) soon after;
   // the module must go on regardless. Waiting on sizes, not times, holds at any speed (the
   // sanitizers make the daemon several times slower): a blocked module never gets there.
@@ -197,10 +201,7 @@ TEST(DaemonFaults, StalledPipesNeverBlockModulesAndLoseNothingOnDisk) {
 TEST(DaemonFaults, StalledPipesDoNotHoldShutdown) {
   DaemonDirs d;
   d.module("chatty", kChatty);
-  Process::Options stalled;
-  stalled.read_stdout = false;
-  stalled.read_stderr = false;
-  Process daemon(d.argv({"chatty"}, false), d.env(), stalled);
+  Process daemon = start_stalled(d);
   std::this_thread::sleep_for(1000ms);
   const auto stop = Clock::now();
   daemon.kill(SIGTERM);
@@ -215,7 +216,7 @@ TEST(DaemonFaults, StalledPipesDoNotHoldShutdown) {
 // keeps serving every line from memory, and persisting resumes when space returns.
 TEST(DaemonFaults, DiskFullIsReportedOncePerStreamAndPersistingResumes) {
   ZINNIA_REQUIRE_FUSE();
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a tmpfs";
+  ZINNIA_REQUIRE(::geteuid() == 0, "needs root to mount a tmpfs");
   DaemonDirs d;
   Tmpfs tmpfs(d.spin_root(), 1 << 20);
   ASSERT_TRUE(tmpfs.ok()) << std::strerror(errno);

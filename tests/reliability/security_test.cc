@@ -15,6 +15,7 @@
 #include "tests/engine/engine_harness.h"
 #include "tests/support/fuse_required.h"
 #include "tests/support/process.h"
+#include "tests/support/require.h"
 
 namespace zinnia {
 namespace {
@@ -51,7 +52,7 @@ std::vector<std::string> as_nobody(std::vector<std::string> cmd) {
 
 TEST(Security, AnotherLocalUserCannotReadTheMount) {
   ZINNIA_REQUIRE_FUSE();
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to a second uid";
+  ZINNIA_REQUIRE(::geteuid() == 0, "needs root to switch to a second uid");
   TempDir tmp;
   // Everyone may traverse the folders above the mount, so only the mount itself can refuse.
   fs::permissions(tmp.path(), fs::perms(0755));
