@@ -75,9 +75,9 @@ constexpr std::int64_t kCpuWindowNs =
 // through the window, and either be inside one turn that has lasted the whole window (a
 // spinning loop), or have run at least half a core while hardly ever sleeping (a busy event
 // loop). On a machine so loaded that a module gets less than half a core, a well-behaved
-// module that cannot keep up looks busy too (it is always runnable and its timers are always
-// due), so the busy-loop rule never fires there: a wrongly moved module would be starved by
-// every other process, which the priority cannot undo.
+// module that cannot keep up looks busy too (runnable nearly all the time, sleeping only
+// between slow ticks), so the busy-loop rule never fires there: a wrongly moved module would
+// be starved by every other process, which the priority cannot undo.
 void measure_cpu(WatchedModule& m, std::int64_t now) {
   if (!m.share_cpu || m.background_percent.load(std::memory_order_relaxed) != 0) return;
   if (m.window_wall != 0 && now - m.window_wall < kCpuWindowNs) return;
@@ -86,7 +86,7 @@ void measure_cpu(WatchedModule& m, std::int64_t now) {
   if (m.window_wall != 0) {
     const std::int64_t wall = now - m.window_wall;
     const std::int64_t run = t.run - m.window_run;
-    const auto percent = static_cast<int>((t.run + t.wait - m.window_demand) * 100 / wall);
+    const auto percent = static_cast<int>((run + t.wait - m.window_wait) * 100 / wall);
     const std::int64_t sleeps = t.sleeps - m.window_sleeps;
     const std::int64_t turn = m.turn_start.load(std::memory_order_acquire);
     const bool spinning = turn != 0 && turn <= m.window_wall;
@@ -100,7 +100,7 @@ void measure_cpu(WatchedModule& m, std::int64_t now) {
   }
   m.window_wall = now;
   m.window_run = t.run;
-  m.window_demand = t.run + t.wait;
+  m.window_wait = t.wait;
   m.window_sleeps = t.sleeps;
 }
 

@@ -28,8 +28,8 @@ struct WatchedModule {
   // How much of the window that moved it the thread wanted a core (percent); 0 until then.
   std::atomic<int> background_percent{0};
   // Watchdog-private: the start of the current measuring window (steady clock), and the
-  // thread's run time, run + wait time and voluntary sleeps then.
-  std::int64_t window_wall = 0, window_run = 0, window_demand = 0, window_sleeps = 0;
+  // thread's time on a CPU, time waiting for one and voluntary sleeps then.
+  std::int64_t window_wall = 0, window_run = 0, window_wait = 0, window_sleeps = 0;
 };
 
 // One thread for the whole process; terminates a module whose turn outlasts its limit.
