@@ -138,7 +138,8 @@ class ModuleLogger final : public spdlog::logger {
   void flush_() override { inner_->flush(); }
 
  private:
-  static constexpr auto kStall = std::chrono::milliseconds(100);
+  // Long enough that a reader starved by a loaded machine is not taken for one that stopped.
+  static constexpr auto kStall = std::chrono::seconds(1);
 
   void wait_for_room() {
     std::uint64_t progress = sink_.records.load(std::memory_order_relaxed);
