@@ -139,4 +139,23 @@ inline Run run_js(std::string_view source, ModuleOptions options = options_for("
   return run_file(dir.path() / "main.js", std::move(options));
 }
 
+// A sibling that ticks every 10 ms and prints how many ticks it saw when stopped.
+constexpr std::string_view kTicker = R"js(
+  let ticks = 0;
+  setInterval(() => { ticks++; if (ticks % 5 === 0) console.log("tick", ticks); }, 10);
+)js";
+
+// A module started from `source` in its own folder, running on its own thread.
+struct Started {
+  zinnia::testing::TempDir dir;
+  RecordingSink sink;
+  std::unique_ptr<Module> module;
+  Started(std::string_view source, ModuleOptions options) {
+    initialize_v8();
+    write_file(dir.path() / "main.js", source);
+    options.entry = dir.path() / "main.js";
+    module = std::make_unique<Module>(std::move(options), sink);
+  }
+};
+
 }  // namespace zinnia::engine::testing
