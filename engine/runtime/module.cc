@@ -52,7 +52,7 @@ struct Module::Impl {
     auto* self = static_cast<Impl*>(data);
     // Give V8 room to unwind while the termination takes effect; the module ends as kOutOfMemory.
     self->oom.store(true);
-    self->watched.isolate->TerminateExecution();
+    terminate_execution(self->watched.isolate);
     return current + std::max<std::size_t>(current / 2, std::size_t{16} << 20);
   }
 };
@@ -223,7 +223,7 @@ void Module::stop() {
   std::lock_guard lock(impl_->mu);
   impl_->stop_requested = true;
   if (!impl_->isolate) return;  // not started yet (it checks the flag) or already ending
-  impl_->isolate->TerminateExecution();
+  terminate_execution(impl_->isolate);
   if (impl_->poster) {
     auto* isolate = impl_->isolate;
     impl_->poster->post([isolate] { Loop::from(isolate).end(); });

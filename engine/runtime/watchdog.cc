@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/runtime/module.h"
+#include "engine/v8/isolate.h"
 #include "util/unique_fd.h"
 
 namespace zinnia::engine {
@@ -126,7 +127,7 @@ struct Watchdog {
         if (start != 0 && !m->hung.load() &&
             now - start > std::chrono::duration_cast<std::chrono::nanoseconds>(m->limit).count()) {
           m->hung.store(true);
-          m->isolate->TerminateExecution();
+          terminate_execution(m->isolate);
         }
         measure_cpu(*m, now);
       }

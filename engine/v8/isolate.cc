@@ -15,4 +15,8 @@ IsolateHolder::~IsolateHolder() {
   if (isolate_) isolate_->Dispose();
 }
 
+void terminate_execution(v8::Isolate* isolate) {
+  isolate->RequestInterrupt([](v8::Isolate* self, void*) { self->TerminateExecution(); }, nullptr);
+}
+
 }  // namespace zinnia::engine

@@ -23,4 +23,11 @@ class IsolateHolder {
   v8::Isolate* isolate_ = nullptr;
 };
 
+// Ends the JavaScript running in `isolate`; callable from any thread and from V8 callbacks.
+// It asks through an interrupt, and the isolate's own thread calls TerminateExecution there.
+// Interrupts are served only where JavaScript runs. A termination requested any other way can
+// land between Module::Evaluate's stack check and the root module's, and V8 10.2 then aborts
+// the whole process (CHECK(module->status() == kErrored) in SourceTextModule::Evaluate).
+void terminate_execution(v8::Isolate* isolate);
+
 }  // namespace zinnia::engine
