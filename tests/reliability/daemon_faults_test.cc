@@ -46,6 +46,17 @@ std::uint64_t disk_size(const fs::path& p) {
   return ::stat(p.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
 }
 
+// The size of `p` once it is past `size`, or at the deadline. Tests wait on sizes, not times:
+// a loaded machine, or the sanitizers, run the daemon several times slower.
+std::uint64_t size_once_past(const fs::path& p, std::uint64_t size,
+                             std::chrono::seconds timeout = 20s) {
+  const auto deadline = Clock::now() + timeout;
+  std::uint64_t now = disk_size(p);
+  for (; now <= size && Clock::now() < deadline; now = disk_size(p))
+    std::this_thread::sleep_for(20ms);
+  return now;
+}
+
 constexpr std::string_view kFlood = R"js(
   let seq = 0, jobs = 0;
   function burst() {
@@ -162,17 +173,10 @@ TEST(DaemonFaults, StalledPipesNeverBlockModulesAndLoseNothingOnDisk) {
   d.module("chatty", kChatty);
   Process daemon = start_stalled(d);
   // Both pipes fill up (64 KiB each) and the stderr queue (8192 records, ~1 MiB) soon after;
-  // the module must go on regardless. Waiting on sizes, not times, holds at any speed (the
-  // sanitizers make the daemon several times slower): a blocked module never gets there.
-  auto grows_past = [&](std::uint64_t size) {
-    const auto deadline = Clock::now() + 20s;
-    while (disk_size(d.log("chatty")) <= size && Clock::now() < deadline)
-      std::this_thread::sleep_for(20ms);
-    return disk_size(d.log("chatty"));
-  };
-  const auto s1 = grows_past(2u << 20);
+  // the module must go on regardless: a blocked module never gets past these sizes.
+  const auto s1 = size_once_past(d.log("chatty"), 2u << 20);
   ASSERT_GT(s1, 2u << 20) << "the module is blocked: well past what the pipes and queue hold";
-  const auto s2 = grows_past(s1 + (1u << 20));
+  const auto s2 = size_once_past(d.log("chatty"), s1 + (1u << 20));
   ASSERT_GT(s2, s1 + (1u << 20)) << "the module is blocked on a full pipe";
   ASSERT_TRUE(daemon.running());
 
@@ -244,14 +248,9 @@ TEST(DaemonFaults, DiskFullIsReportedOncePerStreamAndPersistingResumes) {
   };
   ASSERT_TRUE(daemon.wait_err(full_reported, 8s)) << daemon.err().substr(0, 2000);
   const fs::path live = d.mountpoint() / "monitor/logs/full/stdout.txt";
-  // The live file runs ahead of the persisted one, and its newest bytes read true. Sizes, not
-  // times: a loaded machine runs the module slower.
+  // The live file runs ahead of the persisted one, and its newest bytes read true.
   const auto persisted_size = disk_size(d.log("full"));
-  auto live_size = disk_size(live);
-  for (const auto deadline = Clock::now() + 8s;
-       live_size <= persisted_size + (64u << 10) && Clock::now() < deadline;
-       live_size = disk_size(live))
-    std::this_thread::sleep_for(20ms);
+  const auto live_size = size_once_past(live, persisted_size + (64u << 10), 8s);
   EXPECT_GT(live_size, persisted_size + (64u << 10)) << daemon.err().substr(0, 2000);
   {
     const std::string tail = slurp(live).substr(live_size - (32u << 10));
@@ -263,10 +262,8 @@ TEST(DaemonFaults, DiskFullIsReportedOncePerStreamAndPersistingResumes) {
 
   // Space returns: persisting resumes without another message.
   fs::remove(d.spin_root() / "filler");
-  const auto deadline = Clock::now() + 8s;
-  while (disk_size(d.log("full")) < persisted_size + (128u << 10) && Clock::now() < deadline)
-    std::this_thread::sleep_for(20ms);
-  EXPECT_GE(disk_size(d.log("full")), persisted_size + (128u << 10))
+  EXPECT_GE(size_once_past(d.log("full"), persisted_size + (128u << 10), 8s),
+            persisted_size + (128u << 10))
       << "persisting resumed; daemon stderr: " << daemon.err().substr(0, 2000);
   EXPECT_GE(disk_size(d.log("full", "stderr.txt")), persisted_size);
   daemon.kill(SIGTERM);
