@@ -43,18 +43,12 @@ def need(name):
 
 
 def deno():
-    """Installs Deno from npm into .bench/deno once; returns the binary's path."""
-    exe = os.path.join(BENCH_DIR, "deno", "node_modules", "@deno", "linux-x64-glibc", "deno")
-    if not os.path.exists(exe):
-        os.makedirs(os.path.join(BENCH_DIR, "deno"), exist_ok=True)
-        npm = shutil.which("npm")
-        if not npm:
-            raise BenchError("cannot install Deno: npm is not on PATH")
-        proc = subprocess.run([npm, "install", "--prefix", os.path.join(BENCH_DIR, "deno"),
-                               "--no-save", "--no-audit", "--no-fund", "@deno/linux-x64-glibc"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        if proc.returncode != 0 or not os.path.exists(exe):
-            raise BenchError("cannot install Deno from npm (@deno/linux-x64-glibc):\n" + proc.stdout[-2000:])
+    """The Deno binary pinned in tests/peers/deno (installed from npm by scripts/setup)."""
+    proc = subprocess.run([os.path.join(ROOT, "scripts", "deno")], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    exe = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    if proc.returncode != 0 or not os.path.exists(exe):
+        raise BenchError("cannot install Deno from npm (@deno/linux-x64-glibc):\n" + proc.stdout[-2000:])
     return exe
 
 
