@@ -3,6 +3,7 @@
 #include <spdlog/logger.h>
 
 #include "daemon/core/events.h"
+#include "daemon/core/stack_frames.h"
 #include "engine/runtime/module.h"
 
 namespace zinnia::daemon {
@@ -22,17 +23,6 @@ spdlog::level::level_enum to_spdlog(engine::Level level) {
   return spdlog::level::info;
 }
 }  // namespace
-
-std::string stack_frames(const std::string& stack) {
-  std::size_t pos = 0;
-  while (pos < stack.size()) {
-    if (stack.compare(pos, 7, "    at ") == 0) return stack.substr(pos);
-    auto nl = stack.find('\n', pos);
-    if (nl == std::string::npos) break;
-    pos = nl + 1;
-  }
-  return {};
-}
 
 ComponentSink::ComponentSink(std::string name, Targets targets)
     : name_(std::move(name)), t_(std::move(targets)) {}

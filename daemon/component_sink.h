@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "daemon/core/event_writer.h"
-#include "engine/runtime/sink.h"
+#include "engine/sink.h"
 #include "fusefs/tree/tree.h"
 
 namespace spdlog {
@@ -16,10 +16,6 @@ class logger;
 }
 
 namespace zinnia::daemon {
-
-// The stack frames of an error report ("    at ..." lines), without the "Error: boom" header
-// that repeats the message.
-std::string stack_frames(const std::string& stack);
 
 // One run of one component: its console lines go to its logs in the tree and then to the
 // daemon's stderr; activity to the Station; jobs to its counter. Lives on the module's

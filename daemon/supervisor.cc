@@ -13,13 +13,34 @@
 #include <thread>
 
 #include "daemon/core/events.h"
-#include "daemon/guest_fs_adapter.h"
+#include "fusefs/guest/guest_view.h"
 #include "util/error.h"
 #include "util/version.h"
 
 namespace zinnia::daemon {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+
+namespace {
+
+// The zinnia:fs view of one component: its `files` grants over the tree and host folders.
+// Throws std::system_error naming a host folder that cannot be opened.
+std::shared_ptr<GuestFs> make_guest_fs(const Component& component, fusefs::Tree& tree) {
+  std::vector<fusefs::guest::Grant> grants;
+  for (const auto& file : component.files) {
+    fusefs::guest::Grant g;
+    g.destination = file.destination;
+    if (file.in_tree) {
+      g.tree_path = file.tree_path;
+    } else {
+      g.host_dir = file.host_path;
+    }
+    grants.push_back(std::move(g));
+  }
+  return std::make_shared<fusefs::guest::GuestView>(std::move(grants), &tree);
+}
+
+}  // namespace
 
 struct Supervisor::Slot {
   Component spec;

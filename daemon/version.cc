@@ -1,14 +1,13 @@
 #include "daemon/version.h"
 
 #include "engine/v8/platform.h"
-#include "fusefs/fuse/fuse_version.h"
 #include "util/version.h"
 
 namespace zinnia::daemon {
 
 std::string version_line(const char* program) {
   return std::string(program) + " " + kVersion + " (V8 " + engine::v8_version() + ", libfuse " +
-         fusefs::fuse_version() + ")";
+         ZINNIA_LIBFUSE_VERSION + ")";
 }
 
 }  // namespace zinnia::daemon

@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "daemon/component_sink.h"
+#include "daemon/core/stack_frames.h"
 #include "daemon/version.h"
 #include "engine/runtime/module.h"
 #include "engine/v8/isolate_pool.h"
@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  const char* no_color = std::getenv("NO_COLOR");
+  const char* no_color = std::getenv("NO_COLOR");  // NOLINT(concurrency-mt-unsafe): no setenv
   const bool color = !(no_color && *no_color) && ::isatty(1);
   DevSink sink(color);
   zinnia::engine::set_isolate_spare(false);  // one module: a spare isolate would be waste

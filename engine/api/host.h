@@ -6,7 +6,7 @@
 
 #include "engine/fs/guest_fs.h"
 #include "engine/loop/timers.h"
-#include "engine/runtime/sink.h"  // the engine's outward interface (no runtime code)
+#include "engine/sink.h"
 
 namespace zinnia::engine {
 

@@ -18,26 +18,6 @@
 
 namespace zinnia::engine {
 
-const char* guest_fs_error_name(GuestFs::Error error) {
-  switch (error) {
-    case GuestFs::Error::kOk:
-      return "Ok";
-    case GuestFs::Error::kNotFound:
-      return "NotFound";
-    case GuestFs::Error::kPermissionDenied:
-      return "PermissionDenied";
-    case GuestFs::Error::kNotADirectory:
-      return "NotADirectory";
-    case GuestFs::Error::kIsADirectory:
-      return "IsADirectory";
-    case GuestFs::Error::kNotSupported:
-      return "NotSupported";
-    case GuestFs::Error::kIo:
-      return "Io";
-  }
-  return "Io";
-}
-
 namespace {
 
 // A few threads shared by every module for blocking file work. Never destroyed: modules may

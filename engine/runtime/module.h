@@ -6,7 +6,7 @@
 #include <string>
 
 #include "engine/fs/guest_fs.h"
-#include "engine/runtime/sink.h"
+#include "engine/sink.h"
 
 namespace zinnia::engine {
 

@@ -1,18 +1,17 @@
 // lookup, getattr, forget.
 #include <cerrno>
 #include <cstring>
-#include <mutex>
 
 #include "fusefs/fuse/fuse_ops.h"
 
 namespace zinnia::fusefs::fuseops {
 
-void fill_stat(const Context& c, const detail::Attr& a, struct stat* st) {
+void fill_stat(const Context& c, const Attr& a, struct stat* st) {
   std::memset(st, 0, sizeof(*st));
   st->st_ino = a.ino;
   st->st_uid = c.uid;
   st->st_gid = c.gid;
-  if (a.kind == detail::NodeKind::kDir) {
+  if (a.kind == NodeKind::kDir) {
     st->st_mode = S_IFDIR | 0500;
     st->st_nlink = 2;
   } else {
@@ -32,34 +31,30 @@ void fill_stat(const Context& c, const detail::Attr& a, struct stat* st) {
 namespace {
 
 int do_lookup(Context& c, fuse_ino_t parent, const char* name, fuse_entry_param* e) {
-  detail::Node* dir = c.tree->node(parent);
-  if (!dir) return -ENOENT;
-  if (dir->kind != detail::NodeKind::kDir) return -ENOTDIR;
-  detail::Node* n;
-  {
-    std::shared_lock l(c.tree->mu);
-    n = c.tree->child(dir, name);
-  }
-  if (!n) return -ENOENT;
-  e->ino = n->ino;
+  Attr a;
+  if (auto ec = c.tree->lookup(parent, name, &a)) return -ec.value();
+  e->ino = a.ino;
   e->generation = 1;
-  fill_stat(c, c.tree->attr(n), &e->attr);
+  fill_stat(c, a, &e->attr);
   e->attr_timeout = S_ISREG(e->attr.st_mode) ? 0.0 : c.attr_timeout;
   e->entry_timeout = c.entry_timeout;
   return 0;
 }
 
 int do_getattr(Context& c, fuse_ino_t ino, struct stat* st) {
-  detail::Node* n = c.tree->node(ino);
-  if (!n) return -ENOENT;
-  fill_stat(c, c.tree->attr(n), st);
+  Attr a;
+  if (auto ec = c.tree->getattr(ino, &a)) return -ec.value();
+  fill_stat(c, a, st);
   return 0;
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   fuse_entry_param e{};
-  if (int r = do_lookup(ctx(req), parent, name, &e); r < 0) return reply_err(req, r);
-  fuse_reply_entry(req, &e);
+  Context& c = ctx(req);
+  if (int r = do_lookup(c, parent, name, &e); r < 0) return reply_err(req, r);
+  // Counted before the reply: an invalidation racing with it is harmless, a missed one not.
+  c.looked_up(e.ino);
+  if (fuse_reply_entry(req, &e) != 0) c.forget(e.ino, 1);  // the kernel never got it
 }
 
 void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
@@ -68,9 +63,15 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   fuse_reply_attr(req, &st, S_ISREG(st.st_mode) ? 0.0 : ctx(req).attr_timeout);
 }
 
-// Nodes live as long as the tree: lookup counts need no bookkeeping.
-void op_forget(fuse_req_t req, fuse_ino_t, uint64_t) { fuse_reply_none(req); }
-void op_forget_multi(fuse_req_t req, size_t, fuse_forget_data*) { fuse_reply_none(req); }
+// Nodes live as long as the tree; the counts only decide who hears of changes.
+void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t n) {
+  ctx(req).forget(ino, n);
+  fuse_reply_none(req);
+}
+void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
+  for (size_t i = 0; i < count; ++i) ctx(req).forget(forgets[i].ino, forgets[i].nlookup);
+  fuse_reply_none(req);
+}
 
 }  // namespace
 

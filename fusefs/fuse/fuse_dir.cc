@@ -20,17 +20,16 @@ struct DirHandle final : Handle {
 };
 
 int do_opendir(Context& c, fuse_ino_t ino, fuse_file_info* fi) {
-  detail::Node* n = c.tree->node(ino);
-  if (!n) return -ENOENT;
-  if (n->kind != detail::NodeKind::kDir) return -ENOTDIR;
+  Attr a;
+  if (auto ec = c.tree->getattr(ino, &a)) return -ec.value();
+  std::vector<Child> children;
+  if (auto ec = c.tree->readdir(ino, &children)) return -ec.value();
   auto h = std::make_unique<DirHandle>();
-  h->entries.push_back({".", n->ino, true});
-  h->entries.push_back({"..", n->parent ? n->parent->ino : n->ino, true});
-  {
-    std::shared_lock l(c.tree->mu);
-    for (const auto& [name, child] : n->children)
-      h->entries.push_back({name, child->ino, child->kind == detail::NodeKind::kDir});
-  }
+  h->entries.reserve(children.size() + 2);
+  h->entries.push_back({".", a.ino, true});
+  h->entries.push_back({"..", a.parent, true});
+  for (auto& child : children)
+    h->entries.push_back({std::move(child.name), child.ino, child.kind == NodeKind::kDir});
   fi->fh = c.adopt(std::move(h));
   return 0;
 }

@@ -11,7 +11,7 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "fusefs/tree/tree_impl.h"
+#include "fusefs/tree/tree.h"
 
 namespace zinnia::fusefs::fuseops {
 
@@ -22,7 +22,7 @@ struct Handle {
 };
 
 struct Context {
-  Tree::Impl* tree = nullptr;
+  const Tree* tree = nullptr;
   uid_t uid = 0;
   gid_t gid = 0;
   // Folder attributes are cached this long. File attributes are never cached: a reader can
@@ -43,7 +43,8 @@ struct Context {
   // The handle behind fi->fh (alive until its release).
   template <typename T>
   static T& handle(const fuse_file_info* fi) {
-    return static_cast<T&>(*reinterpret_cast<Handle*>(fi->fh));
+    return static_cast<T&>(
+        *reinterpret_cast<Handle*>(fi->fh));  // NOLINT(performance-no-int-to-ptr)
   }
   void drop(std::uint64_t fh) {
     std::unique_ptr<Handle> h;
@@ -55,17 +56,41 @@ struct Context {
   }
   std::mutex handles_mu;
   std::unordered_map<std::uint64_t, std::unique_ptr<Handle>> handles;
+
+  // Lookup counts: the inodes the kernel holds (lookup adds one, forget takes n). Only
+  // those get invalidations; the root is always held.
+  void looked_up(fuse_ino_t ino) {
+    std::lock_guard l(lookups_mu);
+    ++lookups[ino];
+  }
+  void forget(fuse_ino_t ino, std::uint64_t n) {
+    std::lock_guard l(lookups_mu);
+    auto it = lookups.find(ino);
+    if (it == lookups.end()) return;
+    if (it->second <= n) {
+      lookups.erase(it);
+    } else {
+      it->second -= n;
+    }
+  }
+  bool held(fuse_ino_t ino) const {
+    if (ino == FUSE_ROOT_ID) return true;
+    std::lock_guard l(lookups_mu);
+    return lookups.count(ino) != 0;
+  }
+  mutable std::mutex lookups_mu;
+  std::unordered_map<fuse_ino_t, std::uint64_t> lookups;
 };
 
 inline Context& ctx(fuse_req_t req) { return *static_cast<Context*>(fuse_req_userdata(req)); }
 
 // The kernel's view of a node: dirs 0500, files 0400, owned by the daemon's user.
-void fill_stat(const Context& c, const detail::Attr& a, struct stat* st);
+void fill_stat(const Context& c, const Attr& a, struct stat* st);
 
 // Replies -r as an error when r < 0.
 inline void reply_err(fuse_req_t req, int r) { fuse_reply_err(req, -r); }
 
-void add_attr_ops(fuse_lowlevel_ops& ops);   // lookup, getattr, forget
+void add_attr_ops(fuse_lowlevel_ops& ops);   // lookup, getattr, forget, forget_multi
 void add_dir_ops(fuse_lowlevel_ops& ops);    // opendir, readdir, releasedir
 void add_read_ops(fuse_lowlevel_ops& ops);   // open, read, release
 void add_write_ops(fuse_lowlevel_ops& ops);  // everything that would change the tree: EROFS

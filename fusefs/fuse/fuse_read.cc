@@ -13,7 +13,7 @@
 namespace zinnia::fusefs::fuseops {
 namespace {
 
-constexpr size_t kSpliceMin = 64 * 1024;
+constexpr size_t kSpliceMin = size_t{64} * 1024;
 
 // A blob is snapshotted at open: one open file never mixes two versions.
 struct BlobHandle final : Handle {
@@ -21,15 +21,15 @@ struct BlobHandle final : Handle {
 };
 
 int do_open(Context& c, fuse_ino_t ino, fuse_file_info* fi) {
-  detail::Node* n = c.tree->node(ino);
-  if (!n) return -ENOENT;
-  if (n->kind == detail::NodeKind::kDir) return -EISDIR;
+  Attr a;
+  if (auto ec = c.tree->getattr(ino, &a)) return -ec.value();
+  if (a.kind == NodeKind::kDir) return -EISDIR;
   if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) return -EROFS;
   fi->direct_io = 1;
   fi->keep_cache = 0;
-  if (n->kind == detail::NodeKind::kBlob) {
+  if (a.kind == NodeKind::kBlob) {
     auto h = std::make_unique<BlobHandle>();
-    h->content = n->blob_snapshot();
+    h->content = c.tree->blob(ino);
     fi->fh = c.adopt(std::move(h));
   }
   return 0;
@@ -50,23 +50,24 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
     fuse_reply_buf(req, b->data() + at, std::min(size, len - at));
     return;
   }
-  detail::Node* n = ctx(req).tree->node(ino);
-  if (!n || n->kind != detail::NodeKind::kLog) return reply_err(req, -ENOENT);
+  const Tree& tree = *ctx(req).tree;
   // Bytes that are in the persisted file go kernel to kernel (splice from its page cache);
   // the rest is copied from the tree.
-  detail::LogImpl::DiskRange r;
+  DiskRange r;
   if (ctx(req).splice && size >= kSpliceMin &&
-      n->log->disk_range(static_cast<std::uint64_t>(off), size, &r)) {
+      tree.disk_range(ino, static_cast<std::uint64_t>(off), size, &r)) {
     fuse_bufvec bv = FUSE_BUFVEC_INIT(r.len);
     bv.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
-    bv.buf[0].fd = r.file->fd;
+    bv.buf[0].fd = r.fd;
     bv.buf[0].pos = static_cast<off_t>(r.file_off);
     fuse_reply_data(req, &bv, FUSE_BUF_SPLICE_MOVE);
     return;
   }
   thread_local std::vector<char> buf;
   if (buf.size() < size) buf.resize(size);
-  const size_t got = n->log->read(static_cast<std::uint64_t>(off), buf.data(), size);
+  size_t got = 0;
+  if (auto ec = tree.read(ino, static_cast<std::uint64_t>(off), buf.data(), size, &got))
+    return reply_err(req, -ec.value());
   fuse_reply_buf(req, buf.data(), got);
 }
 

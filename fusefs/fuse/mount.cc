@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdlib>
@@ -24,8 +25,6 @@
 #include "fusefs/fuse/fuse_ops.h"
 #include "util/error.h"
 #include "util/unique_fd.h"
-
-extern char** environ;
 
 namespace zinnia::fusefs {
 namespace {
@@ -127,8 +126,9 @@ struct Mount::Impl {
   std::condition_variable cv;
   std::set<std::uint64_t> dirty;
   bool stopping = false;
+  std::atomic<std::uint64_t> sent{0};
   std::thread notifier;
-  std::uint64_t listener = 0;
+  std::unique_ptr<Subscription> changes;
 
   Impl(Tree& t, fs::path m) : tree(t), mountpoint(std::move(m)) {}
 
@@ -169,6 +169,7 @@ struct Mount::Impl {
       l.unlock();
       // Attributes only (off < 0): files are direct_io, there are no cached pages.
       for (std::uint64_t ino : batch) fuse_lowlevel_notify_inval_inode(se, ino, -1, 0);
+      sent += batch.size();
       l.lock();
     }
   }
@@ -188,9 +189,10 @@ Mount::Mount(Tree& tree, fs::path mountpoint)
     ::chmod(mp.c_str(), 0700);
   }
 
-  m.ctx.tree = &tree.impl();
+  m.ctx.tree = &tree;
   m.ctx.uid = ::getuid();
   m.ctx.gid = ::getgid();
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing in the process calls setenv.
   if (const char* s = std::getenv("ZINNIA_FUSE_SPLICE")) m.ctx.splice = std::string(s) == "1";
   fuse_lowlevel_ops ops{};
   fuseops::add_attr_ops(ops);
@@ -221,7 +223,8 @@ Mount::Mount(Tree& tree, fs::path mountpoint)
   }
   for (int i = 0; i < kWorkers; ++i) m.workers.emplace_back([&m] { m.serve(); });
   m.notifier = std::thread([&m] { m.notify_loop(); });
-  m.listener = tree.impl().add_listener([&m](std::uint64_t ino) {
+  m.changes = tree.subscribe([&m](Ino ino) {
+    if (!m.ctx.held(ino)) return;  // the kernel has no attributes of it to drop
     {
       std::lock_guard l(m.mu);
       m.dirty.insert(ino);
@@ -232,7 +235,7 @@ Mount::Mount(Tree& tree, fs::path mountpoint)
 
 Mount::~Mount() {
   Impl& m = *impl_;
-  m.tree.impl().remove_listener(m.listener);
+  m.changes.reset();
   {
     std::lock_guard l(m.mu);
     m.stopping = true;
@@ -252,5 +255,7 @@ Mount::~Mount() {
 }
 
 const fs::path& Mount::mountpoint() const { return impl_->mountpoint; }
+
+std::uint64_t Mount::invalidations() const { return impl_->sent.load(); }
 
 }  // namespace zinnia::fusefs

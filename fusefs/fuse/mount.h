@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 
@@ -22,6 +23,9 @@ class Mount {
   Mount& operator=(const Mount&) = delete;
 
   const std::filesystem::path& mountpoint() const;
+  // Invalidations sent to the kernel so far: only for inodes it holds (looked up, not
+  // forgotten), never for the rest.
+  std::uint64_t invalidations() const;
 
  private:
   struct Impl;

@@ -53,10 +53,10 @@ bool has_encoded_dot(std::string_view name) {
 }  // namespace
 
 NormalizedPath normalize_guest_path(std::string_view path) {
-  const NormalizedPath denied{Errc::kPermissionDenied, {}};
+  auto denied = [] { return NormalizedPath{GuestFs::Error::kPermissionDenied, {}}; };
   if (path.size() > kMaxPathBytes || path.find('\0') != std::string_view::npos ||
       !is_valid_utf8(path)) {
-    return denied;
+    return denied();
   }
   std::vector<std::string_view> parts;
   std::size_t pos = 0;
@@ -67,12 +67,12 @@ NormalizedPath normalize_guest_path(std::string_view path) {
     pos = slash + 1;
     if (name.empty() || name == ".") continue;
     if (name == "..") {
-      if (parts.empty()) return denied;  // would climb above the guest root
+      if (parts.empty()) return denied();  // would climb above the guest root
       parts.pop_back();
       continue;
     }
     // Guest paths are not URLs; "%2e%2e" is an attempt to smuggle ".." past a decoder.
-    if (name.size() > kMaxNameBytes || has_encoded_dot(name)) return denied;
+    if (name.size() > kMaxNameBytes || has_encoded_dot(name)) return denied();
     parts.push_back(name);
   }
   std::string result;

@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-#include "fusefs/guest/guest_errors.h"
+#include "util/guest_fs.h"
 
 namespace zinnia::fusefs::guest {
 
@@ -11,7 +11,7 @@ inline constexpr std::size_t kMaxPathBytes = 4096;
 inline constexpr std::size_t kMaxNameBytes = 255;
 
 struct NormalizedPath {
-  Errc err = Errc::kOk;
+  GuestFs::Error err = GuestFs::Error::kOk;
   std::string path;  // "/" or "/a/b": absolute, no "." or "..", no repeated or trailing '/'
 };
 

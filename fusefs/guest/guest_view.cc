@@ -11,27 +11,17 @@ namespace zinnia::fusefs::guest {
 
 struct GuestView::Resolved {
   enum Kind { kTree, kHost, kAncestor } kind = kTree;
-  const Entry* entry = nullptr;
+  const GrantEntry* entry = nullptr;
   std::string rel;   // kTree: the tree path; kHost: relative to the folder
   std::string path;  // the normalised guest path (kAncestor)
 };
 
 namespace {
 
-Errc errc_from_tree(std::error_code ec) {
-  if (!ec) return Errc::kOk;
-  if (ec.value() == EINVAL) return Errc::kPermissionDenied;
-  return errc_from_errno(ec.value());
-}
-
-Stat from_node(const NodeStat& n) {
-  Stat s;
-  s.size = n.size;
-  s.mtime_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(n.mtime.time_since_epoch()).count();
-  s.is_file = n.is_file;
-  s.is_directory = n.is_dir;
-  return s;
+GuestFs::Error errc_from_tree(std::error_code ec) {
+  if (!ec) return GuestFs::Error::kOk;
+  if (ec.value() == EINVAL) return GuestFs::Error::kPermissionDenied;
+  return guest_fs_error_from_errno(ec.value());
 }
 
 std::string join(std::string_view base, std::string_view rel) {
@@ -45,7 +35,7 @@ std::string join(std::string_view base, std::string_view rel) {
 GuestView::GuestView(std::vector<Grant> grants, Tree* tree) : tree_(tree) {
   for (auto& g : grants) {
     const auto norm = normalize_guest_path(g.destination);
-    if (g.destination.empty() || g.destination[0] != '/' || norm.err != Errc::kOk ||
+    if (g.destination.empty() || g.destination[0] != '/' || norm.err != Error::kOk ||
         norm.path != g.destination) {
       throw std::invalid_argument("destination '" + g.destination +
                                   "' must be an absolute, normalised guest path");
@@ -57,16 +47,16 @@ GuestView::GuestView(std::vector<Grant> grants, Tree* tree) : tree_(tree) {
                                     other.grant.destination + "'");
       }
     }
-    Entry e;
+    GrantEntry e;
     if (!g.tree_path) e.host = std::make_unique<HostDir>(g.host_dir);
     e.grant = std::move(g);
     grants_.push_back(std::move(e));
   }
 }
 
-Errc GuestView::resolve(std::string_view guest_path, Resolved& out) const {
+GuestFs::Error GuestView::resolve(std::string_view guest_path, Resolved& out) const {
   const auto norm = normalize_guest_path(guest_path);
-  if (norm.err != Errc::kOk) return norm.err;
+  if (norm.err != Error::kOk) return norm.err;
   const std::string& p = norm.path;
   for (const auto& e : grants_) {
     const std::string& dest = e.grant.destination;
@@ -76,82 +66,78 @@ Errc GuestView::resolve(std::string_view guest_path, Resolved& out) const {
                                         : std::string_view(p).substr(dest.size() + 1);
       out.entry = &e;
       if (e.grant.tree_path) {
-        if (!tree_) return Errc::kNotFound;
+        if (!tree_) return Error::kNotFound;
         out.kind = Resolved::kTree;
         out.rel = join(*e.grant.tree_path, rest);
       } else {
         out.kind = Resolved::kHost;
         out.rel = std::string(rest);
       }
-      return Errc::kOk;
+      return Error::kOk;
     }
   }
   for (const auto& e : grants_) {
     if (path_within(e.grant.destination, p)) {
       out.kind = Resolved::kAncestor;
       out.path = p;
-      return Errc::kOk;
+      return Error::kOk;
     }
   }
-  return Errc::kPermissionDenied;
+  return Error::kPermissionDenied;
 }
 
-Errc GuestView::stat(std::string_view guest_path, Stat& out) const {
+GuestFs::Error GuestView::stat(const std::string& guest_path, Stat& out) {
   Resolved r;
-  if (Errc err = resolve(guest_path, r); err != Errc::kOk) return err;
+  if (GuestFs::Error err = resolve(guest_path, r); err != Error::kOk) return err;
   switch (r.kind) {
     case Resolved::kAncestor:
       out = Stat{};
       out.is_directory = true;
-      return Errc::kOk;
+      return Error::kOk;
     case Resolved::kHost:
       return r.entry->host->stat(r.rel, out);
-    case Resolved::kTree: {
-      NodeStat n;
-      if (Errc err = errc_from_tree(tree_->stat(r.rel, &n)); err != Errc::kOk) return err;
-      out = from_node(n);
-      return Errc::kOk;
-    }
+    case Resolved::kTree:
+      return errc_from_tree(tree_->stat(r.rel, &out));
   }
-  return Errc::kIo;
+  return Error::kIo;
 }
 
-Errc GuestView::read(std::string_view guest_path, std::uint64_t offset, std::size_t max,
-                     std::string& out) const {
+GuestFs::Error GuestView::read(const std::string& guest_path, std::uint64_t offset, std::size_t max,
+                               std::string& out) {
   Resolved r;
-  if (Errc err = resolve(guest_path, r); err != Errc::kOk) return err;
+  if (GuestFs::Error err = resolve(guest_path, r); err != Error::kOk) return err;
   switch (r.kind) {
     case Resolved::kAncestor:
-      return Errc::kIsADirectory;
+      return Error::kIsADirectory;
     case Resolved::kHost:
       return r.entry->host->read(r.rel, offset, max, out);
     case Resolved::kTree:
       return errc_from_tree(tree_->read(r.rel, offset, max, &out));
   }
-  return Errc::kIo;
+  return Error::kIo;
 }
 
-Errc GuestView::read_file(std::string_view guest_path, std::string& out) const {
+GuestFs::Error GuestView::read_file(const std::string& guest_path, std::string& out) {
   Resolved r;
-  if (Errc err = resolve(guest_path, r); err != Errc::kOk) return err;
+  if (GuestFs::Error err = resolve(guest_path, r); err != Error::kOk) return err;
   switch (r.kind) {
     case Resolved::kAncestor:
-      return Errc::kIsADirectory;
+      return Error::kIsADirectory;
     case Resolved::kHost:
       return r.entry->host->read_all(r.rel, out);
     case Resolved::kTree: {
-      NodeStat n;
-      if (Errc err = errc_from_tree(tree_->stat(r.rel, &n)); err != Errc::kOk) return err;
-      if (n.is_dir) return Errc::kIsADirectory;
+      Stat n;
+      if (Error err = errc_from_tree(tree_->stat(r.rel, &n)); err != Error::kOk) return err;
+      if (n.is_directory) return Error::kIsADirectory;
       return errc_from_tree(tree_->read(r.rel, 0, n.size, &out));
     }
   }
-  return Errc::kIo;
+  return Error::kIo;
 }
 
-Errc GuestView::list(std::string_view guest_path, std::vector<DirEntry>& out) const {
+GuestFs::Error GuestView::list(const std::string& guest_path, std::vector<Entry>& out) {
   Resolved r;
-  if (Errc err = resolve(guest_path, r); err != Errc::kOk) return err;
+  if (GuestFs::Error err = resolve(guest_path, r); err != Error::kOk) return err;
   out.clear();
   switch (r.kind) {
     case Resolved::kAncestor: {
@@ -163,33 +149,30 @@ Errc GuestView::list(std::string_view guest_path, std::vector<DirEntry>& out) co
         if (dest == r.path || !path_within(dest, r.path)) continue;
         names.insert(dest.substr(skip, dest.find('/', skip) - skip));
       }
-      for (const auto& name : names) out.push_back(DirEntry{name, false, true});
-      return Errc::kOk;
+      for (const auto& name : names) out.push_back(Entry{name, false, true});
+      return Error::kOk;
     }
     case Resolved::kHost:
       return r.entry->host->list(r.rel, out);
     case Resolved::kTree: {
-      std::vector<fusefs::DirEntry> entries;
-      if (Errc err = errc_from_tree(tree_->list(r.rel, &entries)); err != Errc::kOk) return err;
-      for (auto& e : entries) out.push_back(DirEntry{std::move(e.name), e.is_file, e.is_dir});
-      return Errc::kOk;
+      return errc_from_tree(tree_->list(r.rel, &out));
     }
   }
-  return Errc::kIo;
+  return Error::kIo;
 }
 
-Errc GuestView::watch(std::string_view guest_path, std::function<void()> changed,
-                      Watch& out) const {
+GuestFs::Error GuestView::watch(const std::string& guest_path, std::function<void()> changed,
+                                std::unique_ptr<Subscription>& out) {
   Resolved r;
-  if (Errc err = resolve(guest_path, r); err != Errc::kOk) return err;
-  if (r.kind == Resolved::kAncestor) return Errc::kIsADirectory;
-  if (r.kind == Resolved::kHost) return Errc::kNotSupported;
+  if (GuestFs::Error err = resolve(guest_path, r); err != Error::kOk) return err;
+  if (r.kind == Resolved::kAncestor) return Error::kIsADirectory;
+  if (r.kind == Resolved::kHost) return Error::kNotSupported;
   try {
     out = tree_->watch(r.rel, std::move(changed));
   } catch (const std::system_error& e) {
     return errc_from_tree(e.code());
   }
-  return Errc::kOk;
+  return Error::kOk;
 }
 
 }  // namespace zinnia::fusefs::guest

@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "fusefs/guest/guest_errors.h"
 #include "fusefs/guest/host_dir.h"
 #include "fusefs/tree/tree.h"
+#include "util/guest_fs.h"
 
 namespace zinnia::fusefs::guest {
 
@@ -27,34 +27,36 @@ struct Grant {
 // normalised once, then matched against the grants; anything outside them is
 // kPermissionDenied whether or not it exists, so errors reveal nothing beyond the grants.
 // Folders above a destination ("/" for "/monitor") list the destinations below them.
-// Thread-safe; methods may block on disk (call them off the module's event loop).
-class GuestView {
+// This is what `zinnia:fs` calls (util/guest_fs.h). Thread-safe; methods may block on disk
+// (call them off the module's event loop).
+class GuestView final : public GuestFs {
  public:
   // Throws std::invalid_argument naming the destination when one is not absolute,
   // not normalised, or overlaps another; std::system_error when a host folder won't open.
   GuestView(std::vector<Grant> grants, Tree* tree);
 
-  Errc stat(std::string_view guest_path, Stat& out) const;
-  Errc read_file(std::string_view guest_path, std::string& out) const;
-  Errc read(std::string_view guest_path, std::uint64_t offset, std::size_t max,
-            std::string& out) const;
-  Errc list(std::string_view guest_path, std::vector<DirEntry>& out) const;
+  Error stat(const std::string& guest_path, Stat& out) override;
+  Error read_file(const std::string& guest_path, std::string& out) override;
+  Error read(const std::string& guest_path, std::uint64_t offset, std::size_t max,
+             std::string& out) override;
+  Error list(const std::string& guest_path, std::vector<Entry>& out) override;
   // Calls `changed` (from a writer's thread) when the file appears, grows or is replaced.
   // Only monitor-tree paths can be watched (they need not exist yet); a host-folder path
   // gives kNotSupported.
-  Errc watch(std::string_view guest_path, std::function<void()> changed, Watch& out) const;
+  Error watch(const std::string& guest_path, std::function<void()> changed,
+              std::unique_ptr<Subscription>& out) override;
 
   bool empty() const { return grants_.empty(); }
 
  private:
   struct Resolved;
-  Errc resolve(std::string_view guest_path, Resolved& out) const;
+  Error resolve(std::string_view guest_path, Resolved& out) const;
 
-  struct Entry {
+  struct GrantEntry {
     Grant grant;
     std::unique_ptr<HostDir> host;  // for host grants
   };
-  std::vector<Entry> grants_;
+  std::vector<GrantEntry> grants_;
   Tree* tree_;
 };
 

@@ -14,8 +14,8 @@
 namespace zinnia::fusefs::guest {
 namespace {
 
-Stat to_stat(const struct stat& st) {
-  Stat out;
+GuestFs::Stat to_stat(const struct stat& st) {
+  GuestFs::Stat out;
   out.size = static_cast<std::uint64_t>(st.st_size);
   out.mtime_ms = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
   out.is_file = S_ISREG(st.st_mode);
@@ -41,20 +41,20 @@ int HostDir::open_beneath(std::string_view rel, int flags) const {
   return fd < 0 ? -errno : static_cast<int>(fd);
 }
 
-Errc HostDir::stat(std::string_view rel, Stat& out) const {
+GuestFs::Error HostDir::stat(std::string_view rel, GuestFs::Stat& out) const {
   const int fd = open_beneath(rel, O_PATH);
-  if (fd < 0) return errc_from_errno(-fd);
+  if (fd < 0) return guest_fs_error_from_errno(-fd);
   UniqueFd owned(fd);
   struct stat st {};
-  if (::fstat(owned.get(), &st) != 0) return errc_from_errno(errno);
+  if (::fstat(owned.get(), &st) != 0) return guest_fs_error_from_errno(errno);
   out = to_stat(st);
-  return Errc::kOk;
+  return GuestFs::Error::kOk;
 }
 
-Errc HostDir::read(std::string_view rel, std::uint64_t offset, std::size_t max,
-                   std::string& out) const {
+GuestFs::Error HostDir::read(std::string_view rel, std::uint64_t offset, std::size_t max,
+                             std::string& out) const {
   const int fd = open_beneath(rel, O_RDONLY);
-  if (fd < 0) return errc_from_errno(-fd);
+  if (fd < 0) return guest_fs_error_from_errno(-fd);
   UniqueFd owned(fd);
   out.resize(max);
   std::size_t got = 0;
@@ -63,57 +63,58 @@ Errc HostDir::read(std::string_view rel, std::uint64_t offset, std::size_t max,
         ::pread(owned.get(), out.data() + got, max - got, static_cast<off_t>(offset + got));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return errc_from_errno(errno);
+      return guest_fs_error_from_errno(errno);
     }
     if (n == 0) break;
     got += static_cast<std::size_t>(n);
   }
   out.resize(got);
-  return Errc::kOk;
+  return GuestFs::Error::kOk;
 }
 
-Errc HostDir::read_all(std::string_view rel, std::string& out) const {
+GuestFs::Error HostDir::read_all(std::string_view rel, std::string& out) const {
   const int fd = open_beneath(rel, O_RDONLY);
-  if (fd < 0) return errc_from_errno(-fd);
+  if (fd < 0) return guest_fs_error_from_errno(-fd);
   UniqueFd owned(fd);
   struct stat st {};
-  if (::fstat(owned.get(), &st) != 0) return errc_from_errno(errno);
-  if (S_ISDIR(st.st_mode)) return Errc::kIsADirectory;
+  if (::fstat(owned.get(), &st) != 0) return guest_fs_error_from_errno(errno);
+  if (S_ISDIR(st.st_mode)) return GuestFs::Error::kIsADirectory;
   out.clear();
   char buf[65536];
   for (;;) {
     const ssize_t n = ::read(owned.get(), buf, sizeof(buf));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return errc_from_errno(errno);
+      return guest_fs_error_from_errno(errno);
     }
     if (n == 0) break;
     out.append(buf, static_cast<std::size_t>(n));
   }
-  return Errc::kOk;
+  return GuestFs::Error::kOk;
 }
 
-Errc HostDir::list(std::string_view rel, std::vector<DirEntry>& out) const {
+GuestFs::Error HostDir::list(std::string_view rel, std::vector<GuestFs::Entry>& out) const {
   const int fd = open_beneath(rel, O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return errc_from_errno(-fd);
+  if (fd < 0) return guest_fs_error_from_errno(-fd);
   DIR* dir = ::fdopendir(fd);  // takes the fd
   if (!dir) {
     const int err = errno;
     ::close(fd);
-    return errc_from_errno(err);
+    return guest_fs_error_from_errno(err);
   }
   out.clear();
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): this DIR* is ours alone.
   while (const dirent* ent = ::readdir(dir)) {
     const std::string_view name = ent->d_name;
     if (name == "." || name == "..") continue;
-    DirEntry e;
+    GuestFs::Entry e;
     e.name = name;
     unsigned char type = ent->d_type;
     if (type == DT_UNKNOWN || type == DT_LNK) {
       // Follow links only as far as the folder allows: a link out reads as neither.
-      Stat st;
+      GuestFs::Stat st;
       const std::string child = rel.empty() ? e.name : std::string(rel) + "/" + e.name;
-      if (stat(child, st) == Errc::kOk) {
+      if (stat(child, st) == GuestFs::Error::kOk) {
         e.is_file = st.is_file;
         e.is_directory = st.is_directory;
       }
@@ -124,7 +125,7 @@ Errc HostDir::list(std::string_view rel, std::vector<DirEntry>& out) const {
     out.push_back(std::move(e));
   }
   ::closedir(dir);
-  return Errc::kOk;
+  return GuestFs::Error::kOk;
 }
 
 }  // namespace zinnia::fusefs::guest

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "fusefs/guest/guest_errors.h"
+#include "util/guest_fs.h"
 #include "util/unique_fd.h"
 
 namespace zinnia::fusefs::guest {
@@ -20,12 +20,13 @@ class HostDir {
   explicit HostDir(const std::filesystem::path& dir);
 
   // `rel` is relative to the folder ("" for the folder itself), already normalised.
-  Errc stat(std::string_view rel, Stat& out) const;
+  GuestFs::Error stat(std::string_view rel, GuestFs::Stat& out) const;
   // Reads up to `max` bytes from `offset`.
-  Errc read(std::string_view rel, std::uint64_t offset, std::size_t max, std::string& out) const;
+  GuestFs::Error read(std::string_view rel, std::uint64_t offset, std::size_t max,
+                      std::string& out) const;
   // Reads the whole file.
-  Errc read_all(std::string_view rel, std::string& out) const;
-  Errc list(std::string_view rel, std::vector<DirEntry>& out) const;
+  GuestFs::Error read_all(std::string_view rel, std::string& out) const;
+  GuestFs::Error list(std::string_view rel, std::vector<GuestFs::Entry>& out) const;
 
   const std::filesystem::path& path() const { return path_; }
 

@@ -1,17 +1,84 @@
 #include "fusefs/tree/tree.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <ctime>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
 
-#include "fusefs/tree/tree_impl.h"
+#include "fusefs/tree/log_file.h"
 #include "util/error.h"
 
 namespace zinnia::fusefs {
+
+// --- change notification ------------------------------------------------------------------
+
+struct Subscription::State {
+  std::function<void(Ino)> callback;
+  std::optional<std::string> path;  // set: only changes of the node at this path
+
+  std::mutex mu;
+  std::condition_variable idle;
+  bool active = true;
+  std::vector<std::thread::id> running;  // threads inside callback
+};
+
+// Every subscriber of one tree. Shared with the logs (they may outlive the Tree) and weakly
+// with each Subscription.
+struct Subscription::Hub {
+  std::mutex mu;
+  std::vector<std::shared_ptr<State>> subs;
+
+  void changed(Ino ino, std::string_view path) {
+    std::vector<std::shared_ptr<State>> hit;
+    {
+      std::lock_guard l(mu);
+      for (const auto& s : subs)
+        if (!s->path || *s->path == path) hit.push_back(s);
+    }
+    const auto self = std::this_thread::get_id();
+    for (const auto& s : hit) {
+      {
+        std::lock_guard l(s->mu);
+        if (!s->active) continue;
+        s->running.push_back(self);
+      }
+      try {
+        s->callback(ino);
+      } catch (...) {  // a subscriber's failure must not break the writer
+      }
+      std::lock_guard l(s->mu);
+      s->running.erase(std::find(s->running.begin(), s->running.end(), self));
+      if (s->running.empty()) s->idle.notify_all();
+    }
+  }
+};
+
+Subscription::Subscription(std::weak_ptr<Hub> hub, std::shared_ptr<State> state)
+    : hub_(std::move(hub)), state_(std::move(state)) {}
+
+Subscription::~Subscription() {
+  if (auto hub = hub_.lock()) {
+    std::lock_guard l(hub->mu);
+    std::erase(hub->subs, state_);
+  }
+  // Wait for calls on other threads; one on this thread (we are inside it) finishes after.
+  const auto self = std::this_thread::get_id();
+  std::unique_lock l(state_->mu);
+  state_->active = false;
+  state_->idle.wait(l, [&] {
+    return std::all_of(state_->running.begin(), state_->running.end(),
+                       [&](std::thread::id t) { return t == self; });
+  });
+}
+
 namespace {
 
-using detail::Node;
-using detail::NodeKind;
+using Hub = Subscription::Hub;
 
 std::int64_t now_ns() {
   timespec ts{};
@@ -28,6 +95,37 @@ std::error_code err(int e) { return {e, std::generic_category()}; }
 
 }  // namespace
 
+namespace detail {
+
+// Nodes are never removed while the tree lives, so a Node* (and its ino) stays valid.
+struct Node {
+  NodeKind kind;
+  Ino ino;  // index in Impl::nodes + 1; the root is 1
+  std::string name;
+  std::string path;
+  Node* parent;
+
+  // kDir: guarded by Impl::mu
+  std::map<std::string, Node*, std::less<>> children;
+  std::atomic<std::int64_t> mtime_ns{0};  // kDir, kBlob
+
+  // kLog
+  std::shared_ptr<detail::LogImpl> log;
+
+  // kBlob
+  mutable std::mutex blob_mu;
+  std::shared_ptr<const std::string> blob;
+
+  std::shared_ptr<const std::string> blob_snapshot() const {
+    std::lock_guard l(blob_mu);
+    return blob;
+  }
+};
+
+}  // namespace detail
+
+using detail::Node;
+
 bool valid_tree_path(std::string_view path) {
   if (path.empty()) return true;
   std::size_t start = 0;
@@ -41,74 +139,45 @@ bool valid_tree_path(std::string_view path) {
   }
 }
 
-// --- watchers -------------------------------------------------------------------------
+// --- Impl -------------------------------------------------------------------------------
 
-void detail::WatchList::fire() {
-  std::vector<std::shared_ptr<Watch::State>> copy;
-  {
-    std::lock_guard l(mu);
-    if (states.empty()) return;
-    copy = states;
+struct Tree::Impl {
+  explicit Impl(TreeOptions o);
+
+  TreeOptions options;
+  std::shared_ptr<Hub> hub = std::make_shared<Hub>();
+
+  mutable std::shared_mutex mu;  // the shape: nodes, children
+  std::vector<std::unique_ptr<Node>> nodes;
+  std::map<std::string, std::shared_ptr<detail::LogImpl>, std::less<>> logs;  // "<c>/stdout"
+
+  Node* node(Ino ino) const {  // null if none
+    std::shared_lock l(mu);
+    return ino == 0 || ino > nodes.size() ? nullptr : nodes[ino - 1].get();
   }
-  for (const auto& s : copy) {
-    std::lock_guard l(s->mu);
-    if (!s->active) continue;
-    try {
-      s->callback();
-    } catch (...) {  // a subscriber's failure must not break the writer
+  static Node* child(const Node* dir, std::string_view name) {  // mu held
+    auto it = dir->children.find(name);
+    return it == dir->children.end() ? nullptr : it->second;
+  }
+  std::error_code find(std::string_view path, Node** out) const;
+  static Attr attr(const Node* n);
+
+  // Creates folders along `path` (mu held exclusively); returns the last one.
+  Node* ensure_dirs(std::string_view path, std::vector<Node*>* created);
+  Node* add_node(Node* dir, std::string_view name, NodeKind kind, std::vector<Node*>* created);
+  void announce(const std::vector<Node*>& created) const {
+    for (Node* n : created) {
+      hub->changed(n->ino, n->path);
+      if (n->parent) hub->changed(n->parent->ino, n->parent->path);
     }
   }
-}
-
-std::shared_ptr<detail::WatchList> detail::Hub::list_for(std::string_view path) {
-  std::lock_guard l(watch_mu);
-  auto it = watch_lists.find(path);
-  if (it == watch_lists.end())
-    it = watch_lists.emplace(std::string(path), std::make_shared<WatchList>()).first;
-  return it->second;
-}
-
-void detail::Hub::changed(std::uint64_t ino, const std::shared_ptr<WatchList>& watchers) {
-  {
-    std::shared_lock l(listeners_mu);
-    for (auto& [id, listener] : listeners) listener(ino);
-  }
-  if (watchers) watchers->fire();
-}
-
-Watch::Watch(std::shared_ptr<State> state) : state_(std::move(state)) {}
-Watch::Watch(Watch&& o) noexcept : state_(std::move(o.state_)) {}
-Watch& Watch::operator=(Watch&& o) noexcept {
-  if (this != &o) {
-    reset();
-    state_ = std::move(o.state_);
-  }
-  return *this;
-}
-Watch::~Watch() { reset(); }
-
-void Watch::reset() {
-  if (!state_) return;
-  if (auto list = std::static_pointer_cast<detail::WatchList>(state_->list.lock())) {
-    std::lock_guard l(list->mu);
-    std::erase(list->states, state_);
-  }
-  {
-    // Waits for a callback running on another thread (recursive: may be called from it).
-    std::lock_guard l(state_->mu);
-    state_->active = false;
-  }
-  state_.reset();
-}
-
-// --- Impl -------------------------------------------------------------------------------
+};
 
 Tree::Impl::Impl(TreeOptions o) : options(std::move(o)) {
   auto root = std::make_unique<Node>();
   root->kind = NodeKind::kDir;
-  root->ino = 1;
+  root->ino = kRootIno;
   root->parent = nullptr;
-  root->watchers = hub->list_for("");
   root->mtime_ns = now_ns();
   nodes.push_back(std::move(root));
   std::vector<Node*> created;
@@ -124,7 +193,6 @@ Node* Tree::Impl::add_node(Node* dir, std::string_view name, NodeKind kind,
   n->name = std::string(name);
   n->path = dir->path.empty() ? n->name : dir->path + "/" + n->name;
   n->parent = dir;
-  n->watchers = hub->list_for(n->path);
   n->mtime_ns = now_ns();
   Node* raw = n.get();
   nodes.push_back(std::move(n));
@@ -150,24 +218,6 @@ Node* Tree::Impl::ensure_dirs(std::string_view path, std::vector<Node*>* created
   return dir;
 }
 
-void Tree::Impl::announce(const std::vector<Node*>& created) {
-  for (Node* n : created) {
-    hub->changed(n->ino, n->watchers);
-    if (n->parent) hub->changed(n->parent->ino, n->parent->watchers);
-  }
-}
-
-Node* Tree::Impl::child(Node* dir, std::string_view name) const {
-  auto it = dir->children.find(name);
-  return it == dir->children.end() ? nullptr : it->second;
-}
-
-Node* Tree::Impl::node(std::uint64_t ino) const {
-  std::shared_lock l(mu);
-  if (ino == 0 || ino > nodes.size()) return nullptr;
-  return nodes[ino - 1].get();
-}
-
 std::error_code Tree::Impl::find(std::string_view path, Node** out) const {
   if (!valid_tree_path(path)) return err(EINVAL);
   std::shared_lock l(mu);
@@ -185,42 +235,25 @@ std::error_code Tree::Impl::find(std::string_view path, Node** out) const {
   return {};
 }
 
-detail::Attr Tree::Impl::attr(const Node* n) const {
+Attr Tree::Impl::attr(const Node* n) {
+  Attr a{n->ino, n->parent ? n->parent->ino : n->ino, n->kind, 0, n->mtime_ns.load()};
   switch (n->kind) {
     case NodeKind::kLog:
-      return {n->ino, n->kind, n->log->size(), n->log->mtime_ns()};
+      a.size = n->log->size();
+      a.mtime_ns = n->log->mtime_ns();
+      break;
     case NodeKind::kBlob: {
       auto b = n->blob_snapshot();
-      return {n->ino, n->kind, b ? b->size() : 0, n->mtime_ns.load()};
+      a.size = b ? b->size() : 0;
+      break;
     }
     case NodeKind::kDir:
       break;
   }
-  return {n->ino, n->kind, 0, n->mtime_ns.load()};
+  return a;
 }
 
-std::vector<DirEntry> Tree::Impl::entries(const Node* dir) const {
-  std::vector<DirEntry> out;
-  std::shared_lock l(mu);
-  out.reserve(dir->children.size());
-  for (const auto& [name, n] : dir->children)
-    out.push_back({name, n->kind != NodeKind::kDir, n->kind == NodeKind::kDir});
-  return out;
-}
-
-std::uint64_t Tree::Impl::add_listener(detail::Hub::Listener l) {
-  std::unique_lock lock(hub->listeners_mu);
-  std::uint64_t id = hub->next_listener++;
-  hub->listeners.emplace(id, std::move(l));
-  return id;
-}
-
-void Tree::Impl::remove_listener(std::uint64_t id) {
-  std::unique_lock lock(hub->listeners_mu);
-  hub->listeners.erase(id);
-}
-
-// --- Tree -------------------------------------------------------------------------------
+// --- Tree: writers ------------------------------------------------------------------------
 
 Tree::Tree(TreeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Tree::~Tree() = default;
@@ -235,9 +268,9 @@ void Tree::add_component(const std::string& component) {
   }
   // Open the persisted files outside the tree lock (on_error may run here).
   struct Publish {
-    std::shared_ptr<detail::Hub> hub;
-    std::uint64_t ino = 0;
-    std::shared_ptr<detail::WatchList> watchers;
+    std::shared_ptr<Hub> hub;
+    Ino ino = 0;
+    std::string path;
   };
   const std::filesystem::path folder =
       impl_->options.spin_root / impl_->options.app / "logs" / component;
@@ -250,7 +283,7 @@ void Tree::add_component(const std::string& component) {
     logs[i] = std::make_shared<detail::LogImpl>(detail::LogImpl::Options{
         folder / (std::string(names[i]) + ".txt"), impl_->options.window_bytes,
         impl_->options.rotate_bytes, impl_->options.on_error,
-        [p = pubs[i]] { p->hub->changed(p->ino, p->watchers); }});
+        [p = pubs[i]] { p->hub->changed(p->ino, p->path); }});
   }
   std::vector<Node*> created;
   {
@@ -261,7 +294,7 @@ void Tree::add_component(const std::string& component) {
       Node* n = impl_->add_node(dir, std::string(names[i]) + ".txt", NodeKind::kLog, &created);
       n->log = logs[i];
       pubs[i]->ino = n->ino;
-      pubs[i]->watchers = n->watchers;
+      pubs[i]->path = n->path;
       impl_->logs.emplace(component + "/" + names[i], logs[i]);
     }
   }
@@ -286,7 +319,7 @@ void Tree::set_blob(std::string_view path, std::string content) {
                     ? impl_->nodes.front().get()
                     : impl_->ensure_dirs(path.substr(0, slash), &created);
     std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
-    n = impl_->child(dir, name);
+    n = Impl::child(dir, name);
     if (n && n->kind == NodeKind::kDir) throw_errno("set blob", path, EISDIR);
     if (n && n->kind == NodeKind::kLog) throw_errno("set blob", path, EEXIST);
     if (!n) n = impl_->add_node(dir, name, NodeKind::kBlob, &created);
@@ -296,65 +329,151 @@ void Tree::set_blob(std::string_view path, std::string content) {
   }
   impl_->announce(created);
   if (std::find(created.begin(), created.end(), n) == created.end())
-    impl_->hub->changed(n->ino, n->watchers);
+    impl_->hub->changed(n->ino, n->path);
 }
 
-std::error_code Tree::stat(std::string_view path, NodeStat* out) const {
+// --- Tree: inode API ----------------------------------------------------------------------
+
+std::error_code Tree::lookup(Ino dir, std::string_view name, Attr* out) const {
+  const Node* d = impl_->node(dir);
+  if (!d) return err(ENOENT);
+  if (d->kind != NodeKind::kDir) return err(ENOTDIR);
+  const Node* n;
+  {
+    std::shared_lock l(impl_->mu);
+    n = Impl::child(d, name);
+  }
+  if (!n) return err(ENOENT);
+  *out = Impl::attr(n);
+  return {};
+}
+
+std::error_code Tree::getattr(Ino ino, Attr* out) const {
+  const Node* n = impl_->node(ino);
+  if (!n) return err(ENOENT);
+  *out = Impl::attr(n);
+  return {};
+}
+
+std::error_code Tree::readdir(Ino dir, std::vector<Child>* out) const {
+  const Node* d = impl_->node(dir);
+  if (!d) return err(ENOENT);
+  if (d->kind != NodeKind::kDir) return err(ENOTDIR);
+  out->clear();
+  std::shared_lock l(impl_->mu);
+  out->reserve(d->children.size());
+  for (const auto& [name, n] : d->children) out->push_back({name, n->ino, n->kind});
+  return {};
+}
+
+std::error_code Tree::read(Ino ino, std::uint64_t offset, char* buf, std::size_t n,
+                           std::size_t* got) const {
+  *got = 0;
+  const Node* node = impl_->node(ino);
+  if (!node) return err(ENOENT);
+  switch (node->kind) {
+    case NodeKind::kDir:
+      return err(EISDIR);
+    case NodeKind::kBlob: {
+      auto b = node->blob_snapshot();
+      if (b && offset < b->size()) {
+        *got = std::min<std::size_t>(n, b->size() - static_cast<std::size_t>(offset));
+        std::copy_n(b->data() + offset, *got, buf);
+      }
+      return {};
+    }
+    case NodeKind::kLog:
+      *got = node->log->read(offset, buf, n);
+      return {};
+  }
+  return {};
+}
+
+std::shared_ptr<const std::string> Tree::blob(Ino ino) const {
+  const Node* n = impl_->node(ino);
+  return n && n->kind == NodeKind::kBlob ? n->blob_snapshot() : nullptr;
+}
+
+bool Tree::disk_range(Ino ino, std::uint64_t offset, std::size_t n, DiskRange* out) const {
+  const Node* node = impl_->node(ino);
+  if (!node || node->kind != NodeKind::kLog) return false;
+  detail::LogImpl::DiskRange r;
+  if (!node->log->disk_range(offset, n, &r)) return false;
+  out->fd = r.file->fd;
+  out->keep = std::move(r.file);
+  out->file_off = r.file_off;
+  out->len = r.len;
+  return true;
+}
+
+std::unique_ptr<Subscription> Tree::subscribe(std::function<void(Ino)> changed) {
+  auto state = std::make_shared<Subscription::State>();
+  state->callback = std::move(changed);
+  std::lock_guard l(impl_->hub->mu);
+  impl_->hub->subs.push_back(state);
+  return std::make_unique<Subscription>(impl_->hub, std::move(state));
+}
+
+// --- Tree: path API -----------------------------------------------------------------------
+
+std::error_code Tree::resolve(std::string_view path, Attr* out) const {
   Node* n = nullptr;
   if (auto ec = impl_->find(path, &n)) return ec;
-  detail::Attr a = impl_->attr(n);
+  *out = Impl::attr(n);
+  return {};
+}
+
+std::error_code Tree::stat(std::string_view path, GuestFs::Stat* out) const {
+  Attr a;
+  if (auto ec = resolve(path, &a)) return ec;
   out->size = a.size;
-  out->mtime = std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::nanoseconds(a.mtime_ns)));
-  out->is_dir = n->kind == NodeKind::kDir;
-  out->is_file = !out->is_dir;
+  out->mtime_ms = a.mtime_ns / 1'000'000;
+  out->is_directory = a.kind == NodeKind::kDir;
+  out->is_file = !out->is_directory;
   return {};
 }
 
 std::error_code Tree::read(std::string_view path, std::uint64_t offset, std::size_t size,
                            std::string* out) const {
-  Node* n = nullptr;
-  if (auto ec = impl_->find(path, &n)) return ec;
   out->clear();
-  switch (n->kind) {
-    case NodeKind::kDir:
-      return err(EISDIR);
-    case NodeKind::kBlob: {
-      auto b = n->blob_snapshot();
-      if (b && offset < b->size())
-        out->assign(*b, static_cast<std::size_t>(offset),
-                    std::min<std::size_t>(size, b->size() - static_cast<std::size_t>(offset)));
-      return {};
-    }
-    case NodeKind::kLog: {
-      std::uint64_t total = n->log->size();
-      if (offset >= total) return {};
-      out->resize(static_cast<std::size_t>(std::min<std::uint64_t>(size, total - offset)));
-      out->resize(n->log->read(offset, out->data(), out->size()));
-      return {};
-    }
+  Attr a;
+  if (auto ec = resolve(path, &a)) return ec;
+  if (a.kind == NodeKind::kDir) return err(EISDIR);
+  if (a.kind == NodeKind::kBlob) {  // one version: size and bytes from one snapshot
+    auto b = blob(a.ino);
+    if (b && offset < b->size())
+      out->assign(*b, static_cast<std::size_t>(offset),
+                  std::min<std::size_t>(size, b->size() - static_cast<std::size_t>(offset)));
+    return {};
   }
+  if (offset >= a.size) return {};
+  out->resize(static_cast<std::size_t>(std::min<std::uint64_t>(size, a.size - offset)));
+  std::size_t got = 0;
+  auto ec = read(a.ino, offset, out->data(), out->size(), &got);
+  out->resize(got);
+  return ec;
+}
+
+std::error_code Tree::list(std::string_view path, std::vector<GuestFs::Entry>* out) const {
+  Attr a;
+  if (auto ec = resolve(path, &a)) return ec;
+  std::vector<Child> children;
+  if (auto ec = readdir(a.ino, &children)) return ec;
+  out->clear();
+  out->reserve(children.size());
+  for (auto& c : children)
+    out->push_back({std::move(c.name), c.kind != NodeKind::kDir, c.kind == NodeKind::kDir});
   return {};
 }
 
-std::error_code Tree::list(std::string_view path, std::vector<DirEntry>* out) const {
-  Node* n = nullptr;
-  if (auto ec = impl_->find(path, &n)) return ec;
-  if (n->kind != NodeKind::kDir) return err(ENOTDIR);
-  *out = impl_->entries(n);
-  return {};
-}
-
-Watch Tree::watch(std::string_view path, std::function<void()> callback) {
+std::unique_ptr<Subscription> Tree::watch(std::string_view path, std::function<void()> changed) {
   if (!valid_tree_path(path)) throw_errno("watch", path, EINVAL);
-  auto list = impl_->hub->list_for(path);
-  auto state = std::make_shared<Watch::State>();
-  state->callback = std::move(callback);
-  state->list = list;
-  std::lock_guard l(list->mu);
-  list->states.push_back(state);
-  return Watch(std::move(state));
+  auto state = std::make_shared<Subscription::State>();
+  state->callback = [changed = std::move(changed)](Ino) { changed(); };
+  state->path = std::string(path);
+  std::lock_guard l(impl_->hub->mu);
+  impl_->hub->subs.push_back(state);
+  return std::make_unique<Subscription>(impl_->hub, std::move(state));
 }
 
 }  // namespace zinnia::fusefs

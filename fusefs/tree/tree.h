@@ -1,14 +1,16 @@
 #pragma once
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
+
+#include "util/guest_fs.h"
 
 namespace zinnia::fusefs {
 
@@ -38,35 +40,52 @@ class LogFile {
   virtual std::uint64_t size() const = 0;
 };
 
-// What stat() says about a node.
-struct NodeStat {
-  std::uint64_t size = 0;  // logs: total bytes visible; blobs: content size; dirs: 0
-  std::chrono::system_clock::time_point mtime;  // logs: time of the last append
-  bool is_file = false;
-  bool is_dir = false;
+// A node's number. Nodes are never removed while the tree lives, so an inode stays valid.
+using Ino = std::uint64_t;
+inline constexpr Ino kRootIno = 1;  // FUSE_ROOT_ID
+
+enum class NodeKind : std::uint8_t { kDir, kLog, kBlob };
+
+// What getattr says about a node.
+struct Attr {
+  Ino ino = 0;
+  Ino parent = 0;  // the root's parent is itself
+  NodeKind kind = NodeKind::kDir;
+  std::uint64_t size = 0;     // logs: total bytes visible; blobs: content size; dirs: 0
+  std::int64_t mtime_ns = 0;  // logs: time of the last append
 };
 
-struct DirEntry {
+// One readdir entry.
+struct Child {
   std::string name;
-  bool is_file = false;
-  bool is_dir = false;
+  Ino ino = 0;
+  NodeKind kind = NodeKind::kDir;
 };
 
-// RAII subscription from Tree::watch(); unsubscribes on destruction (waiting for a callback
-// that is running on another thread to finish).
-class Watch {
- public:
-  Watch() = default;
-  Watch(Watch&&) noexcept;
-  Watch& operator=(Watch&&) noexcept;
-  ~Watch();
-  void reset();
-  explicit operator bool() const { return static_cast<bool>(state_); }
+// Where bytes of a log lie in one persisted file (for zero-copy replies). `keep` holds the
+// file open (a rotation may have renamed or replaced it).
+struct DiskRange {
+  std::shared_ptr<const void> keep;
+  int fd = -1;
+  std::uint64_t file_off = 0;
+  std::size_t len = 0;
+};
 
+// The one change-notification handle, from Tree::subscribe() and Tree::watch(). The lifetime
+// rule: once it is destroyed, its callback is not running and never starts again, except
+// when it is destroyed from inside its own callback (then that call finishes, and no other
+// starts). No lock of the tree is held while a callback runs.
+class Subscription final : public GuestFs::Subscription {
+ public:
   struct State;
-  explicit Watch(std::shared_ptr<State> state);
+  struct Hub;
+  Subscription(std::weak_ptr<Hub> hub, std::shared_ptr<State> state);
+  ~Subscription() override;
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
 
  private:
+  std::weak_ptr<Hub> hub_;
   std::shared_ptr<State> state_;
 };
 
@@ -74,9 +93,10 @@ class Watch {
 //   monitor/logs/<component>/stdout.txt, stderr.txt   (LogFile)
 //   monitor/status.json, config/<app>/manifest.json, manifest.toml   (blobs)
 //
-// Paths in the path API are relative to the tree root, normalised: "" is the root, then
-// names joined by single '/', no leading or trailing '/', no "." or ".." and no NUL.
-// Anything else fails with EINVAL. All methods are thread-safe.
+// Writers (the daemon) add components, append to logs and set blobs. Readers (the faces:
+// FUSE in fusefs/fuse, zinnia:fs in fusefs/guest) use the inode API: lookup, getattr,
+// readdir, read, and subscribe to changes. The path API is the same, by path, for callers
+// that hold no inodes. All methods are thread-safe; errors are errno values.
 class Tree {
  public:
   explicit Tree(TreeOptions options);
@@ -84,6 +104,7 @@ class Tree {
   Tree(const Tree&) = delete;
   Tree& operator=(const Tree&) = delete;
 
+  // --- writers ---------------------------------------------------------------------------
   // Adds monitor/logs/<component>/ with its two logs, reopening the persisted files for
   // append. Idempotent. A persisted folder or file that cannot be created or opened is
   // reported through options.on_error (the logs then live in memory and retry on each
@@ -96,30 +117,47 @@ class Tree {
   // (EINVAL for a bad path, EISDIR/EEXIST when a folder or log is in the way).
   void set_blob(std::string_view path, std::string content);
 
-  // Path API (used by the guest face). Errors: EINVAL (path not normalised), ENOENT,
-  // ENOTDIR (a file used as a folder, or list() of a file), EISDIR (read() of a folder).
-  std::error_code stat(std::string_view path, NodeStat* out) const;
-  // Up to `size` bytes from `offset` (fewer at the end of the file; none past it). Logs
-  // return the true bytes at any offset: recent ones from memory, older ones from the
+  // --- inode API (errors: ENOENT no such inode or name, ENOTDIR, EISDIR) -------------------
+  std::error_code lookup(Ino dir, std::string_view name, Attr* out) const;
+  std::error_code getattr(Ino ino, Attr* out) const;
+  // The entries of a folder, sorted by name.
+  std::error_code readdir(Ino dir, std::vector<Child>* out) const;
+  // Up to `n` bytes from `offset` into buf (fewer at the end of the file; none past it).
+  // Logs return the true bytes at any offset: recent ones from memory, older ones from the
   // persisted file. Bytes that are in neither (persisting failed, or rotated away twice)
   // read as NUL bytes, so offsets never shift.
+  std::error_code read(Ino ino, std::uint64_t offset, char* buf, std::size_t n,
+                       std::size_t* got) const;
+  // A blob's whole content, as one version (null for a folder or log).
+  std::shared_ptr<const std::string> blob(Ino ino) const;
+  // Where log bytes [offset, offset + n) (clipped to the size) lie in a single persisted
+  // file; false when they do not.
+  bool disk_range(Ino ino, std::uint64_t offset, std::size_t n, DiskRange* out) const;
+  // Calls `changed(ino)` (on the writer's thread, after the change is visible) for every
+  // node that appears, grows or is replaced, and for a folder that gains an entry. Must be
+  // quick; it must not write to the tree.
+  std::unique_ptr<Subscription> subscribe(std::function<void(Ino)> changed);
+
+  // --- path API ---------------------------------------------------------------------------
+  // Paths are relative to the root, normalised: "" is the root, then names joined by single
+  // '/', no leading or trailing '/', no "." or ".." and no NUL. Anything else is EINVAL.
+  std::error_code resolve(std::string_view path, Attr* out) const;
+  std::error_code stat(std::string_view path, GuestFs::Stat* out) const;
   std::error_code read(std::string_view path, std::uint64_t offset, std::size_t size,
                        std::string* out) const;
-  // The entries of a folder, sorted by name.
-  std::error_code list(std::string_view path, std::vector<DirEntry>* out) const;
-  // Calls `callback` (on the writer's thread, after the change is visible) whenever the node
-  // at `path` appears, grows, is replaced, or (for a folder) gains an entry. The path need
-  // not exist yet. The callback must be quick and must not call flush()/set_blob() on the
-  // same node. Throws std::system_error(EINVAL) for a bad path.
-  Watch watch(std::string_view path, std::function<void()> callback);
+  std::error_code list(std::string_view path, std::vector<GuestFs::Entry>* out) const;
+  // subscribe() for one path, which need not exist yet. Throws std::system_error(EINVAL)
+  // for a bad path.
+  std::unique_ptr<Subscription> watch(std::string_view path, std::function<void()> changed);
 
   const TreeOptions& options() const;
 
-  struct Impl;
-  Impl& impl() { return *impl_; }
-
  private:
+  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// True for a normalised relative path ("" is the root).
+bool valid_tree_path(std::string_view path);
 
 }  // namespace zinnia::fusefs

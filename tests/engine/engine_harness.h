@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "engine/runtime/module.h"
-#include "engine/runtime/sink.h"
+#include "engine/sink.h"
 #include "engine/v8/platform.h"
 #include "tests/support/temp_dir.h"
 

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "fusefs/tree/tree.h"
+#include "tests/support/eventually.h"
 #include "tests/support/fuse_required.h"
 #include "tests/support/temp_dir.h"
 
@@ -145,6 +146,28 @@ bool size_becomes(const fs::path& p, off_t want) {
     std::this_thread::sleep_for(milliseconds(1));
   } while (Clock::now() < deadline);
   return false;
+}
+
+// Lookup counts: a log the kernel never looked up costs no invalidation; once it is looked
+// up, its changes are invalidated.
+TEST(Mount, OnlyInodesTheKernelHoldsAreInvalidated) {
+  ZINNIA_REQUIRE_FUSE();
+  Mounted m;
+  m.tree->add_component("quiet");
+  auto quiet = m.tree->log("quiet", Stream::kStdout);
+  for (int i = 0; i < 20; ++i) {
+    quiet->append("line\n");
+    quiet->flush();
+  }
+  EXPECT_EQ(m.mount->invalidations(), 0u);  // nothing under monitor/ was ever looked up
+
+  struct stat st {};
+  ASSERT_EQ(::stat((m.mnt / "monitor/logs/quiet/stdout.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 100);
+  quiet->append("more\n");
+  quiet->flush();
+  EXPECT_TRUE(zinnia::testing::eventually([&] { return m.mount->invalidations() >= 1; }));
+  EXPECT_TRUE(size_becomes(m.mnt / "monitor/logs/quiet/stdout.txt", 105));
 }
 
 TEST(Mount, ShowsTheTreeReadOnlyOwnedByTheDaemonUser) {

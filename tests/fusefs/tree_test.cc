@@ -7,15 +7,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "tests/support/eventually.h"
 #include "tests/support/require.h"
 #include "tests/support/temp_dir.h"
 
@@ -55,12 +59,12 @@ TEST(Tree, LayoutPersistedFilesAndModes) {
   Tree t(options(dir.path()));
   t.add_component("spark");
   t.set_blob("config/station/manifest.json", "{}");
-  std::vector<DirEntry> e;
+  std::vector<GuestFs::Entry> e;
   ASSERT_FALSE(t.list("", &e));
   ASSERT_EQ(e.size(), 2u);
   EXPECT_EQ(e[0].name, "config");
   EXPECT_EQ(e[1].name, "monitor");
-  EXPECT_TRUE(e[1].is_dir);
+  EXPECT_TRUE(e[1].is_directory);
   ASSERT_FALSE(t.list("monitor/logs/spark", &e));
   ASSERT_EQ(e.size(), 2u);
   EXPECT_EQ(e[0].name, "stderr.txt");
@@ -89,19 +93,21 @@ TEST(Tree, AppendIsVisibleOnlyAfterFlushAndPersistedFirst) {
   const fs::path file = dir.path() / "station/logs/spark/stdout.txt";
   const auto before = std::chrono::system_clock::now() - std::chrono::seconds(1);
   log->append("hello\n");
-  NodeStat st;
+  GuestFs::Stat st;
   ASSERT_FALSE(t.stat(kOut, &st));
   EXPECT_EQ(st.size, 0u);
   EXPECT_EQ(slurp(file), "");
   // The writer's watch sees the bytes in the file when it fires: persisted before visible.
   std::string seen_in_file;
-  Watch w = t.watch(kOut, [&] { seen_in_file = slurp(file); });
+  auto w = t.watch(kOut, [&] { seen_in_file = slurp(file); });
   log->flush();
   EXPECT_EQ(seen_in_file, "hello\n");
   ASSERT_FALSE(t.stat(kOut, &st));
   EXPECT_EQ(st.size, 6u);
   EXPECT_TRUE(st.is_file);
-  EXPECT_GE(st.mtime, before);
+  EXPECT_GE(
+      st.mtime_ms,
+      std::chrono::duration_cast<std::chrono::milliseconds>(before.time_since_epoch()).count());
   EXPECT_EQ(log->size(), 6u);
   EXPECT_EQ(read_all(t, kOut), "hello\n");
   std::string part;
@@ -326,9 +332,9 @@ TEST(Tree, WatchFiresOnAppearGrowAndReplaceUntilReset) {
   testing::TempDir dir;
   Tree t(options(dir.path()));
   std::atomic<int> log_fires{0}, blob_fires{0}, dir_fires{0};
-  Watch wl = t.watch("monitor/logs/x/stderr.txt", [&] { ++log_fires; });
-  Watch wb = t.watch("config/station/manifest.toml", [&] { ++blob_fires; });
-  Watch wd = t.watch("monitor/logs", [&] { ++dir_fires; });
+  auto wl = t.watch("monitor/logs/x/stderr.txt", [&] { ++log_fires; });
+  auto wb = t.watch("config/station/manifest.toml", [&] { ++blob_fires; });
+  auto wd = t.watch("monitor/logs", [&] { ++dir_fires; });
   t.add_component("x");
   EXPECT_GE(log_fires.load(), 1);  // appeared
   EXPECT_GE(dir_fires.load(), 1);  // gained x/
@@ -349,14 +355,135 @@ TEST(Tree, WatchFiresOnAppearGrowAndReplaceUntilReset) {
   EXPECT_EQ(log_fires.load(), before + 1);
 }
 
+TEST(Tree, InodeApiIsWhatTheFacesSee) {
+  testing::TempDir dir;
+  Tree t(options(dir.path()));
+  t.add_component("c");
+  t.log("c", Stream::kStdout)->append("hello\n");
+  t.log("c", Stream::kStdout)->flush();
+  Attr monitor, logs, c, out;
+  ASSERT_FALSE(t.lookup(kRootIno, "monitor", &monitor));
+  EXPECT_EQ(monitor.kind, NodeKind::kDir);
+  EXPECT_EQ(monitor.parent, kRootIno);
+  ASSERT_FALSE(t.lookup(monitor.ino, "logs", &logs));
+  ASSERT_FALSE(t.lookup(logs.ino, "c", &c));
+  ASSERT_FALSE(t.lookup(c.ino, "stdout.txt", &out));
+  EXPECT_EQ(out.kind, NodeKind::kLog);
+  EXPECT_EQ(out.size, 6u);
+  EXPECT_EQ(out.parent, c.ino);
+  EXPECT_EQ(t.lookup(c.ino, "nope", &out), std::errc::no_such_file_or_directory);
+  EXPECT_EQ(t.lookup(out.ino, "x", &out), std::errc::not_a_directory);
+  EXPECT_EQ(t.getattr(999999, &out), std::errc::no_such_file_or_directory);
+
+  std::vector<Child> children;
+  ASSERT_FALSE(t.readdir(c.ino, &children));
+  ASSERT_EQ(children.size(), 2u);
+  EXPECT_EQ(children[0].name, "stderr.txt");
+  EXPECT_EQ(children[1].name, "stdout.txt");
+  EXPECT_EQ(children[1].ino, out.ino);
+  EXPECT_EQ(t.readdir(out.ino, &children), std::errc::not_a_directory);
+
+  char buf[16];
+  std::size_t got = 0;
+  ASSERT_FALSE(t.read(out.ino, 1, buf, sizeof buf, &got));
+  EXPECT_EQ(std::string(buf, got), "ello\n");
+  EXPECT_EQ(t.read(c.ino, 0, buf, sizeof buf, &got), std::errc::is_a_directory);
+
+  t.set_blob("monitor/status.json", "{}");
+  Attr status;
+  ASSERT_FALSE(t.lookup(monitor.ino, "status.json", &status));
+  auto v1 = t.blob(status.ino);
+  t.set_blob("monitor/status.json", "{\"a\":1}");
+  ASSERT_TRUE(v1);
+  EXPECT_EQ(*v1, "{}");  // a snapshot stays one version
+  EXPECT_EQ(*t.blob(status.ino), "{\"a\":1}");
+  EXPECT_EQ(t.blob(out.ino), nullptr);
+}
+
+TEST(Tree, SubscribeHearsEveryChangedInode) {
+  testing::TempDir dir;
+  Tree t(options(dir.path()));
+  std::mutex mu;
+  std::vector<Ino> seen;
+  auto sub = t.subscribe([&](Ino ino) {
+    std::lock_guard l(mu);
+    seen.push_back(ino);
+  });
+  t.add_component("c");
+  Attr out;
+  ASSERT_FALSE(t.resolve("monitor/logs/c/stdout.txt", &out));
+  {
+    std::lock_guard l(mu);
+    EXPECT_NE(std::find(seen.begin(), seen.end(), out.ino), seen.end());  // appeared
+    seen.clear();
+  }
+  t.log("c", Stream::kStdout)->append("x\n");
+  t.log("c", Stream::kStdout)->flush();
+  {
+    std::lock_guard l(mu);
+    EXPECT_EQ(seen, std::vector<Ino>{out.ino});
+  }
+  sub.reset();
+  t.log("c", Stream::kStdout)->append("y\n");
+  t.log("c", Stream::kStdout)->flush();
+  std::lock_guard l(mu);
+  EXPECT_EQ(seen.size(), 1u);
+}
+
+// The lifetime rule: destroying a subscription waits for a call running on another thread,
+// and destroying it from inside its own callback returns at once (no self-deadlock).
+TEST(Tree, SubscriptionLifetimeRule) {
+  testing::TempDir dir;
+  Tree t(options(dir.path()));
+  t.add_component("c");
+  auto log = t.log("c", Stream::kStdout);
+
+  std::atomic<bool> inside{false}, release{false}, finished{false};
+  auto sub = t.watch("monitor/logs/c/stdout.txt", [&] {
+    inside = true;
+    while (!release) std::this_thread::yield();
+    finished = true;
+  });
+  std::thread writer([&] {
+    log->append("a\n");
+    log->flush();
+  });
+  ASSERT_TRUE(zinnia::testing::eventually([&] { return inside.load(); }));
+  std::atomic<bool> destroyed{false};
+  std::thread destroyer([&] {
+    sub.reset();
+    destroyed = true;
+  });
+  // The destroyer is parked until the callback returns.
+  EXPECT_FALSE(zinnia::testing::eventually([&] { return destroyed.load(); },
+                                           std::chrono::milliseconds(200)));
+  release = true;
+  destroyer.join();
+  writer.join();
+  EXPECT_TRUE(finished.load());
+
+  std::unique_ptr<Subscription> self;
+  std::atomic<int> calls{0};
+  self = t.watch("monitor/logs/c/stdout.txt", [&] {
+    ++calls;
+    self.reset();  // from inside: returns, and no call starts after
+  });
+  log->append("b\n");
+  log->flush();
+  log->append("c\n");
+  log->flush();
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(self, nullptr);
+}
+
 TEST(Tree, PathErrors) {
   testing::TempDir dir;
   Tree t(options(dir.path()));
   t.add_component("c");
   t.set_blob("monitor/status.json", "{}");
-  NodeStat st;
+  GuestFs::Stat st;
   std::string s;
-  std::vector<DirEntry> e;
+  std::vector<GuestFs::Entry> e;
   for (const char* bad :
        {"/monitor", "monitor/", "monitor//logs", "..", "monitor/./logs", "monitor/../config", "."})
     EXPECT_EQ(t.stat(bad, &st), std::errc::invalid_argument) << bad;
@@ -369,7 +496,7 @@ TEST(Tree, PathErrors) {
   EXPECT_THROW(t.set_blob("monitor/logs", "x"), std::system_error);
   EXPECT_THROW(t.set_blob("monitor/logs/c/stdout.txt", "x"), std::system_error);
   ASSERT_FALSE(t.stat("", &st));
-  EXPECT_TRUE(st.is_dir);
+  EXPECT_TRUE(st.is_directory);
   ASSERT_FALSE(t.stat("monitor/status.json", &st));
   EXPECT_EQ(st.size, 2u);
 }

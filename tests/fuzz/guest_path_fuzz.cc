@@ -7,7 +7,7 @@
 
 #include "fusefs/guest/guest_path.h"
 
-using zinnia::fusefs::guest::Errc;
+using zinnia::GuestFs;
 using zinnia::fusefs::guest::normalize_guest_path;
 
 #define CHECK(cond)                \
@@ -18,8 +18,8 @@ using zinnia::fusefs::guest::normalize_guest_path;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const auto result = normalize_guest_path(input);
-  if (result.err != Errc::kOk) {
-    CHECK(result.err == Errc::kPermissionDenied);
+  if (result.err != GuestFs::Error::kOk) {
+    CHECK(result.err == GuestFs::Error::kPermissionDenied);
     return 0;
   }
   const std::string& p = result.path;
@@ -34,6 +34,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (p.substr(p.size() - 2) != "/." && (p.size() < 3 || p.substr(p.size() - 3) != "/..")));
   // Normalising again changes nothing.
   const auto again = normalize_guest_path(p);
-  CHECK(again.err == Errc::kOk && again.path == p);
+  CHECK(again.err == GuestFs::Error::kOk && again.path == p);
   return 0;
 }

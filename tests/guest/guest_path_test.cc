@@ -6,12 +6,13 @@
 
 namespace {
 
-using zinnia::fusefs::guest::Errc;
+using zinnia::GuestFs;
 using zinnia::fusefs::guest::normalize_guest_path;
 
 std::string norm(std::string_view p) {
   auto r = normalize_guest_path(p);
-  return r.err == Errc::kOk ? r.path : std::string("<") + errc_name(r.err) + ">";
+  return r.err == GuestFs::Error::kOk ? r.path
+                                      : std::string("<") + zinnia::guest_fs_error_name(r.err) + ">";
 }
 
 TEST(GuestPath, ResolvesDotsAndSlashesLexically) {

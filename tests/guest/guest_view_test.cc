@@ -12,9 +12,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace zinnia::fusefs;
-using guest::Errc;
 using guest::Grant;
 using guest::GuestView;
+using zinnia::GuestFs;
 
 class GuestViewTest : public ::testing::Test {
  protected:
@@ -55,27 +55,27 @@ TEST_F(GuestViewTest, ReadsASiblingsLogAndTheManifest) {
   auto view = monitoring_view();
   log_line("hello from spark");
   std::string out;
-  ASSERT_EQ(view.read_file("/monitor/logs/spark/stdout.txt", out), Errc::kOk);
+  ASSERT_EQ(view.read_file("/monitor/logs/spark/stdout.txt", out), GuestFs::Error::kOk);
   EXPECT_EQ(out, "hello from spark\n");
-  ASSERT_EQ(view.read_file("/config/station/manifest.json", out), Errc::kOk);
+  ASSERT_EQ(view.read_file("/config/station/manifest.json", out), GuestFs::Error::kOk);
   EXPECT_EQ(out, R"({"name":"station"})");
-  ASSERT_EQ(view.read_file("/assets/data.txt", out), Errc::kOk);
+  ASSERT_EQ(view.read_file("/assets/data.txt", out), GuestFs::Error::kOk);
   EXPECT_EQ(out, "data");
-  guest::Stat st;
-  ASSERT_EQ(view.stat("/monitor/logs/spark/stdout.txt", st), Errc::kOk);
+  GuestFs::Stat st;
+  ASSERT_EQ(view.stat("/monitor/logs/spark/stdout.txt", st), GuestFs::Error::kOk);
   EXPECT_EQ(st.size, 17u);
   EXPECT_TRUE(st.is_file);
 }
 
 TEST_F(GuestViewTest, RootListsTheGrants) {
   auto view = monitoring_view();
-  std::vector<guest::DirEntry> entries;
-  ASSERT_EQ(view.list("/", entries), Errc::kOk);
+  std::vector<GuestFs::Entry> entries;
+  ASSERT_EQ(view.list("/", entries), GuestFs::Error::kOk);
   ASSERT_EQ(entries.size(), 3u);
   EXPECT_EQ(entries[0].name, "assets");
   EXPECT_EQ(entries[1].name, "config");
   EXPECT_EQ(entries[2].name, "monitor");
-  ASSERT_EQ(view.list("/monitor/logs", entries), Errc::kOk);
+  ASSERT_EQ(view.list("/monitor/logs", entries), GuestFs::Error::kOk);
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_EQ(entries[0].name, "spark");
 }
@@ -87,32 +87,33 @@ TEST_F(GuestViewTest, EscapesAreRefusedWithPermissionDenied) {
            "../", "/monitor/../../etc/passwd", "/monitor/%2e%2e/%2e%2e/etc/passwd",
            "/assets/planted", "/assets/../outside.txt", "/etc/passwd", "/spin",
            std::string("/monitor/logs\0/x", 16), "/monitor/\xff"}) {
-    EXPECT_EQ(view.read_file(path, out), Errc::kPermissionDenied) << path;
-    guest::Stat st;
-    EXPECT_EQ(view.stat(path, st), Errc::kPermissionDenied) << path;
+    EXPECT_EQ(view.read_file(path, out), GuestFs::Error::kPermissionDenied) << path;
+    GuestFs::Stat st;
+    EXPECT_EQ(view.stat(path, st), GuestFs::Error::kPermissionDenied) << path;
   }
-  EXPECT_EQ(view.read_file("/monitor/logs/nobody/stdout.txt", out), Errc::kNotFound);
+  EXPECT_EQ(view.read_file("/monitor/logs/nobody/stdout.txt", out), GuestFs::Error::kNotFound);
 }
 
 TEST_F(GuestViewTest, WithoutGrantsNothingIsVisible) {
   GuestView view({}, tree.get());
   std::string out;
-  std::vector<guest::DirEntry> entries;
-  EXPECT_EQ(view.list("/", entries), Errc::kPermissionDenied);
-  EXPECT_EQ(view.read_file("/monitor/logs/spark/stdout.txt", out), Errc::kPermissionDenied);
-  EXPECT_EQ(view.read_file("/does/not/exist", out), Errc::kPermissionDenied);
+  std::vector<GuestFs::Entry> entries;
+  EXPECT_EQ(view.list("/", entries), GuestFs::Error::kPermissionDenied);
+  EXPECT_EQ(view.read_file("/monitor/logs/spark/stdout.txt", out),
+            GuestFs::Error::kPermissionDenied);
+  EXPECT_EQ(view.read_file("/does/not/exist", out), GuestFs::Error::kPermissionDenied);
 }
 
 TEST_F(GuestViewTest, WatchWakesOnAppendsAndOnAppearance) {
   auto view = monitoring_view();
   std::atomic<int> spark{0}, later{0};
-  Watch w1, w2;
+  std::unique_ptr<GuestFs::Subscription> w1, w2;
   ASSERT_EQ(view.watch(
                 "/monitor/logs/spark/stdout.txt", [&] { ++spark; }, w1),
-            Errc::kOk);
+            GuestFs::Error::kOk);
   ASSERT_EQ(view.watch(
                 "/monitor/logs/later/stdout.txt", [&] { ++later; }, w2),
-            Errc::kOk);
+            GuestFs::Error::kOk);
   log_line("one");
   EXPECT_GE(spark.load(), 1);
   tree->add_component("later");
@@ -120,13 +121,13 @@ TEST_F(GuestViewTest, WatchWakesOnAppendsAndOnAppearance) {
   log->append("first\n");
   log->flush();
   EXPECT_GE(later.load(), 1);
-  Watch w3;
+  std::unique_ptr<GuestFs::Subscription> w3;
   EXPECT_EQ(view.watch(
                 "/assets/data.txt", [] {}, w3),
-            Errc::kNotSupported);
+            GuestFs::Error::kNotSupported);
   EXPECT_EQ(view.watch(
                 "/etc/passwd", [] {}, w3),
-            Errc::kPermissionDenied);
+            GuestFs::Error::kPermissionDenied);
 }
 
 TEST_F(GuestViewTest, OverlappingDestinationsAreRefused) {

@@ -12,10 +12,8 @@
 namespace {
 
 namespace fs = std::filesystem;
-using zinnia::fusefs::guest::DirEntry;
-using zinnia::fusefs::guest::Errc;
+using zinnia::GuestFs;
 using zinnia::fusefs::guest::HostDir;
-using zinnia::fusefs::guest::Stat;
 
 class HostDirTest : public ::testing::Test {
  protected:
@@ -37,45 +35,46 @@ class HostDirTest : public ::testing::Test {
 TEST_F(HostDirTest, ReadsFilesInside) {
   HostDir dir(granted);
   std::string out;
-  ASSERT_EQ(dir.read_all("hello.txt", out), Errc::kOk);
+  ASSERT_EQ(dir.read_all("hello.txt", out), GuestFs::Error::kOk);
   EXPECT_EQ(out, "hello");
-  ASSERT_EQ(dir.read("sub/deep.txt", 1, 2, out), Errc::kOk);
+  ASSERT_EQ(dir.read("sub/deep.txt", 1, 2, out), GuestFs::Error::kOk);
   EXPECT_EQ(out, "ee");
-  ASSERT_EQ(dir.read_all("inner-link", out), Errc::kOk);  // a link that stays inside is fine
+  ASSERT_EQ(dir.read_all("inner-link", out),
+            GuestFs::Error::kOk);  // a link that stays inside is fine
   EXPECT_EQ(out, "deep");
-  Stat st;
-  ASSERT_EQ(dir.stat("hello.txt", st), Errc::kOk);
+  GuestFs::Stat st;
+  ASSERT_EQ(dir.stat("hello.txt", st), GuestFs::Error::kOk);
   EXPECT_EQ(st.size, 5u);
   EXPECT_TRUE(st.is_file);
-  ASSERT_EQ(dir.stat("", st), Errc::kOk);
+  ASSERT_EQ(dir.stat("", st), GuestFs::Error::kOk);
   EXPECT_TRUE(st.is_directory);
 }
 
 TEST_F(HostDirTest, SymlinksPlantedInsideCannotLeadOut) {
   HostDir dir(granted);
   std::string out;
-  EXPECT_EQ(dir.read_all("abs-link", out), Errc::kPermissionDenied);
-  EXPECT_EQ(dir.read_all("rel-link", out), Errc::kPermissionDenied);
-  EXPECT_EQ(dir.read_all("etc-link/passwd", out), Errc::kPermissionDenied);
-  Stat st;
-  EXPECT_EQ(dir.stat("abs-link", st), Errc::kPermissionDenied);
-  EXPECT_EQ(dir.read_all("../secret.txt", out), Errc::kPermissionDenied);
+  EXPECT_EQ(dir.read_all("abs-link", out), GuestFs::Error::kPermissionDenied);
+  EXPECT_EQ(dir.read_all("rel-link", out), GuestFs::Error::kPermissionDenied);
+  EXPECT_EQ(dir.read_all("etc-link/passwd", out), GuestFs::Error::kPermissionDenied);
+  GuestFs::Stat st;
+  EXPECT_EQ(dir.stat("abs-link", st), GuestFs::Error::kPermissionDenied);
+  EXPECT_EQ(dir.read_all("../secret.txt", out), GuestFs::Error::kPermissionDenied);
   EXPECT_TRUE(out.empty() || out.find("secret") == std::string::npos);
 }
 
 TEST_F(HostDirTest, MissingAndWrongKinds) {
   HostDir dir(granted);
   std::string out;
-  EXPECT_EQ(dir.read_all("nope.txt", out), Errc::kNotFound);
-  EXPECT_EQ(dir.read_all("sub", out), Errc::kIsADirectory);
-  std::vector<DirEntry> entries;
-  EXPECT_EQ(dir.list("hello.txt", entries), Errc::kNotADirectory);
+  EXPECT_EQ(dir.read_all("nope.txt", out), GuestFs::Error::kNotFound);
+  EXPECT_EQ(dir.read_all("sub", out), GuestFs::Error::kIsADirectory);
+  std::vector<GuestFs::Entry> entries;
+  EXPECT_EQ(dir.list("hello.txt", entries), GuestFs::Error::kNotADirectory);
 }
 
 TEST_F(HostDirTest, ListsEntriesWithKinds) {
   HostDir dir(granted);
-  std::vector<DirEntry> entries;
-  ASSERT_EQ(dir.list("", entries), Errc::kOk);
+  std::vector<GuestFs::Entry> entries;
+  ASSERT_EQ(dir.list("", entries), GuestFs::Error::kOk);
   std::map<std::string, std::pair<bool, bool>> got;
   for (const auto& e : entries) got[e.name] = {e.is_file, e.is_directory};
   EXPECT_EQ(got.size(), 6u);

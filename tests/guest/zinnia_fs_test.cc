@@ -6,7 +6,6 @@
 #include <fstream>
 #include <thread>
 
-#include "daemon/guest_fs_adapter.h"
 #include "fusefs/guest/guest_view.h"
 #include "fusefs/tree/tree.h"
 #include "tests/engine/engine_harness.h"
@@ -58,7 +57,7 @@ class ZinniaFsTest : public ::testing::Test {
     grants.push_back({"/config", std::string("config"), {}});
     grants.push_back({"/assets", std::nullopt, assets});
     auto view = std::make_shared<fusefs::guest::GuestView>(std::move(grants), tree.get());
-    return std::make_shared<daemon::GuestFsAdapter>(view);
+    return view;
   }
 
   engine::testing::Run run_guest(std::string_view name, std::shared_ptr<engine::GuestFs> gfs) {
@@ -102,9 +101,8 @@ TEST_F(ZinniaFsTest, EscapesAreRefusedWithPermissionDeniedAndNoHostPath) {
 
 TEST_F(ZinniaFsTest, WithoutGrantsNothingIsVisible) {
   for (auto gfs : {std::shared_ptr<engine::GuestFs>(),
-                   std::shared_ptr<engine::GuestFs>(std::make_shared<daemon::GuestFsAdapter>(
-                       std::make_shared<fusefs::guest::GuestView>(
-                           std::vector<fusefs::guest::Grant>{}, tree.get())))}) {
+                   std::shared_ptr<engine::GuestFs>(std::make_shared<fusefs::guest::GuestView>(
+                       std::vector<fusefs::guest::Grant>{}, tree.get()))}) {
     auto run = run_guest("read_sibling.js", gfs);
     EXPECT_EQ(run.exit.reason, engine::ExitReason::kUncaught);
     EXPECT_NE(run.exit.message.find("PermissionDenied: Permission denied: "

@@ -8,7 +8,6 @@
 #include <sstream>
 #include <string>
 
-#include "daemon/guest_fs_adapter.h"
 #include "fusefs/fuse/mount.h"
 #include "fusefs/guest/guest_view.h"
 #include "fusefs/tree/tree.h"
@@ -240,7 +239,7 @@ TEST(Security, ZinniaFsErrorsNameNoHostPath) {
     console.log("errors", n);
   )js");
   auto options = options_for(app / "main.js");
-  options.fs = std::make_shared<daemon::GuestFsAdapter>(view);
+  options.fs = view;
   auto run = run_file(app / "main.js", std::move(options));
   ASSERT_EQ(run.exit.reason, ExitReason::kFinished) << run.exit.message << run.exit.stack;
   ASSERT_FALSE(run.lines.empty());

@@ -1,4 +1,7 @@
 #pragma once
+// The engine's outward interface: what a module produces goes to a Sink the embedder
+// implements (the daemon, the `zinnia` CLI, tests). Depends on nothing but the standard
+// library, so every engine layer may include it.
 #include <cstdint>
 #include <string>
 #include <string_view>
