@@ -1,0 +1,2 @@
+// util is the bottom layer.
+#include "fusefs/tree/tree.h"
