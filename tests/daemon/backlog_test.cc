@@ -10,6 +10,7 @@
 
 #include "daemon/core/event_writer.h"
 #include "tests/daemon/e2e_util.h"
+#include "tests/support/eventually.h"
 
 namespace {
 
@@ -49,8 +50,7 @@ TEST(EventBacklog, DropsPastTheBoundAndReportsOnceTheReaderIsBack) {
     ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
     for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
       got.append(buf, static_cast<std::size_t>(n));
-    for (int i = 0; i < 50 && calls.load() == 0; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_TRUE(zinnia::testing::eventually([&] { return calls.load() > 0; }));
     EXPECT_EQ(calls.load(), 1);
     EXPECT_EQ(reported.load(), writer.dropped());
     ASSERT_GE(got.size(), prefill);
@@ -63,7 +63,7 @@ TEST(EventBacklog, DropsPastTheBoundAndReportsOnceTheReaderIsBack) {
 }
 
 TEST(LogRotation, PersistedLogsRotateAtZinniaRotateMb) {
-  zinnia::testing::DaemonEnv env;
+  zinnia::testing::Daemon env(/*fast_restarts=*/true);
   env.env["ZINNIA_ROTATE_MB"] = "1";
   const auto dir = env.dir.path() / "mods";
   zinnia::testing::write_file(dir / "big.js",
@@ -80,7 +80,7 @@ TEST(LogRotation, PersistedLogsRotateAtZinniaRotateMb) {
   EXPECT_NE(tail.find("line 29999 "), std::string::npos);
   EXPECT_EQ(tail.back(), '\n');
 
-  zinnia::testing::DaemonEnv bad;
+  zinnia::testing::Daemon bad(/*fast_restarts=*/true);
   bad.env["ZINNIA_ROTATE_MB"] = "0";
   auto refused = bad.start({"--no-mount", (dir / "big.js").string()});
   EXPECT_EQ(refused->wait(std::chrono::seconds(5)), 2);

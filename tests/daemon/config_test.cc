@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/daemon/core_test_util.h"
+#include "tests/support/files.h"
 #include "tests/support/temp_dir.h"
 
 namespace zinnia::daemon {

@@ -12,7 +12,7 @@
 #include "daemon/core/state.h"
 #include "daemon/core/status.h"
 #include "daemon/core/stderr_log.h"
-#include "tests/daemon/core_test_util.h"
+#include "tests/support/files.h"
 #include "tests/support/temp_dir.h"
 
 namespace zinnia::daemon {

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/daemon/core_test_util.h"
+#include "tests/support/files.h"
 #include "tests/support/temp_dir.h"
 
 namespace zinnia::daemon {

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "tests/daemon/e2e_util.h"
+#include "tests/support/eventually.h"
 #include "tests/support/fuse_required.h"
 
 namespace zinnia::testing {
@@ -30,7 +31,7 @@ bool has_record(const std::string& err, const std::string& rest) {
 }
 
 TEST(Zinniad, RunsModulesReportsEventsAndPersistsLogs) {
-  DaemonEnv d;
+  Daemon d(/*fast_restarts=*/true);
   auto p = d.start(
       {"--no-mount", "a=" + fixture("jobs_a.js").string(), "b=" + fixture("jobs_b.js").string()});
   ASSERT_EQ(p->wait(10s), 0) << p->err();
@@ -38,7 +39,7 @@ TEST(Zinniad, RunsModulesReportsEventsAndPersistsLogs) {
   ASSERT_GE(list.size(), 4u);
   EXPECT_EQ(list[0], json::parse(R"({"type":"activity:started","module":null})"));
   EXPECT_EQ(list[1], json::parse(R"({"type":"jobs-completed","total":0,"modules":{"a":0,"b":0}})"));
-  EXPECT_EQ(count(p->out(), "activity:started"), 1u);
+  EXPECT_EQ(count_of(p->out(), "activity:started"), 1u);
   auto info = messages(list, "activity:info");
   EXPECT_NE(std::find(info.begin(), info.end(), "a: a: last job done"), info.end());
   EXPECT_NE(std::find(info.begin(), info.end(), "a: a exited"), info.end());
@@ -69,7 +70,7 @@ TEST(Zinniad, RunsModulesReportsEventsAndPersistsLogs) {
 }
 
 TEST(Zinniad, TotalsArriveWithin200msOfTheLastJob) {
-  DaemonEnv d;
+  Daemon d(/*fast_restarts=*/true);
   auto p = d.start({"--no-mount", "a=" + fixture("jobs_a.js").string()});
   ASSERT_TRUE(p->wait_out("a: last job done"));
   const auto seen = std::chrono::steady_clock::now();
@@ -80,7 +81,7 @@ TEST(Zinniad, TotalsArriveWithin200msOfTheLastJob) {
 }
 
 TEST(Zinniad, StateSurvivesRestartsAndSigkill) {
-  DaemonEnv d;
+  Daemon d(/*fast_restarts=*/true);
   {
     auto p = d.start({"--no-mount", "p=" + fixture("persist.js").string()});
     ASSERT_TRUE(p->wait_out(R"("total":4,)"));
@@ -112,7 +113,7 @@ TEST(Zinniad, StateSurvivesRestartsAndSigkill) {
 }
 
 TEST(Zinniad, CrashRestartsWithBackoffWhileSiblingRuns) {
-  DaemonEnv d;
+  Daemon d(/*fast_restarts=*/true);
   auto p = d.start(
       {"--no-mount", "c=" + fixture("crash.js").string(), "t=" + fixture("ticker.js").string()});
   ASSERT_TRUE(p->wait_out("c restarting in 0.4 s")) << p->out();
@@ -131,13 +132,13 @@ TEST(Zinniad, CrashRestartsWithBackoffWhileSiblingRuns) {
   EXPECT_EQ(log.find("Uncaught Error: boom\n    at "), 0u) << log;
   EXPECT_NE(log.find("crash.js:2:"), std::string::npos);
   EXPECT_NE(p->err().find("ERROR module:c] Uncaught Error: boom\n    at "), std::string::npos);
-  EXPECT_EQ(count(read_file(d.logs() / "c/stdout.txt"), "crash: starting"), errors.size() + 0u);
+  EXPECT_EQ(count_of(read_file(d.logs() / "c/stdout.txt"), "crash: starting"), errors.size() + 0u);
   // The sibling kept going the whole time.
-  EXPECT_GE(count(read_file(d.logs() / "t/stdout.txt"), "tick "), 5u);
+  EXPECT_GE(count_of(read_file(d.logs() / "t/stdout.txt"), "tick "), 5u);
 }
 
 TEST(Zinniad, HungAndOutOfMemoryModulesAreRestartedWhileSiblingLogs) {
-  DaemonEnv d;
+  Daemon d(/*fast_restarts=*/true);
   d.env["ZINNIA_HANG_TIMEOUT_MS"] = "300";
   d.env["ZINNIA_HEAP_LIMIT_MB"] = "24";
   d.env["ZINNIA_BACKOFF_MS"] = "5000";
@@ -145,9 +146,9 @@ TEST(Zinniad, HungAndOutOfMemoryModulesAreRestartedWhileSiblingLogs) {
                     "o=" + fixture("oom.js").string(), "t=" + fixture("ticker.js").string()});
   ASSERT_TRUE(p->wait_out("h crashed (hung)")) << p->out() << p->err();
   ASSERT_TRUE(p->wait_out("o crashed (out of memory)")) << p->out() << p->err();
-  const auto ticks = count(read_file(d.logs() / "t/stdout.txt"), "tick ");
+  const auto ticks = count_of(read_file(d.logs() / "t/stdout.txt"), "tick ");
   ASSERT_TRUE(p->wait_until([&](auto&, auto&) {
-    return count(read_file(d.logs() / "t/stdout.txt"), "tick ") >= ticks + 3;
+    return count_of(read_file(d.logs() / "t/stdout.txt"), "tick ") >= ticks + 3;
   }));
   p->kill(SIGTERM);
   ASSERT_EQ(p->wait(5s), 0);
@@ -162,7 +163,7 @@ TEST(Zinniad, HungAndOutOfMemoryModulesAreRestartedWhileSiblingLogs) {
 
 TEST(Zinniad, SigtermStopsWithinTwoSecondsAndUnmounts) {
   ZINNIA_REQUIRE_FUSE();
-  DaemonEnv d;
+  Daemon d(/*fast_restarts=*/true);
   const auto mnt = d.dir.path() / "mnt";
   auto p = d.start({"--mount", mnt.string(), "i=" + fixture("idle.js").string(),
                     "t=" + fixture("ticker.js").string()});
@@ -190,7 +191,7 @@ TEST(Zinniad, SigtermStopsWithinTwoSecondsAndUnmounts) {
 
 TEST(Zinniad, SighupReloadsOnlyTheChangedComponent) {
   ZINNIA_REQUIRE_FUSE();
-  DaemonEnv d;
+  Daemon d(/*fast_restarts=*/true);
   const auto app = d.dir.path() / "app";
   write_file(app / "one.js", "console.log('one v1'); setInterval(() => {}, 1000);\n");
   write_file(app / "two.js", "console.log('two v1'); setInterval(() => {}, 1000);\n");
@@ -226,8 +227,15 @@ TEST(Zinniad, SighupReloadsOnlyTheChangedComponent) {
   })) << read_file(d.logs("reload") / "two/stdout.txt")
       << "\n"
       << p->out() << p->err();
-  std::this_thread::sleep_for(300ms);
-  auto after = json::parse(read_file(mnt / "monitor/status.json"));
+  // status.json is rewritten periodically: wait for one written after the reload.
+  json after;
+  ASSERT_TRUE(eventually([&] {
+    after = json::parse(read_file(mnt / "monitor/status.json"));
+    return after["components"]["one"]["uptime_ms"].get<long>() >
+               before["components"]["one"]["uptime_ms"].get<long>() &&
+           after["components"]["three"]["uptime_ms"].get<long>() >
+               before["components"]["three"]["uptime_ms"].get<long>();
+  }));
   for (const char* kept : {"one", "three"}) {
     EXPECT_EQ(after["components"][kept]["started_at"], before["components"][kept]["started_at"]);
     EXPECT_GT(after["components"][kept]["uptime_ms"].get<long>(),
@@ -245,7 +253,7 @@ TEST(Zinniad, SighupReloadsOnlyTheChangedComponent) {
   p->kill(SIGHUP);
   ASSERT_TRUE(p->wait_out("four added"));
   ASSERT_TRUE(p->wait_out("three removed"));
-  EXPECT_EQ(count(p->out(), "reloaded"), 1u);
+  EXPECT_EQ(count_of(p->out(), "reloaded"), 1u);
   // A broken manifest keeps the running app and says why.
   write_file(app / "spin.toml", "spin_manifest_version = 2\n[application\n");
   p->kill(SIGHUP);
@@ -263,7 +271,7 @@ struct BadInput {
 };
 
 TEST(Zinniad, BadInputExitsTwoWithOneLine) {
-  DaemonEnv d;
+  Daemon d(/*fast_restarts=*/true);
   write_file(d.dir.path() / "ok.js", "");
   write_file(d.dir.path() / "syntax.toml", "spin_manifest_version = 2\n[application]\nname = \n");
   write_file(d.dir.path() / "unknown.toml",
@@ -319,7 +327,7 @@ TEST(Zinniad, BadInputExitsTwoWithOneLine) {
       {{}, {}, "zinniad: no modules: give MODULE paths or --manifest PATH (see --help)\n"},
   };
   for (const auto& c : cases) {
-    DaemonEnv e;
+    Daemon e(/*fast_restarts=*/true);
     Env env = d.env;
     for (const auto& [k, v] : c.env_changes) {
       if (v.empty()) {

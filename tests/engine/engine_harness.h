@@ -15,6 +15,7 @@
 #include "engine/runtime/module.h"
 #include "engine/sink.h"
 #include "engine/v8/platform.h"
+#include "tests/support/files.h"
 #include "tests/support/temp_dir.h"
 
 namespace zinnia::engine::testing {
@@ -91,10 +92,7 @@ class RecordingSink : public Sink {
   bool exited_ = false;
 };
 
-inline void write_file(const std::filesystem::path& path, std::string_view text) {
-  std::filesystem::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
+using zinnia::testing::write_file;
 
 inline std::filesystem::path fixture(std::string_view name) {
   return std::filesystem::path(ZINNIA_SOURCE_DIR) / "tests/engine/fixtures" / name;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tests/engine/engine_harness.h"
+#include "tests/support/eventually.h"
 
 namespace zinnia::engine::testing {
 namespace {
@@ -29,8 +30,7 @@ TEST(Limits, OutOfMemoryEndsOnlyThatModule) {
   EXPECT_EQ(exit.code, 1);
   // The sibling keeps running after the hog is gone.
   auto before = sibling.sink.lines().size();
-  std::this_thread::sleep_for(500ms);  // ~10 lines expected; one is enough
-  EXPECT_GT(sibling.sink.lines().size(), before);
+  EXPECT_TRUE(zinnia::testing::eventually([&] { return sibling.sink.lines().size() > before; }));
   EXPECT_FALSE(sibling.module->done());
   sibling.module->stop();
   ASSERT_TRUE(sibling.sink.wait());
@@ -51,8 +51,7 @@ TEST(Limits, HungTurnIsTerminatedWhileSiblingRuns) {
   EXPECT_GE(took, 300ms);
   EXPECT_LT(took, 5s);
   auto before = sibling.sink.lines().size();
-  std::this_thread::sleep_for(500ms);  // ~10 lines expected; one is enough
-  EXPECT_GT(sibling.sink.lines().size(), before);
+  EXPECT_TRUE(zinnia::testing::eventually([&] { return sibling.sink.lines().size() > before; }));
   sibling.module->stop();
   ASSERT_TRUE(sibling.sink.wait());
 }
@@ -98,10 +97,10 @@ TEST(Limits, HeapUsageIsReported) {
             options_for(""));
   // Sampled at the end of a turn: wait for the first one (slow on a loaded machine).
   auto usage = m.module->heap_usage();
-  for (int i = 0; i < 500 && usage.used < 100'000u; ++i) {
-    std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(zinnia::testing::eventually([&] {
     usage = m.module->heap_usage();
-  }
+    return usage.used > 100'000u;
+  }));
   EXPECT_GT(usage.used, 100'000u);
   EXPECT_GE(usage.limit, usage.used);
   ASSERT_TRUE(m.sink.wait());

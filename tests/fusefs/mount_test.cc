@@ -26,6 +26,7 @@
 
 #include "fusefs/tree/tree.h"
 #include "tests/support/eventually.h"
+#include "tests/support/files.h"
 #include "tests/support/fuse_required.h"
 #include "tests/support/temp_dir.h"
 
@@ -35,18 +36,12 @@ namespace zinnia::fusefs {
 namespace {
 
 namespace fs = std::filesystem;
+using zinnia::testing::read_file;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // Reads a file through the kernel with read(2) until EOF.
-std::string read_file(const fs::path& p, std::size_t chunk = 1 << 16) {
+std::string read_via_syscalls(const fs::path& p, std::size_t chunk = 1 << 16) {
   int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
   EXPECT_GE(fd, 0) << p << ": " << std::strerror(errno);
   if (fd < 0) return {};
@@ -139,13 +134,12 @@ struct Mounted {
 
 // st_size through the mount, waiting (briefly) for the notifier's invalidation.
 bool size_becomes(const fs::path& p, off_t want) {
-  const auto deadline = Clock::now() + milliseconds(1000);
-  struct stat st {};
-  do {
-    if (::stat(p.c_str(), &st) == 0 && st.st_size == want) return true;
-    std::this_thread::sleep_for(milliseconds(1));
-  } while (Clock::now() < deadline);
-  return false;
+  return zinnia::testing::eventually(
+      [&] {
+        struct stat st {};
+        return ::stat(p.c_str(), &st) == 0 && st.st_size == want;
+      },
+      milliseconds(1000), milliseconds(1));
 }
 
 // Lookup counts: a log the kernel never looked up costs no invalidation; once it is looked
@@ -188,14 +182,14 @@ TEST(Mount, ShowsTheTreeReadOnlyOwnedByTheDaemonUser) {
   ASSERT_EQ(::stat((m.mnt / "monitor").c_str(), &st), 0);
   EXPECT_TRUE(S_ISDIR(st.st_mode));
   EXPECT_EQ(st.st_mode & 0777, 0500u);
-  EXPECT_EQ(read_file(m.mnt / "config/app/manifest.json"), "{\"name\":\"app\"}\n");
+  EXPECT_EQ(read_via_syscalls(m.mnt / "config/app/manifest.json"), "{\"name\":\"app\"}\n");
   EXPECT_EQ(::stat((m.mnt / "monitor/nope").c_str(), &st), -1);
   EXPECT_EQ(errno, ENOENT);
   // A component added while mounted appears.
   m.tree->add_component("late");
   EXPECT_TRUE(fs::exists(m.mnt / "monitor/logs/late/stderr.txt"));
   // The mount is listed as fuse.zinnia, read-only.
-  std::string mountinfo = slurp("/proc/self/mountinfo");
+  std::string mountinfo = read_file("/proc/self/mountinfo");
   auto at = mountinfo.find(" " + m.mnt.string() + " ");
   ASSERT_NE(at, std::string::npos);
   std::string line = mountinfo.substr(at, mountinfo.find('\n', at) - at);
@@ -229,8 +223,8 @@ TEST(Mount, SizeAndMtimeAreCurrentAndMatchThePersistedFile) {
                          std::chrono::microseconds(1));
     EXPECT_LE(mtime, after);
   }
-  EXPECT_EQ(read_file(m.live()), want);
-  EXPECT_EQ(slurp(m.persisted()), want);
+  EXPECT_EQ(read_via_syscalls(m.live()), want);
+  EXPECT_EQ(read_file(m.persisted()), want);
 }
 
 TEST(Mount, ReadsAcrossTheMemoryWindowReturnTrueBytes) {
@@ -241,7 +235,7 @@ TEST(Mount, ReadsAcrossTheMemoryWindowReturnTrueBytes) {
   for (int i = 0; i < 5000; ++i) want += "entry " + std::to_string(i * 7919) + "\n";
   log->append(want);
   log->flush();
-  EXPECT_EQ(read_file(m.live(), 1000), want);
+  EXPECT_EQ(read_via_syscalls(m.live(), 1000), want);
   int fd = ::open(m.live().c_str(), O_RDONLY);
   ASSERT_GE(fd, 0);
   const std::size_t boundary = want.size() - 4096;
@@ -311,9 +305,7 @@ TEST(Mount, PollingReaderSeesAppendsWithinMilliseconds) {
     log->flush();
     std::this_thread::sleep_for(milliseconds(2));
   }
-  const auto deadline = Clock::now() + milliseconds(2000);
-  while (seen_count.load() < kLines && Clock::now() < deadline)
-    std::this_thread::sleep_for(milliseconds(5));
+  zinnia::testing::eventually([&] { return seen_count.load() >= kLines; }, milliseconds(2000));
   stop = true;
   reader.join();
   std::vector<double> lat;
@@ -423,7 +415,7 @@ TEST(Mount, ConcurrentWritersWhileReadersTailLoseDuplicateOrTearNothing) {
       ++writers_done;
     });
   for (auto& t : threads) t.join();
-  const std::string file = slurp(m.persisted());
+  const std::string file = read_file(m.persisted());
   for (int r = 0; r < kReaders; ++r)
     EXPECT_TRUE(seen[static_cast<std::size_t>(r)] == file) << "reader " << r;
   std::map<int, int> next;
@@ -499,7 +491,7 @@ TEST(Mount, SigkillLeavesAStaleMountThatTheNextStartRecovers) {
     })) << out;
     // Read what the writer has made visible so far, until it is a good number of lines.
     const auto deadline = Clock::now() + std::chrono::seconds(5);
-    while (lines_of(seen).size() < 100 && Clock::now() < deadline) seen = read_file(live);
+    while (lines_of(seen).size() < 100 && Clock::now() < deadline) seen = read_via_syscalls(live);
     ASSERT_GE(lines_of(seen).size(), 100u);
     helper.kill(SIGKILL);  // mid-append
   }
@@ -507,7 +499,7 @@ TEST(Mount, SigkillLeavesAStaleMountThatTheNextStartRecovers) {
   ASSERT_EQ(::statfs(mnt.c_str(), &sf), -1);
   ASSERT_EQ(errno, ENOTCONN) << "no stale mount left to recover";
   // Every line a reader saw is in the persisted file.
-  const std::string file = slurp(persisted);
+  const std::string file = read_file(persisted);
   ASSERT_GE(file.size(), seen.size());
   EXPECT_EQ(file.substr(0, seen.size()), seen);
 
@@ -522,7 +514,7 @@ TEST(Mount, SigkillLeavesAStaleMountThatTheNextStartRecovers) {
   EXPECT_EQ(st.st_size, static_cast<off_t>(file.size()));
   tree.log("c", Stream::kStdout)->append("after restart\n");
   tree.log("c", Stream::kStdout)->flush();
-  EXPECT_EQ(read_file(live), file + "after restart\n");
+  EXPECT_EQ(read_via_syscalls(live), file + "after restart\n");
 }
 
 }  // namespace

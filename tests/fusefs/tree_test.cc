@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "tests/support/eventually.h"
+#include "tests/support/files.h"
 #include "tests/support/require.h"
 #include "tests/support/temp_dir.h"
 
@@ -27,13 +28,7 @@ namespace zinnia::fusefs {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using zinnia::testing::read_file;
 
 std::string read_all(const Tree& t, std::string_view path, std::size_t chunk = 1 << 16) {
   std::string all, part;
@@ -96,10 +91,10 @@ TEST(Tree, AppendIsVisibleOnlyAfterFlushAndPersistedFirst) {
   GuestFs::Stat st;
   ASSERT_FALSE(t.stat(kOut, &st));
   EXPECT_EQ(st.size, 0u);
-  EXPECT_EQ(slurp(file), "");
+  EXPECT_EQ(read_file(file), "");
   // The writer's watch sees the bytes in the file when it fires: persisted before visible.
   std::string seen_in_file;
-  auto w = t.watch(kOut, [&] { seen_in_file = slurp(file); });
+  auto w = t.watch(kOut, [&] { seen_in_file = read_file(file); });
   log->flush();
   EXPECT_EQ(seen_in_file, "hello\n");
   ASSERT_FALSE(t.stat(kOut, &st));
@@ -159,7 +154,7 @@ TEST(Tree, ReadsAcrossTheWindowReturnTrueBytes) {
       ASSERT_FALSE(t.read(p, off, n, &got));
       EXPECT_EQ(got, want.substr(off, n)) << off << "+" << n;
     }
-  EXPECT_EQ(slurp(dir.path() / "station/logs/c/stdout.txt"), want);
+  EXPECT_EQ(read_file(dir.path() / "station/logs/c/stdout.txt"), want);
 }
 
 TEST(Tree, RestartAppendsAfterOldBytesAndSizeStartsFromTheFile) {
@@ -180,7 +175,7 @@ TEST(Tree, RestartAppendsAfterOldBytesAndSizeStartsFromTheFile) {
   log->flush();
   EXPECT_EQ(log->size(), first.size() + second.size());
   EXPECT_EQ(read_all(t, "monitor/logs/c/stdout.txt", 333), first + second);
-  EXPECT_EQ(slurp(dir.path() / "station/logs/c/stdout.txt"), first + second);
+  EXPECT_EQ(read_file(dir.path() / "station/logs/c/stdout.txt"), first + second);
 }
 
 TEST(Tree, UnwritableLogFolderIsReportedOncePerStreamAndKeptInMemory) {
@@ -215,7 +210,7 @@ TEST(Tree, UnwritableLogFolderIsReportedOncePerStreamAndKeptInMemory) {
   fs::remove(dir.path() / "station/logs");
   log->append("back\n");
   log->flush();
-  EXPECT_EQ(slurp(dir.path() / "station/logs/c/stdout.txt"), "back\n");
+  EXPECT_EQ(read_file(dir.path() / "station/logs/c/stdout.txt"), "back\n");
   EXPECT_EQ(log->size(), 105u);
   EXPECT_EQ(errors.size(), 2u);
   // Bytes neither on disk nor in memory any more would read as NUL; here all are in memory.
@@ -248,7 +243,7 @@ TEST(Tree, FullDiskIsReportedOnceAndReadsStayTrue) {
   EXPECT_EQ(errors.load(), 1);
   EXPECT_EQ(log->size(), want.size());
   EXPECT_EQ(read_all(t, "monitor/logs/c/stdout.txt"), want);  // all in the 1 MiB window
-  const auto persisted = slurp(disk / "station/logs/c/stdout.txt");
+  const auto persisted = read_file(disk / "station/logs/c/stdout.txt");
   EXPECT_LT(persisted.size(), want.size());
   EXPECT_EQ(persisted, want.substr(0, persisted.size()));
 }
@@ -266,7 +261,7 @@ TEST(Tree, RotationKeepsOneOlderGeneration) {
     log->flush();
   }
   const fs::path file = dir.path() / "station/logs/c/stdout.txt";
-  const std::string cur = slurp(file), older = slurp(fs::path(file) += ".1");
+  const std::string cur = read_file(file), older = read_file(fs::path(file) += ".1");
   ASSERT_FALSE(older.empty());
   EXPECT_LE(cur.size(), 10000u);
   EXPECT_EQ(older + cur, want.substr(want.size() - older.size() - cur.size()));
@@ -310,7 +305,7 @@ TEST(Tree, ConcurrentWritersAndReadersLoseDuplicateOrTearNothing) {
       ++done;
     });
   for (auto& th : threads) th.join();
-  const std::string file = slurp(dir.path() / "station/logs/c/stdout.txt");
+  const std::string file = read_file(dir.path() / "station/logs/c/stdout.txt");
   for (int r = 0; r < kReaders; ++r) EXPECT_EQ(seen[r], file) << "reader " << r;
   std::map<int, int> next;
   std::istringstream in(file);

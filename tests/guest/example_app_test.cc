@@ -6,10 +6,10 @@
 
 namespace {
 
-using zinnia::testing::DaemonEnv;
+using zinnia::testing::Daemon;
 
 TEST(ExampleApp, InspectorReportsTheCrashAndManifestIsPrinted) {
-  DaemonEnv env;
+  Daemon env(/*fast_restarts=*/true);
   auto daemon = env.start(
       {"--no-mount", "--manifest", std::string(ZINNIA_SOURCE_DIR) + "/examples/station/spin.toml"});
   const std::string flaky_crash =

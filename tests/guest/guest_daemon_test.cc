@@ -7,12 +7,14 @@
 
 #include "daemon/core/manifest.h"
 #include "tests/daemon/e2e_util.h"
+#include "tests/support/eventually.h"
 #include "tests/support/fuse_required.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using zinnia::testing::DaemonEnv;
+using zinnia::testing::Daemon;
+using zinnia::testing::eventually;
 using zinnia::testing::read_file;
 using zinnia::testing::write_file;
 
@@ -48,7 +50,7 @@ setInterval(() => {}, 1000);
 
 TEST(GuestInDaemon, StatMatchesTheMountAndManifestMatchesTheLoadedOne) {
   ZINNIA_REQUIRE_FUSE();
-  DaemonEnv env;
+  Daemon env(/*fast_restarts=*/true);
   const fs::path app = env.dir.path() / "app";
   write_file(app / "spin.toml", kManifest);
   write_file(app / "writer.js", kWriter);
@@ -58,10 +60,10 @@ TEST(GuestInDaemon, StatMatchesTheMountAndManifestMatchesTheLoadedOne) {
 
   const fs::path guest_out = env.logs("app") / "guest" / "stdout.txt";
   std::string printed;
-  for (int i = 0; i < 200 && printed.find("manifest=") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (fs::exists(guest_out)) printed = read_file(guest_out);
-  }
+  eventually([&] {
+    printed = read_file(guest_out);
+    return printed.find("manifest=") != std::string::npos;
+  });
   ASSERT_NE(printed.find("manifest="), std::string::npos) << printed << daemon->err();
 
   // What the guest saw, what the mount says and what is on disk agree.
@@ -92,7 +94,7 @@ TEST(GuestInDaemon, StatMatchesTheMountAndManifestMatchesTheLoadedOne) {
 namespace {
 
 TEST(GuestInDaemon, MonitorGrantWithoutSpinMonitoringStopsTheStartWithExit2) {
-  DaemonEnv env;
+  Daemon env(/*fast_restarts=*/true);
   const fs::path app = env.dir.path() / "app";
   write_file(app / "spin.toml", R"(spin_manifest_version = 2
 [application]

@@ -10,7 +10,8 @@
 #include <string>
 #include <thread>
 
-#include "tests/reliability/daemon_harness.h"
+#include "tests/support/daemon_harness.h"
+#include "tests/support/eventually.h"
 #include "tests/support/fuse_required.h"
 #include "tests/support/require.h"
 
@@ -50,10 +51,8 @@ std::uint64_t disk_size(const fs::path& p) {
 // a loaded machine, or the sanitizers, run the daemon several times slower.
 std::uint64_t size_once_past(const fs::path& p, std::uint64_t size,
                              std::chrono::seconds timeout = 20s) {
-  const auto deadline = Clock::now() + timeout;
-  std::uint64_t now = disk_size(p);
-  for (; now <= size && Clock::now() < deadline; now = disk_size(p))
-    std::this_thread::sleep_for(20ms);
+  std::uint64_t now = 0;
+  eventually([&] { return (now = disk_size(p)) > size; }, timeout, 20ms);
   return now;
 }
 
@@ -75,10 +74,10 @@ constexpr std::string_view kFlood = R"js(
 // stale mount and appends after the old bytes.
 TEST(DaemonFaults, SigkillDuringFloodLosesNothingAnyoneSaw) {
   ZINNIA_REQUIRE_FUSE();
-  DaemonDirs d;
+  Daemon d;
   MountGuard guard{d.mountpoint()};
   d.module("flood", kFlood);
-  Process daemon(d.argv({"flood"}, true), d.env(), {});
+  Process daemon(d.argv({"flood"}, true), d.env, {});
   ASSERT_TRUE(wait_started(daemon)) << daemon.err();
   const auto flood_start = Clock::now();
   const fs::path live = d.mountpoint() / "monitor/logs/flood/stdout.txt";
@@ -98,7 +97,7 @@ TEST(DaemonFaults, SigkillDuringFloodLosesNothingAnyoneSaw) {
   std::this_thread::sleep_for(300ms);  // the readers drain what they had read
   for (auto& r : readers) r->kill(SIGKILL);
 
-  const std::string persisted = slurp(d.log("flood"));
+  const std::string persisted = read_file(d.log("flood"));
   std::size_t lines = 0;
   EXPECT_TRUE(contiguous(persisted, &lines));
   for (auto& r : readers) {
@@ -112,7 +111,7 @@ TEST(DaemonFaults, SigkillDuringFloodLosesNothingAnyoneSaw) {
 
   // state.json holds the totals of at most 200 ms before the kill. Allow 800 ms more for
   // scheduling on a loaded 2-core machine.
-  const auto state = nlohmann::json::parse(slurp(d.state_root() / "state.json"));
+  const auto state = nlohmann::json::parse(read_file(d.state_root() / "state.json"));
   const std::uint64_t total = state.at("total").get<std::uint64_t>();
   std::uint64_t jobs_by_deadline = 0, jobs_last = 0;
   for (const auto& line : split_lines(persisted)) {
@@ -129,18 +128,16 @@ TEST(DaemonFaults, SigkillDuringFloodLosesNothingAnyoneSaw) {
   // Restart on the same folders: the stale mount is recovered and the log goes on after the
   // old bytes, on disk and on the mount.
   d.module("flood", "console.log('restarted'); setInterval(() => {}, 1000);\n");
-  Process again(d.argv({"flood"}, true), d.env(), {});
+  Process again(d.argv({"flood"}, true), d.env, {});
   ASSERT_TRUE(wait_started(again)) << again.err();
   ASSERT_TRUE(again.wait_out(
       [](const std::string& o) { return o.find("jobs-completed") != std::string::npos; }, 5s));
   const auto first = again.out();
   EXPECT_NE(first.find("\"total\":" + std::to_string(total)), std::string::npos) << first;
   const std::string expected = persisted + "restarted\n";
-  const auto deadline = Clock::now() + 5s;
-  while (slurp(d.log("flood")).size() < expected.size() && Clock::now() < deadline)
-    std::this_thread::sleep_for(20ms);
-  EXPECT_TRUE(slurp(d.log("flood")) == expected);
-  EXPECT_TRUE(slurp(live) == expected) << "the mount shows the old bytes and the new line";
+  eventually([&] { return read_file(d.log("flood")).size() >= expected.size(); }, 5s, 20ms);
+  EXPECT_TRUE(read_file(d.log("flood")) == expected);
+  EXPECT_TRUE(read_file(live) == expected) << "the mount shows the old bytes and the new line";
   again.kill(SIGTERM);
   EXPECT_EQ(again.wait(), 0) << again.err();
   EXPECT_FALSE(fs::exists(live)) << "the mount goes away on SIGTERM";
@@ -160,8 +157,8 @@ constexpr std::string_view kChatty = R"js(
 )js";
 
 // zinniad running kChatty with a Station that never reads its stdout or stderr.
-Process start_stalled(DaemonDirs& d) {
-  return Process(d.argv({"chatty"}, false), d.env(),
+Process start_stalled(Daemon& d) {
+  return Process(d.argv({"chatty"}, false), d.env,
                  {.cwd = {}, .read_stdout = false, .read_stderr = false});
 }
 
@@ -169,7 +166,7 @@ Process start_stalled(DaemonDirs& d) {
 // is bounded and dropped), the persisted logs lose nothing, and once stderr is read again
 // the number of dropped records is reported.
 TEST(DaemonFaults, StalledPipesNeverBlockModulesAndLoseNothingOnDisk) {
-  DaemonDirs d;
+  Daemon d;
   d.module("chatty", kChatty);
   Process daemon = start_stalled(d);
   // Both pipes fill up (64 KiB each) and the stderr queue (8192 records, ~1 MiB) soon after;
@@ -193,7 +190,7 @@ TEST(DaemonFaults, StalledPipesNeverBlockModulesAndLoseNothingOnDisk) {
       << daemon.err().substr(0, 500);
   daemon.kill(SIGTERM);
   EXPECT_EQ(daemon.wait(), 0);
-  const std::string persisted = slurp(d.log("chatty"));
+  const std::string persisted = read_file(d.log("chatty"));
   EXPECT_TRUE(contiguous(persisted));
   EXPECT_GE(persisted.size(), s2);
   for (const auto& line : split_lines(daemon.out())) {
@@ -203,7 +200,7 @@ TEST(DaemonFaults, StalledPipesNeverBlockModulesAndLoseNothingOnDisk) {
 
 // A Station that stopped reading does not hold the daemon's exit on SIGTERM.
 TEST(DaemonFaults, StalledPipesDoNotHoldShutdown) {
-  DaemonDirs d;
+  Daemon d;
   d.module("chatty", kChatty);
   Process daemon = start_stalled(d);
   std::this_thread::sleep_for(1000ms);
@@ -212,7 +209,7 @@ TEST(DaemonFaults, StalledPipesDoNotHoldShutdown) {
   EXPECT_EQ(daemon.wait(std::chrono::seconds(8)), 0);
   EXPECT_LT(Clock::now() - stop, 5s) << "exit waits at most a bounded time for the pipes";
   std::size_t lines = 0;
-  EXPECT_TRUE(contiguous(slurp(d.log("chatty")), &lines));
+  EXPECT_TRUE(contiguous(read_file(d.log("chatty")), &lines));
   EXPECT_GT(lines, 1000u);
 }
 
@@ -221,7 +218,7 @@ TEST(DaemonFaults, StalledPipesDoNotHoldShutdown) {
 TEST(DaemonFaults, DiskFullIsReportedOncePerStreamAndPersistingResumes) {
   ZINNIA_REQUIRE_FUSE();
   ZINNIA_REQUIRE(::geteuid() == 0, "needs root to mount a tmpfs");
-  DaemonDirs d;
+  Daemon d;
   Tmpfs tmpfs(d.spin_root(), 1 << 20);
   ASSERT_TRUE(tmpfs.ok()) << std::strerror(errno);
   MountGuard guard{d.mountpoint()};
@@ -241,7 +238,7 @@ TEST(DaemonFaults, DiskFullIsReportedOncePerStreamAndPersistingResumes) {
       }
     }, 5);
   )js");
-  Process daemon(d.argv({"full"}, true), d.env(), {});
+  Process daemon(d.argv({"full"}, true), d.env, {});
   ASSERT_TRUE(wait_started(daemon)) << daemon.err();
   const auto full_reported = [](const std::string& e) {
     return count_of(e, "No space left on device") >= 2;
@@ -253,7 +250,7 @@ TEST(DaemonFaults, DiskFullIsReportedOncePerStreamAndPersistingResumes) {
   const auto live_size = size_once_past(live, persisted_size + (64u << 10), 8s);
   EXPECT_GT(live_size, persisted_size + (64u << 10)) << daemon.err().substr(0, 2000);
   {
-    const std::string tail = slurp(live).substr(live_size - (32u << 10));
+    const std::string tail = read_file(live).substr(live_size - (32u << 10));
     auto lines = split_lines(tail.substr(tail.find('\n') + 1));
     ASSERT_GT(lines.size(), 10u);
     for (const auto& line : lines) EXPECT_EQ(line.rfind("seq=", 0), 0u) << line.substr(0, 40);

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "tests/reliability/daemon_harness.h"
+#include "tests/support/daemon_harness.h"
 
 namespace zinnia::testing {
 namespace {
@@ -14,7 +14,7 @@ using namespace std::chrono_literals;
 using namespace std::string_literals;
 
 TEST(DaemonInput, EnvValuesWithNewlinesAreUsageErrors) {
-  DaemonDirs d;
+  Daemon d;
   d.module("a", "console.log('never');\n");
   struct Case {
     const char* var;
@@ -24,7 +24,7 @@ TEST(DaemonInput, EnvValuesWithNewlinesAreUsageErrors) {
        {Case{"FIL_WALLET_ADDRESS", "0xabc\nforged line"}, Case{"FIL_WALLET_ADDRESS", "0xabc\r"},
         Case{"STATION_ID", std::string(87, 'a') + "\n"},
         Case{"STATION_ID", std::string(44, 'a') + "\n" + std::string(43, 'a')}}) {
-    Env env = d.env();
+    Env env = d.env;
     env[c.var] = c.value;
     Process p(d.argv({"a"}, false), env, {});
     EXPECT_EQ(p.wait(), 2) << c.var;
@@ -37,17 +37,17 @@ TEST(DaemonInput, EnvValuesWithNewlinesAreUsageErrors) {
 }
 
 TEST(DaemonInput, TenMiBManifestIsAClearError) {
-  DaemonDirs d;
+  Daemon d;
   d.module("a", "console.log(1);\n");
   std::string text =
       "spin_manifest_version = 2\n[application]\nname = \"big\"\n[component.a]\nsource = "
       "\"a.js\"\n";
   text += "x = " + std::string(5 << 20, '[') + std::string(5 << 20, ']') + "\n";
-  put_file(d.app_dir() / "spin.toml", text);
+  write_file(d.app_dir() / "spin.toml", text);
   std::vector<std::string> argv = {
       bin("zinniad").string(), "--no-mount", "--spin-root",
       d.spin_root().string(),  "--manifest", (d.app_dir() / "spin.toml").string()};
-  Process p(argv, d.env(), {});
+  Process p(argv, d.env, {});
   EXPECT_EQ(p.wait(), 2);
   EXPECT_NE(p.err().find("spin.toml"), std::string::npos) << p.err().substr(0, 300);
   EXPECT_LT(p.err().size(), 4096u) << "the message should not repeat the input";
@@ -57,7 +57,7 @@ TEST(DaemonInput, TenMiBManifestIsAClearError) {
 // characters for lone surrogates, a 16 MiB line; and the daemon's stderr gets the same
 // records.
 TEST(DaemonInput, OddBytesAndAHugeLineArePersistedByteExact) {
-  DaemonDirs d;
+  Daemon d;
   d.module("odd", R"js(
     console.log("nul\0in\0line");
     console.log("lone \uD800 surrogate");
@@ -66,24 +66,24 @@ TEST(DaemonInput, OddBytesAndAHugeLineArePersistedByteExact) {
     console.log("x".repeat(16 << 20));
     console.log("end");
   )js");
-  Process p(d.argv({"odd"}, false), d.env(), {});
+  Process p(d.argv({"odd"}, false), d.env, {});
   ASSERT_EQ(p.wait(std::chrono::seconds(20)), 0) << p.err().substr(0, 2000);
-  const std::string out = slurp(d.log("odd"));
+  const std::string out = read_file(d.log("odd"));
   const std::string expected = "nul\0in\0line\n"s + "lone \xEF\xBF\xBD surrogate\n" +
                                "multi\nline\n" + std::string(16 << 20, 'x') + "\nend\n";
   ASSERT_EQ(out.size(), expected.size());
   EXPECT_TRUE(out == expected);
-  EXPECT_EQ(slurp(d.log("odd", "stderr.txt")), "warn \xC3\xA9\n");
+  EXPECT_EQ(read_file(d.log("odd", "stderr.txt")), "warn \xC3\xA9\n");
   // stderr carries the same text (the records add a prefix).
   EXPECT_NE(p.err().find("module:odd] nul\0in\0line"s), std::string::npos);
   EXPECT_NE(p.err().find(std::string(16 << 20, 'x')), std::string::npos);
 }
 
 TEST(DaemonInput, StateFilesAre0600AndLogFolders0700) {
-  DaemonDirs d;
+  Daemon d;
   d.module("spark", "Zinnia.jobCompleted(); console.log('one'); console.error('two');\n");
   ::umask(022);  // the usual umask: anything more open than 0600/0700 is the daemon's doing
-  Process p(d.argv({"spark"}, false), d.env(), {});
+  Process p(d.argv({"spark"}, false), d.env, {});
   ASSERT_EQ(p.wait(), 0) << p.err();
   auto mode = [](const fs::path& path) {
     struct stat st {};

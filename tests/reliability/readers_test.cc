@@ -9,7 +9,8 @@
 
 #include "fusefs/fuse/mount.h"
 #include "fusefs/tree/tree.h"
-#include "tests/reliability/daemon_harness.h"
+#include "tests/support/daemon_harness.h"
+#include "tests/support/eventually.h"
 #include "tests/support/fuse_required.h"
 
 namespace zinnia::testing {
@@ -84,7 +85,7 @@ TEST(Readers, SixtyFourConcurrentReadersWhileAWriterAppends) {
     }
     log->flush();
   });
-  while (written < 5000) std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(eventually([&] { return written >= 5000; }, std::chrono::seconds(30)));
   std::atomic<int> failures{0}, reads{0};
   std::vector<std::thread> readers;
   for (int r = 0; r < 64; ++r) {

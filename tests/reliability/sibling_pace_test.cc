@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/reliability/daemon_harness.h"
+#include "tests/support/daemon_harness.h"
 
 namespace zinnia::testing {
 namespace {
@@ -60,23 +60,23 @@ std::string moved(std::string_view name) { return std::string(name) + " kept a c
 
 // Lines the sibling logs in 2 s (after a 700 ms warm-up) next to `others`.
 std::size_t sibling_ticks(const std::vector<const Misbehaver*>& others, std::string* output) {
-  DaemonDirs d;
+  Daemon d;
   d.module("sibling", kSibling);
   std::vector<std::string> names = {"sibling"};
   for (const auto* m : others) {
     d.module(m->name, m->source);
     names.push_back(m->name);
   }
-  Env env = d.env();
+  Env env = d.env;
   env["ZINNIA_HANG_TIMEOUT_MS"] = "700";
   env["ZINNIA_HEAP_LIMIT_MB"] = "64";
   env["ZINNIA_BACKOFF_MS"] = "200";
   Process daemon(d.argv(names, false), env, {});
   EXPECT_TRUE(wait_started(daemon));
   std::this_thread::sleep_for(700ms);  // every module started and misbehaving
-  const auto before = count_of(slurp(d.log("sibling")), "\n");
+  const auto before = count_of(read_file(d.log("sibling")), "\n");
   std::this_thread::sleep_for(2000ms);
-  const auto after = count_of(slurp(d.log("sibling")), "\n");
+  const auto after = count_of(read_file(d.log("sibling")), "\n");
   EXPECT_TRUE(daemon.running()) << "the daemon survives its modules";
   daemon.kill(SIGTERM);
   EXPECT_EQ(daemon.wait(), 0);

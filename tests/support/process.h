@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/eventually.h"
 #include "tests/support/sanitizer_env.h"
 
 extern char** environ;  // NOLINT
@@ -240,13 +241,12 @@ class Process {
   }
   // True once the child has exited (and is reaped) within `timeout`.
   bool reap(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      poll_status();
-      if (pid_ <= 0 || status_) return true;
-      if (std::chrono::steady_clock::now() >= deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    return eventually(
+        [&] {
+          poll_status();
+          return pid_ <= 0 || status_.has_value();
+        },
+        timeout);
   }
   void close_pipes() {
     for (Stream* s : {&out_, &err_}) {

@@ -23,12 +23,7 @@ namespace zinnia::web::testing {
 
 using engine::testing::RecordingSink;
 
-inline std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using zinnia::testing::read_file;
 
 inline std::filesystem::path web_dir() {
   return std::filesystem::path(ZINNIA_SOURCE_DIR) / "tests/web";
@@ -70,7 +65,7 @@ inline Result run_fixture(const std::string& fixture, const std::string& prefix 
                           std::size_t heap_limit = std::size_t{256} << 20) {
   engine::initialize_v8();
   zinnia::testing::TempDir dir;
-  std::string source = prefix + kPrelude + read_text(web_dir() / "fixtures" / fixture);
+  std::string source = prefix + kPrelude + read_file(web_dir() / "fixtures" / fixture);
   engine::testing::write_file(dir.path() / "main.js", source);
   for (auto& f : extra) std::filesystem::copy_file(f, dir.path() / f.filename());
   auto options = engine::testing::options_for(dir.path() / "main.js");

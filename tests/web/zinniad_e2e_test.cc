@@ -18,7 +18,7 @@
 namespace {
 
 using zinnia::web::testing::kPrelude;
-using zinnia::web::testing::read_text;
+using zinnia::web::testing::read_file;
 using zinnia::web::testing::TestServer;
 using zinnia::web::testing::web_dir;
 
@@ -33,7 +33,7 @@ TEST(FetchZinniad, SparkShapedModuleReportsJobs) {
   zinnia::testing::TempDir dir;
   zinnia::engine::testing::write_file(
       dir.path() / "spark/main.js",
-      server.prefix() + kPrelude + read_text(web_dir() / "fixtures/spark.js"));
+      server.prefix() + kPrelude + read_file(web_dir() / "fixtures/spark.js"));
   std::string state = "STATE_ROOT=" + (dir.path() / "state").string();
   std::string cache = "CACHE_ROOT=" + (dir.path() / "cache").string();
   std::string spin = "SPIN_ROOT=" + (dir.path() / "spin").string();
