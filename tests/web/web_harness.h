@@ -29,11 +29,24 @@ inline std::filesystem::path web_dir() {
   return std::filesystem::path(ZINNIA_SOURCE_DIR) / "tests/web";
 }
 
-// A prelude every fixture gets: check() prints "ok <name>" or "FAIL <name>: <detail>".
+// A prelude every fixture gets. A check is decided where it is made (the values may change
+// later); done(), at the fixture's end, reports every check through zinnia:test, one test
+// each: "ok <name>" per check, then "ok | N passed | 0 failed" (or FAIL lines, a
+// "FAIL | ..." summary and exit code 1). A fixture that never reaches done() reports nothing.
 inline const char* kPrelude = R"JS(
-const check = (name, cond, detail = '') => console.log(cond ? `ok ${name}` : `FAIL ${name}: ${detail}`);
-const eq = (name, got, want) => check(name, Object.is(got, want) || JSON.stringify(got) === JSON.stringify(want),
-  `got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+import { test } from 'zinnia:test';
+import { assert, assertEquals } from 'zinnia:assert';
+const checks = [];
+const check = (name, cond, detail = '') => checks.push({ name, run: () => assert(cond, detail) });
+const eq = (name, got, want) => {
+  const same = Object.is(got, want);
+  const [g, w] = [JSON.stringify(got), JSON.stringify(want)];
+  checks.push({ name, run: () => same || assertEquals(g, w) });
+};
+const done = () => {
+  for (const c of checks) test(c.name, c.run);
+  console.log('done');
+};
 )JS";
 
 struct Result {
@@ -49,9 +62,11 @@ struct Result {
       if (l.rfind("FAIL", 0) == 0 || l.find("Uncaught") != std::string::npos) out.push_back(l);
     return out;
   }
-  int oks() const {
-    return static_cast<int>(
-        std::count_if(lines.begin(), lines.end(), [](auto& l) { return l.rfind("ok ", 0) == 0; }));
+  // zinnia:test's summary: "ok | N passed | 0 failed (Xms)" ("" if there is none).
+  std::string summary() const {
+    for (auto& l : lines)
+      if (l.rfind("ok | ", 0) == 0 || l.rfind("FAIL | ", 0) == 0) return l;
+    return {};
   }
   bool has(std::string_view line) const {
     return std::find(lines.begin(), lines.end(), line) != lines.end();
