@@ -5,10 +5,7 @@
   // not enumerable). Later bootstrap files use it too.
   host.define = function define(name, value) {
     Object.defineProperty(globalThis, name, {
-      value,
-      writable: true,
-      configurable: true,
-      enumerable: false,
+      value, writable: true, configurable: true, enumerable: false,
     });
   };
   const define = host.define;
@@ -21,16 +18,9 @@
   define("atob", host.atob);
   define("btoa", host.btoa);
   Object.defineProperty(globalThis, "self", {
-    get() {
-      return globalThis;
-    },
-    configurable: true,
-    enumerable: true,
+    get() { return globalThis; }, configurable: true, enumerable: true,
   });
   Object.defineProperty(globalThis, Symbol.toStringTag, {
-    value: "Window",
-    configurable: true,
-    writable: false,
-    enumerable: false,
+    value: "Window", configurable: true, writable: false, enumerable: false,
   });
 });

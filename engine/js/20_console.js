@@ -4,10 +4,7 @@
   const c = host.console;
   const print = host.print;
   const inspect = host.inspectValue;
-  const DEBUG = 0,
-    INFO = 1,
-    WARN = 2,
-    ERROR = 3;
+  const DEBUG = 0, INFO = 1, WARN = 2, ERROR = 3;
   const counts = new Map();
   const timers = new Map();
   let depth = 0;
@@ -30,9 +27,7 @@
     dir(value, options) {
       print(INFO, inspect(value, options));
     },
-    dirxml(...args) {
-      c.log(...args);
-    },
+    dirxml(...args) { c.log(...args); },
     assert(condition, ...args) {
       if (condition) return;
       if (args.length === 0) print(ERROR, "Assertion failed");
@@ -83,15 +78,11 @@
       if (args.length) c.log(...args);
       host.setGroupIndent(2 * ++depth);
     },
-    groupCollapsed(...args) {
-      console.group(...args);
-    },
+    groupCollapsed(...args) { console.group(...args); },
     groupEnd() {
       if (depth > 0) host.setGroupIndent(2 * --depth);
     },
-    table(data) {
-      print(INFO, inspect(data));
-    },
+    table(data) { print(INFO, inspect(data)); },
     clear() {},
   };
   Object.defineProperty(console, Symbol.toStringTag, { value: "console", configurable: true });

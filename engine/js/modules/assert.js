@@ -53,31 +53,25 @@ export function assertFalse(expr, msg = "") {
 export function assertEquals(actual, expected, msg) {
   if (equal(actual, expected)) return;
   throw new AssertionError(
-    (msg ? msg + ": " : "") +
-      `Values are not equal:\n\n    actual: ${inspect(actual)}\n  expected: ${inspect(expected)}`,
+    (msg ? msg + ": " : "") + `Values are not equal:\n\n    actual: ${inspect(actual)}\n  expected: ${inspect(expected)}`,
   );
 }
 
 export function assertNotEquals(actual, expected, msg) {
   if (!equal(actual, expected)) return;
-  throw new AssertionError(
-    msg || `Expected actual: ${inspect(actual)} not to be: ${inspect(expected)}`,
-  );
+  throw new AssertionError(msg || `Expected actual: ${inspect(actual)} not to be: ${inspect(expected)}`);
 }
 
 export function assertStrictEquals(actual, expected, msg) {
   if (Object.is(actual, expected)) return;
   throw new AssertionError(
-    (msg ? msg + ": " : "") +
-      `Values are not strictly equal:\n\n    actual: ${inspect(actual)}\n  expected: ${inspect(expected)}`,
+    (msg ? msg + ": " : "") + `Values are not strictly equal:\n\n    actual: ${inspect(actual)}\n  expected: ${inspect(expected)}`,
   );
 }
 
 export function assertNotStrictEquals(actual, expected, msg) {
   if (!Object.is(actual, expected)) return;
-  throw new AssertionError(
-    msg || `Expected "actual" to not be strictly equal to: ${inspect(expected)}`,
-  );
+  throw new AssertionError(msg || `Expected "actual" to not be strictly equal to: ${inspect(expected)}`);
 }
 
 export function assertExists(actual, msg) {
@@ -101,10 +95,7 @@ export function assertStringIncludes(actual, expected, msg) {
 export function assertArrayIncludes(actual, expected, msg) {
   const missing = expected.filter((e) => !actual.some((a) => equal(a, e)));
   if (missing.length) {
-    throw new AssertionError(
-      msg ||
-        `actual: ${inspect(actual)} expected to include: ${inspect(expected)}\nmissing: ${inspect(missing)}`,
-    );
+    throw new AssertionError(msg || `actual: ${inspect(actual)} expected to include: ${inspect(expected)}\nmissing: ${inspect(missing)}`);
   }
 }
 
@@ -117,14 +108,12 @@ export function assertInstanceOf(actual, type, msg) {
 function checkError(error, ErrorClass, msgIncludes, msg) {
   if (ErrorClass && !(error instanceof ErrorClass)) {
     throw new AssertionError(
-      (msg ? msg + ": " : "") +
-        `Expected error to be instance of "${ErrorClass.name}", but was "${error?.constructor?.name}".`,
+      (msg ? msg + ": " : "") + `Expected error to be instance of "${ErrorClass.name}", but was "${error?.constructor?.name}".`,
     );
   }
   if (msgIncludes !== undefined && !String(error?.message).includes(msgIncludes)) {
     throw new AssertionError(
-      (msg ? msg + ": " : "") +
-        `Expected error message to include ${inspect(msgIncludes)}, but got ${inspect(error?.message)}.`,
+      (msg ? msg + ": " : "") + `Expected error message to include ${inspect(msgIncludes)}, but got ${inspect(error?.message)}.`,
     );
   }
 }

@@ -1,36 +1,22 @@
 // Headers, Request, Response and fetch(). The transfer runs in C++ on libcurl's multi
 // interface (engine/web/fetch.cc), reached through host.fetchStart/fetchResume/fetchAbort.
-(globalThis, host) => {
-  "use strict";
+((globalThis, host) => {
+  'use strict';
   const define = (name, value) =>
-    Object.defineProperty(globalThis, name, {
-      value,
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  const tag = (C, name) =>
-    Object.defineProperty(C.prototype, Symbol.toStringTag, { value: name, configurable: true });
+    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+  const tag = (C, name) => Object.defineProperty(C.prototype, Symbol.toStringTag, { value: name, configurable: true });
 
   // Captured at install time: user code may replace the globals later.
-  const {
-    ReadableStream,
-    URL,
-    URLSearchParams,
-    TextEncoder,
-    TextDecoder,
-    AbortSignal,
-    DOMException,
-  } = globalThis;
-  const S = ReadableStream[Symbol.for("zinnia.streams")];
-  const addAbortAlgorithm = AbortSignal[Symbol.for("zinnia.addAbortAlgorithm")];
+  const { ReadableStream, URL, URLSearchParams, TextEncoder, TextDecoder, AbortSignal, DOMException } = globalThis;
+  const S = ReadableStream[Symbol.for('zinnia.streams')];
+  const addAbortAlgorithm = AbortSignal[Symbol.for('zinnia.addAbortAlgorithm')];
   const encoder = new TextEncoder();
 
   // ---- Headers ----
   const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-  const kList = Symbol("headerList");
-  const kGuard = Symbol("guard");
-  const normalizeValue = (v) => String(v).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+  const kList = Symbol('headerList');
+  const kGuard = Symbol('guard');
+  const normalizeValue = (v) => String(v).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
   function checkName(name) {
     name = String(name);
     if (!TOKEN.test(name)) throw new TypeError(`Header name is not valid: "${name}"`);
@@ -42,7 +28,7 @@
     return value;
   }
   function checkGuard(h) {
-    if (h[kGuard] === "immutable") throw new TypeError("Headers are immutable");
+    if (h[kGuard] === 'immutable') throw new TypeError('Headers are immutable');
   }
   function fillHeaders(h, init) {
     if (init === undefined || init === null) return;
@@ -50,13 +36,11 @@
       for (const [n, v] of init[kList]) h[kList].push([n, v]);
       return;
     }
-    if (typeof init !== "object" && typeof init !== "function")
-      throw new TypeError("Headers init must be an object");
-    if (typeof init[Symbol.iterator] === "function") {
+    if (typeof init !== 'object' && typeof init !== 'function') throw new TypeError('Headers init must be an object');
+    if (typeof init[Symbol.iterator] === 'function') {
       for (const pair of init) {
-        const arr = typeof pair === "string" ? null : Array.from(pair);
-        if (!arr || arr.length !== 2)
-          throw new TypeError("Headers init: each header must be a [name, value] pair");
+        const arr = typeof pair === 'string' ? null : Array.from(pair);
+        if (!arr || arr.length !== 2) throw new TypeError('Headers init: each header must be a [name, value] pair');
         appendHeader(h, arr[0], arr[1]);
       }
     } else {
@@ -80,23 +64,17 @@
   class Headers {
     constructor(init = undefined) {
       this[kList] = [];
-      this[kGuard] = "none";
+      this[kGuard] = 'none';
       fillHeaders(this, init);
     }
-    append(name, value) {
-      appendHeader(this, name, value);
-    }
+    append(name, value) { appendHeader(this, name, value); }
     delete(name) {
       const n = checkName(name);
       checkGuard(this);
       this[kList] = this[kList].filter((e) => e[0] !== n);
     }
-    get(name) {
-      return getHeader(this[kList], checkName(name));
-    }
-    getSetCookie() {
-      return this[kList].filter((e) => e[0] === "set-cookie").map((e) => e[1]);
-    }
+    get(name) { return getHeader(this[kList], checkName(name)); }
+    getSetCookie() { return this[kList].filter((e) => e[0] === 'set-cookie').map((e) => e[1]); }
     has(name) {
       const n = checkName(name);
       return this[kList].some((e) => e[0] === n);
@@ -119,22 +97,16 @@
     *entries() {
       const names = [...new Set(this[kList].map((e) => e[0]))].sort();
       for (const n of names) {
-        if (n === "set-cookie") {
+        if (n === 'set-cookie') {
           for (const v of this.getSetCookie()) yield [n, v];
         } else yield [n, getHeader(this[kList], n)];
       }
     }
-    *keys() {
-      for (const [n] of this.entries()) yield n;
-    }
-    *values() {
-      for (const [, v] of this.entries()) yield v;
-    }
-    [Symbol.iterator]() {
-      return this.entries();
-    }
+    *keys() { for (const [n] of this.entries()) yield n; }
+    *values() { for (const [, v] of this.entries()) yield v; }
+    [Symbol.iterator]() { return this.entries(); }
   }
-  tag(Headers, "Headers");
+  tag(Headers, 'Headers');
   function headersFromList(list, guard) {
     const h = new Headers();
     h[kList] = list;
@@ -143,33 +115,29 @@
   }
 
   // ---- bodies ----
-  const kBody = Symbol("body");
+  const kBody = Symbol('body');
   // A body is { stream: ReadableStream|null, bytes: Uint8Array|null } — bytes while no one has
   // asked for the stream (the fast path for text()/json()), stream after.
   function extractBody(object) {
-    let bytes,
-      type = null;
-    if (typeof object === "string") {
+    let bytes, type = null;
+    if (typeof object === 'string') {
       bytes = encoder.encode(object);
-      type = "text/plain;charset=UTF-8";
+      type = 'text/plain;charset=UTF-8';
     } else if (object instanceof URLSearchParams) {
       bytes = encoder.encode(object.toString());
-      type = "application/x-www-form-urlencoded;charset=UTF-8";
+      type = 'application/x-www-form-urlencoded;charset=UTF-8';
     } else if (object instanceof ArrayBuffer) {
       bytes = new Uint8Array(object.slice(0));
     } else if (ArrayBuffer.isView(object)) {
-      bytes = new Uint8Array(
-        object.buffer.slice(object.byteOffset, object.byteOffset + object.byteLength),
-      );
+      bytes = new Uint8Array(object.buffer.slice(object.byteOffset, object.byteOffset + object.byteLength));
     } else if (object instanceof ReadableStream) {
-      if (S.isDisturbed(object) || S.isLocked(object))
-        throw new TypeError("The body stream is disturbed or locked");
+      if (S.isDisturbed(object) || S.isLocked(object)) throw new TypeError('The body stream is disturbed or locked');
       return { body: { stream: object, bytes: null, used: false }, type: null };
-    } else if (typeof globalThis.Blob === "function" && object instanceof globalThis.Blob) {
-      throw new TypeError("Blob bodies are not supported");
+    } else if (typeof globalThis.Blob === 'function' && object instanceof globalThis.Blob) {
+      throw new TypeError('Blob bodies are not supported');
     } else {
       bytes = encoder.encode(String(object));
-      type = "text/plain;charset=UTF-8";
+      type = 'text/plain;charset=UTF-8';
     }
     return { body: { stream: null, bytes, used: false }, type };
   }
@@ -177,23 +145,14 @@
     if (body.stream === null) {
       const bytes = body.bytes;
       body.bytes = null;
-      body.stream = S.createReadableStream(
-        () => {},
-        () => {},
-        () => {},
-        0,
-      );
+      body.stream = S.createReadableStream(() => {}, () => {}, () => {}, 0);
       if (bytes.byteLength) S.enqueue(body.stream, bytes);
       S.close(body.stream);
     }
     return body.stream;
   }
   function isUnusable(body) {
-    return (
-      body !== null &&
-      (body.used ||
-        (body.stream !== null && (S.isDisturbed(body.stream) || S.isLocked(body.stream))))
-    );
+    return body !== null && (body.used || (body.stream !== null && (S.isDisturbed(body.stream) || S.isLocked(body.stream))));
   }
   async function readAllBytes(stream) {
     const reader = stream.getReader();
@@ -202,25 +161,20 @@
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      if (!(value instanceof Uint8Array))
-        throw new TypeError("Body stream chunks must be Uint8Array");
+      if (!(value instanceof Uint8Array)) throw new TypeError('Body stream chunks must be Uint8Array');
       chunks.push(value);
       total += value.byteLength;
     }
     if (chunks.length === 1) return chunks[0];
     const out = new Uint8Array(total);
     let off = 0;
-    for (const c of chunks) {
-      out.set(c, off);
-      off += c.byteLength;
-    }
+    for (const c of chunks) { out.set(c, off); off += c.byteLength; }
     return out;
   }
   function consumeBody(self) {
     const body = self[kBody];
     if (body === null) return Promise.resolve(new Uint8Array(0));
-    if (isUnusable(body))
-      return Promise.reject(new TypeError("Body is unusable: body has already been read"));
+    if (isUnusable(body)) return Promise.reject(new TypeError('Body is unusable: body has already been read'));
     if (body.stream === null) {
       body.used = true;
       const bytes = body.bytes;
@@ -229,9 +183,7 @@
     return readAllBytes(body.stream);
   }
   const toArrayBuffer = (u8) =>
-    u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength
-      ? u8.buffer
-      : u8.buffer.slice(u8.byteOffset, u8.byteOffset + u8.byteLength);
+    u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength ? u8.buffer : u8.buffer.slice(u8.byteOffset, u8.byteOffset + u8.byteLength);
   const BodyMixin = {
     get body() {
       const b = this[kBody];
@@ -241,31 +193,16 @@
       const b = this[kBody];
       return b !== null && (b.used || (b.stream !== null && S.isDisturbed(b.stream)));
     },
-    arrayBuffer() {
-      return consumeBody(this).then(toArrayBuffer);
-    },
-    bytes() {
-      return consumeBody(this).then((u8) => new Uint8Array(toArrayBuffer(u8)));
-    },
-    text() {
-      return consumeBody(this).then((u8) => new TextDecoder().decode(u8));
-    },
-    json() {
-      return consumeBody(this).then((u8) => JSON.parse(new TextDecoder().decode(u8)));
-    },
-    blob() {
-      return Promise.reject(new TypeError("Blob is not supported"));
-    },
-    formData() {
-      return Promise.reject(new TypeError("FormData is not supported"));
-    },
+    arrayBuffer() { return consumeBody(this).then(toArrayBuffer); },
+    bytes() { return consumeBody(this).then((u8) => new Uint8Array(toArrayBuffer(u8))); },
+    text() { return consumeBody(this).then((u8) => new TextDecoder().decode(u8)); },
+    json() { return consumeBody(this).then((u8) => JSON.parse(new TextDecoder().decode(u8))); },
+    blob() { return Promise.reject(new TypeError('Blob is not supported')); },
+    formData() { return Promise.reject(new TypeError('FormData is not supported')); },
   };
   function mixBody(C) {
     for (const key of Object.keys(Object.getOwnPropertyDescriptors(BodyMixin))) {
-      Object.defineProperty(C.prototype, key, {
-        ...Object.getOwnPropertyDescriptor(BodyMixin, key),
-        enumerable: true,
-      });
+      Object.defineProperty(C.prototype, key, { ...Object.getOwnPropertyDescriptor(BodyMixin, key), enumerable: true });
     }
   }
   function cloneBody(body) {
@@ -277,9 +214,9 @@
   }
 
   // ---- Request ----
-  const kReq = Symbol("request");
-  const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
-  const NORMALIZED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"]);
+  const kReq = Symbol('request');
+  const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+  const NORMALIZED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH']);
   class Request {
     constructor(input, init = {}) {
       init = init ?? {};
@@ -287,7 +224,7 @@
       if (input instanceof Request) {
         const src = input[kReq];
         if (isUnusable(input[kBody]) && (init.body === undefined || init.body === null)) {
-          throw new TypeError("Request body has already been used");
+          throw new TypeError('Request body has already been used');
         }
         r = { ...src, headers: null };
         this[kBody] = init.body === undefined ? input[kBody] : null;
@@ -296,27 +233,13 @@
         this[kGuard] = new Headers(input.headers);
       } else {
         let url;
-        try {
-          url = new URL(String(input));
-        } catch (e) {
+        try { url = new URL(String(input)); } catch (e) {
           throw new TypeError(`Invalid URL: ${input}`, { cause: e });
         }
-        if (url.username || url.password)
-          throw new TypeError("Request URL must not include credentials");
-        r = {
-          method: "GET",
-          url: url.href,
-          redirect: "follow",
-          signal: null,
-          keepalive: false,
-          cache: "default",
-          credentials: "same-origin",
-          mode: "cors",
-          referrer: "about:client",
-          referrerPolicy: "",
-          integrity: "",
-          duplex: "half",
-        };
+        if (url.username || url.password) throw new TypeError('Request URL must not include credentials');
+        r = { method: 'GET', url: url.href, redirect: 'follow', signal: null, keepalive: false, cache: 'default',
+          credentials: 'same-origin', mode: 'cors', referrer: 'about:client', referrerPolicy: '', integrity: '',
+          duplex: 'half' };
         this[kReq] = r;
         this[kBody] = null;
         this[kGuard] = new Headers();
@@ -325,22 +248,20 @@
         let m = String(init.method);
         if (!TOKEN.test(m)) throw new TypeError(`Invalid method: ${m}`);
         if (FORBIDDEN_METHODS.has(m.toUpperCase())) throw new TypeError(`Forbidden method: ${m}`);
-        if (NORMALIZED.has(m.toUpperCase()) && m.toUpperCase() !== "PATCH") m = m.toUpperCase();
+        if (NORMALIZED.has(m.toUpperCase()) && m.toUpperCase() !== 'PATCH') m = m.toUpperCase();
         r.method = m;
       }
       if (init.redirect !== undefined) {
         const v = String(init.redirect);
-        if (v !== "follow" && v !== "manual" && v !== "error")
-          throw new TypeError(`Invalid redirect mode: ${v}`);
+        if (v !== 'follow' && v !== 'manual' && v !== 'error') throw new TypeError(`Invalid redirect mode: ${v}`);
         r.redirect = v;
       }
-      for (const k of ["cache", "credentials", "mode", "referrer", "referrerPolicy", "integrity"]) {
+      for (const k of ['cache', 'credentials', 'mode', 'referrer', 'referrerPolicy', 'integrity']) {
         if (init[k] !== undefined) r[k] = String(init[k]);
       }
       if (init.keepalive !== undefined) r.keepalive = !!init.keepalive;
       if (init.signal !== undefined) {
-        if (init.signal !== null && !(init.signal instanceof AbortSignal))
-          throw new TypeError("signal must be an AbortSignal");
+        if (init.signal !== null && !(init.signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal');
         r.signal = init.signal;
       }
       if (!r.signal) r.signal = null;
@@ -349,58 +270,31 @@
       delete this[kGuard];
       this[kList] = headers;
       if (init.body !== undefined && init.body !== null) {
-        if (r.method === "GET" || r.method === "HEAD")
-          throw new TypeError("Request with GET/HEAD method cannot have body");
+        if (r.method === 'GET' || r.method === 'HEAD') throw new TypeError('Request with GET/HEAD method cannot have body');
         const { body, type } = extractBody(init.body);
         this[kBody] = body;
-        if (type !== null && !headers.has("content-type")) headers.append("content-type", type);
+        if (type !== null && !headers.has('content-type')) headers.append('content-type', type);
       }
     }
-    get method() {
-      return this[kReq].method;
-    }
-    get url() {
-      return this[kReq].url;
-    }
-    get headers() {
-      return this[kList];
-    }
-    get redirect() {
-      return this[kReq].redirect;
-    }
+    get method() { return this[kReq].method; }
+    get url() { return this[kReq].url; }
+    get headers() { return this[kList]; }
+    get redirect() { return this[kReq].redirect; }
     get signal() {
       if (!this[kReq].signal) this[kReq].signal = new globalThis.AbortController().signal;
       return this[kReq].signal;
     }
-    get cache() {
-      return this[kReq].cache;
-    }
-    get credentials() {
-      return this[kReq].credentials;
-    }
-    get mode() {
-      return this[kReq].mode;
-    }
-    get referrer() {
-      return this[kReq].referrer;
-    }
-    get referrerPolicy() {
-      return this[kReq].referrerPolicy;
-    }
-    get integrity() {
-      return this[kReq].integrity;
-    }
-    get keepalive() {
-      return this[kReq].keepalive;
-    }
-    get destination() {
-      return "";
-    }
-    get duplex() {
-      return "half";
-    }
+    get cache() { return this[kReq].cache; }
+    get credentials() { return this[kReq].credentials; }
+    get mode() { return this[kReq].mode; }
+    get referrer() { return this[kReq].referrer; }
+    get referrerPolicy() { return this[kReq].referrerPolicy; }
+    get integrity() { return this[kReq].integrity; }
+    get keepalive() { return this[kReq].keepalive; }
+    get destination() { return ''; }
+    get duplex() { return 'half'; }
     clone() {
-      if (isUnusable(this[kBody])) throw new TypeError("Request body has already been used");
+      if (isUnusable(this[kBody])) throw new TypeError('Request body has already been used');
       const c = Object.create(Request.prototype);
       c[kReq] = { ...this[kReq] };
       c[kList] = new Headers(this[kList]);
@@ -409,10 +303,10 @@
     }
   }
   mixBody(Request);
-  tag(Request, "Request");
+  tag(Request, 'Request');
 
   // ---- Response ----
-  const kRes = Symbol("response");
+  const kRes = Symbol('response');
   const NULL_BODY = new Set([101, 103, 204, 205, 304]);
   const REDIRECTS = new Set([301, 302, 303, 307, 308]);
   function initResponse(res, init, bodyWithType) {
@@ -421,17 +315,15 @@
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new RangeError(`The status provided (${init.status}) is outside the range [200, 599]`);
     }
-    const statusText = init.statusText === undefined ? "" : String(init.statusText);
-    if (/[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError("Invalid statusText");
-    res[kRes] = { type: "default", url: "", status, statusText, redirected: false };
+    const statusText = init.statusText === undefined ? '' : String(init.statusText);
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError('Invalid statusText');
+    res[kRes] = { type: 'default', url: '', status, statusText, redirected: false };
     res[kList] = new Headers(init.headers);
     res[kBody] = null;
     if (bodyWithType) {
-      if (NULL_BODY.has(status))
-        throw new TypeError(`Response with null body status ${status} cannot have body`);
+      if (NULL_BODY.has(status)) throw new TypeError(`Response with null body status ${status} cannot have body`);
       res[kBody] = bodyWithType.body;
-      if (bodyWithType.type !== null && !res[kList].has("content-type"))
-        res[kList].append("content-type", bodyWithType.type);
+      if (bodyWithType.type !== null && !res[kList].has('content-type')) res[kList].append('content-type', bodyWithType.type);
     }
   }
   class Response {
@@ -440,8 +332,8 @@
     }
     static error() {
       const r = Object.create(Response.prototype);
-      r[kRes] = { type: "error", url: "", status: 0, statusText: "", redirected: false };
-      r[kList] = headersFromList([], "immutable");
+      r[kRes] = { type: 'error', url: '', status: 0, statusText: '', redirected: false };
+      r[kList] = headersFromList([], 'immutable');
       r[kBody] = null;
       return r;
     }
@@ -449,44 +341,27 @@
       const parsed = new URL(String(url));
       if (!REDIRECTS.has(status)) throw new RangeError(`Invalid redirect status: ${status}`);
       const r = Object.create(Response.prototype);
-      r[kRes] = { type: "default", url: "", status, statusText: "", redirected: false };
-      r[kList] = headersFromList([["location", parsed.href]], "immutable");
+      r[kRes] = { type: 'default', url: '', status, statusText: '', redirected: false };
+      r[kList] = headersFromList([['location', parsed.href]], 'immutable');
       r[kBody] = null;
       return r;
     }
     static json(data, init = {}) {
       const text = JSON.stringify(data);
-      if (text === undefined) throw new TypeError("Response.json: data is not JSON-serializable");
+      if (text === undefined) throw new TypeError('Response.json: data is not JSON-serializable');
       const r = Object.create(Response.prototype);
-      initResponse(r, init, {
-        body: { stream: null, bytes: encoder.encode(text), used: false },
-        type: "application/json",
-      });
+      initResponse(r, init, { body: { stream: null, bytes: encoder.encode(text), used: false }, type: 'application/json' });
       return r;
     }
-    get type() {
-      return this[kRes].type;
-    }
-    get url() {
-      return this[kRes].url;
-    }
-    get redirected() {
-      return this[kRes].redirected;
-    }
-    get status() {
-      return this[kRes].status;
-    }
-    get ok() {
-      return this[kRes].status >= 200 && this[kRes].status <= 299;
-    }
-    get statusText() {
-      return this[kRes].statusText;
-    }
-    get headers() {
-      return this[kList];
-    }
+    get type() { return this[kRes].type; }
+    get url() { return this[kRes].url; }
+    get redirected() { return this[kRes].redirected; }
+    get status() { return this[kRes].status; }
+    get ok() { return this[kRes].status >= 200 && this[kRes].status <= 299; }
+    get statusText() { return this[kRes].statusText; }
+    get headers() { return this[kList]; }
     clone() {
-      if (isUnusable(this[kBody])) throw new TypeError("Response body has already been used");
+      if (isUnusable(this[kBody])) throw new TypeError('Response body has already been used');
       const c = Object.create(Response.prototype);
       c[kRes] = { ...this[kRes] };
       c[kList] = headersFromList(this[kList][kList].slice(), this[kList][kGuard]);
@@ -495,7 +370,7 @@
     }
   }
   mixBody(Response);
-  tag(Response, "Response");
+  tag(Response, 'Response');
 
   // ---- fetch ----
   const BODY_HWM = 256 * 1024; // bytes queued in JS before curl is paused
@@ -503,10 +378,9 @@
   function getUserAgent() {
     if (userAgent === null) {
       // ModuleOptions::user_agent when the engine passes it; else the same shape from parts.
-      userAgent =
-        typeof host.userAgent === "string" && host.userAgent
-          ? host.userAgent
-          : `zinniad/${host.zinniaVersion ?? "0"} ${host.moduleName ?? ""}`.trim();
+      userAgent = typeof host.userAgent === 'string' && host.userAgent
+        ? host.userAgent
+        : `zinniad/${host.zinniaVersion ?? '0'} ${host.moduleName ?? ''}`.trim();
     }
     return userAgent;
   }
@@ -516,9 +390,9 @@
     const err = new TypeError(`fetch failed: ${message}`, { cause });
     // The error is made in a native callback; show where fetch() was called instead.
     const frames = callSite?.stack;
-    if (typeof frames === "string") {
-      const nl = frames.indexOf("\n");
-      err.stack = `TypeError: fetch failed: ${message}` + (nl >= 0 ? frames.slice(nl) : "");
+    if (typeof frames === 'string') {
+      const nl = frames.indexOf('\n');
+      err.stack = `TypeError: fetch failed: ${message}` + (nl >= 0 ? frames.slice(nl) : '');
     }
     return err;
   }
@@ -532,16 +406,14 @@
     if (signal && signal.aborted) throw signal.reason;
     // r.url is already a serialized URL: its scheme is what precedes the first ':'.
     const href = r.url;
-    if (!href.startsWith("http:") && !href.startsWith("https:")) {
-      throw new TypeError(
-        `fetch: URL scheme "${href.slice(0, href.indexOf(":"))}" is not supported`,
-      );
+    if (!href.startsWith('http:') && !href.startsWith('https:')) {
+      throw new TypeError(`fetch: URL scheme "${href.slice(0, href.indexOf(':'))}" is not supported`);
     }
     let bodyArg = null;
     let uploadReader = null;
     const body = request[kBody];
     if (body !== null) {
-      if (isUnusable(body)) throw new TypeError("Request body has already been used");
+      if (isUnusable(body)) throw new TypeError('Request body has already been used');
       // Bytes go in one piece; a stream is pulled chunk by chunk as curl sends (chunked).
       if (body.stream === null) bodyArg = body.bytes;
       else {
@@ -553,11 +425,11 @@
     const headerPairs = [];
     let hasUA = false;
     for (const [n, v] of request.headers[kList]) {
-      if (n === "user-agent") hasUA = true;
+      if (n === 'user-agent') hasUA = true;
       headerPairs.push(n, v);
     }
-    if (!hasUA) headerPairs.push("user-agent", getUserAgent());
-    if (!request.headers.has("accept")) headerPairs.push("accept", "*/*");
+    if (!hasUA) headerPairs.push('user-agent', getUserAgent());
+    if (!request.headers.has('accept')) headerPairs.push('accept', '*/*');
 
     return new Promise((resolve, reject) => {
       let stream = null;
@@ -567,81 +439,56 @@
       let id = 0;
       const fail = (err) => {
         removeAbort();
-        if (!settled) {
-          settled = true;
-          reject(err);
-        } else if (stream !== null && S.state(stream) === "readable") S.error(stream, err);
+        if (!settled) { settled = true; reject(err); }
+        else if (stream !== null && S.state(stream) === 'readable') S.error(stream, err);
       };
       const onEvent = (kind, a, b, c, d, e) => {
         switch (kind) {
-          case 0: {
-            // headers: status, statusText, [name, value, ...], final URL, redirected
+          case 0: { // headers: status, statusText, [name, value, ...], final URL, redirected
             const list = [];
             for (let i = 0; i < c.length; i += 2) list.push([String(c[i]).toLowerCase(), c[i + 1]]);
             const status = a;
-            if (r.redirect === "error" && REDIRECTS.has(status)) {
+            if (r.redirect === 'error' && REDIRECTS.has(status)) {
               host.fetchAbort(id);
-              fail(
-                new TypeError(
-                  'fetch failed: redirect mode is "error" and the response is a redirect',
-                ),
-              );
+              fail(new TypeError('fetch failed: redirect mode is "error" and the response is a redirect'));
               return false;
             }
-            stream = S.createReadableStream(
-              () => {},
-              () => {
-                host.fetchResume(id);
-              },
-              (reason) => {
-                removeAbort();
-                host.fetchAbort(id);
-              },
-              BODY_HWM,
-              (chunk) => chunk.byteLength,
-            );
+            stream = S.createReadableStream(() => {}, () => { host.fetchResume(id); },
+              (reason) => { removeAbort(); host.fetchAbort(id); }, BODY_HWM, (chunk) => chunk.byteLength);
             response = Object.create(Response.prototype);
-            response[kRes] = { type: "basic", url: d, status, statusText: b, redirected: e };
-            response[kList] = headersFromList(list, "immutable");
-            response[kBody] =
-              NULL_BODY.has(status) || r.method === "HEAD"
-                ? null
-                : { stream, bytes: null, used: false };
+            response[kRes] = { type: 'basic', url: d, status, statusText: b, redirected: e };
+            response[kList] = headersFromList(list, 'immutable');
+            response[kBody] = NULL_BODY.has(status) || r.method === 'HEAD' ? null : { stream, bytes: null, used: false };
             settled = true;
             resolve(response);
             return true;
           }
           case 1: // data: Uint8Array; returns whether more is wanted now
-            if (stream === null || S.state(stream) !== "readable") return false;
+            if (stream === null || S.state(stream) !== 'readable') return false;
             S.enqueue(stream, a);
             return S.desiredSize(stream) > 0;
           case 2: // end
             removeAbort();
-            if (stream !== null && S.state(stream) === "readable") S.close(stream);
+            if (stream !== null && S.state(stream) === 'readable') S.close(stream);
             return false;
           case 3: // error: message, curl error name
             if (uploadReader !== null) uploadReader.cancel(a).catch(() => {});
             fail(networkError(a, b, callSite));
             return false;
           case 4: // curl wants the next chunk of the streamed request body
-            uploadReader
-              .read()
-              .then(({ value, done }) => {
-                if (done) host.fetchWrite(id, null);
-                else if (value instanceof Uint8Array) host.fetchWrite(id, value);
-                else throw new TypeError("Request body stream chunks must be Uint8Array");
-              })
-              .catch((err) => {
-                host.fetchAbort(id);
-                fail(
-                  new TypeError("fetch failed: reading the request body failed", { cause: err }),
-                );
-              });
+            uploadReader.read().then(({ value, done }) => {
+              if (done) host.fetchWrite(id, null);
+              else if (value instanceof Uint8Array) host.fetchWrite(id, value);
+              else throw new TypeError('Request body stream chunks must be Uint8Array');
+            }).catch((err) => {
+              host.fetchAbort(id);
+              fail(new TypeError('fetch failed: reading the request body failed', { cause: err }));
+            });
             return false;
         }
         return false;
       };
-      id = host.fetchStart(r.method, href, headerPairs, bodyArg, r.redirect === "follow", onEvent);
+      id = host.fetchStart(r.method, href, headerPairs, bodyArg, r.redirect === 'follow', onEvent);
       if (signal) {
         removeAbort = addAbortAlgorithm(signal, () => {
           host.fetchAbort(id);
@@ -652,8 +499,8 @@
     });
   }
 
-  define("Headers", Headers);
-  define("Request", Request);
-  define("Response", Response);
-  define("fetch", fetch);
-};
+  define('Headers', Headers);
+  define('Request', Request);
+  define('Response', Response);
+  define('fetch', fetch);
+});
