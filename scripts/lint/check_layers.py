@@ -42,7 +42,9 @@ ORDER = [name for name, _ in LAYERS]
 def layer_of(path):
     for name, _ in LAYERS:
         if path.startswith(name):
-            return "engine/iface" if name == "engine/" else name
+            if name == "engine/":  # only files right in engine/; a new folder needs a layer
+                return "engine/iface" if "/" not in path[len(name):] else None
+            return name
     return None
 
 
@@ -72,6 +74,10 @@ def check(root):
                 continue
             rel = f.relative_to(root).as_posix()
             src = layer_of(rel)
+            if src is None:
+                bad.append(f"{rel}: its folder is in no layer: add it to README.md (Layers) and "
+                           "scripts/lint/check_layers.py")
+                continue
             for n, line in enumerate(f.read_text(errors="replace").splitlines(), 1):
                 m = INCLUDE.match(line)
                 if not m:
@@ -85,7 +91,7 @@ def check(root):
                 dst = layer_of(inc)
                 if dst is None:
                     bad.append(f'{rel}:{n}: "{inc}" is in no layer (tests/ and scripts/ are '
-                               "not for the product to include)")
+                               "not for the product to include; a new folder needs a layer)")
                 elif not allowed(src, dst):
                     bad.append(f'{rel}:{n}: {src} may not include "{inc}" ({dst}): layers '
                                "only reach down (README.md, Layers)")
