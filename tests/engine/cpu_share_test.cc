@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tests/engine/engine_harness.h"
+#include "tests/support/eventually.h"
 
 namespace zinnia::engine::testing {
 namespace {
@@ -30,9 +31,7 @@ TEST(CpuShare, BusyModuleMovesToBackgroundPriorityAndKeepsRunning) {
     })();
   )js",
                opts);
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (busy.sink.background_percent_.load() == 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(20ms);
+  zinnia::testing::eventually([&] { return busy.sink.background_percent_.load() != 0; }, 10s, 20ms);
   ASSERT_GE(busy.sink.background_percent_.load(), kBusyPercent);
   EXPECT_LE(busy.sink.background_percent_.load(), 100);
   EXPECT_EQ(busy.sink.background_nice_.load(), kBackgroundNice);
@@ -42,10 +41,8 @@ TEST(CpuShare, BusyModuleMovesToBackgroundPriorityAndKeepsRunning) {
   EXPECT_FALSE(busy.module->done());
   // It goes on running its turns. At nice 19 next to another busy process it gets about 1.5%
   // of a core (a 20 ms turn every 1.4 s), so this waits for a few turns, not for a pace.
-  const auto more_turns = std::chrono::steady_clock::now() + 10s;
-  while (busy.sink.lines().size() <= busy.sink.background_lines_.load() + 3 &&
-         std::chrono::steady_clock::now() < more_turns)
-    std::this_thread::sleep_for(20ms);
+  zinnia::testing::eventually(
+      [&] { return busy.sink.lines().size() > busy.sink.background_lines_.load() + 3; }, 10s, 20ms);
   EXPECT_GT(busy.sink.lines().size(), busy.sink.background_lines_.load() + 3);
   busy.module->stop();
   light.module->stop();
