@@ -172,6 +172,12 @@ struct Node::Impl {
   void post(std::function<void()> fn);
   void run_tasks();
   void shutdown();
+  void log(const std::string& line) {
+    if (opts.log) try {
+        opts.log("libp2p: " + line);
+      } catch (...) {
+      }
+  }
 
   // listeners
   void listen(const std::string& text);
@@ -377,6 +383,7 @@ void Node::Impl::listen(const std::string& text) {
   uv_tcp_getsockname(&lp->tcp, reinterpret_cast<sockaddr*>(&bound), &len);
   Multiaddr actual = sockaddr_to_multiaddr(bound);
   listen_addrs.push_back(actual.to_string());
+  log("listening on " + actual.to_string() + "/p2p/" + peer_id);
   listen_binary.push_back(actual.encode());
 }
 
@@ -780,6 +787,9 @@ void Node::Impl::connection_open(Connection* c) {
   c->next_id = c->muxer == Connection::Muxer::kYamux ? (c->outbound ? 1 : 2) : 0;
   ++counters.connections;
   c->idle_since = Clock::now();
+  log(std::string(c->outbound ? "connected to " : "accepted ") + c->address + " (" +
+      c->remote.to_base58() + ", " + (c->muxer == Connection::Muxer::kYamux ? "yamux" : "mplex") +
+      ")");
   std::vector<Request*> waiting;
   waiting.swap(c->waiting);
   for (Request* r : waiting) {
@@ -851,6 +861,9 @@ void Node::Impl::close_connection(Connection* c, Error::Kind kind, const std::st
   const bool was_open = c->phase == Connection::Phase::kOpen;
   c->phase = Connection::Phase::kClosed;
   if (was_open) --counters.connections;
+  if (!c->address.empty())
+    log("connection " + std::string(c->outbound ? "to " : "from ") + c->address + " closed (" +
+        to_string(kind) + ": " + cause + ")");
   if (!c->outbound && c->address.size()) {
     if (counters.inbound > 0) --counters.inbound;
   }

@@ -45,6 +45,9 @@ struct NodeOptions {
   std::chrono::milliseconds default_request_timeout{10000};  // as real Zinnia
   std::chrono::milliseconds idle_timeout{10000};             // a connection with no streams closes
   std::size_t max_requests_per_requester = 256;
+  // Debug log lines (listening, connections opened and closed with their cause), called on
+  // the node's thread; the daemon sends them to its log at debug level.
+  std::function<void(const std::string&)> log;
 };
 
 struct RequestOptions {

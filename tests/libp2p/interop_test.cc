@@ -216,6 +216,43 @@ TEST_P(Libp2pInterop, JsDialsOurListenerForPingAndIdentify) {
   EXPECT_TRUE(eventually([&] { return node.stats().inbound_connections == 1; }));
 }
 
+TEST_P(Libp2pInterop, AFloodingStreamDoesNotHoldUpASibling) {
+  JsPeer js(GetParam());
+  Node node;
+  RequestOptions flood;
+  flood.requester = "flooded";
+  auto big =
+      start(node, js.addr(), "/zinnia-test/size/1.0.0", std::to_string(64 * 1024 * 1024), flood);
+  RequestOptions other;
+  other.requester = "sibling";
+  Result r = run(node, js.addr(), "/zinnia-test/echo/1.0.0", "not held up", other);
+  ASSERT_FALSE(r.error) << r.error->message;
+  EXPECT_EQ(str(r.body), "not held up");
+  ASSERT_EQ(big.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  Result b = big.get();
+  ASSERT_TRUE(b.error);
+  EXPECT_EQ(b.error->kind, Error::Kind::kTooLarge) << b.error->message;
+}
+
+TEST_P(Libp2pInterop, ThePeerGoingAwayFailsItsRequestsAndTheNodeLivesOn) {
+  auto js = std::make_unique<JsPeer>(GetParam());
+  const std::string addr = js->addr();
+  Node node;
+  auto hung = start(node, addr, "/zinnia-test/hang/1.0.0", "x");
+  ASSERT_TRUE(eventually([&] { return node.stats().streams >= 1; }));
+  js.reset();  // SIGKILL: the TCP connection drops
+  ASSERT_EQ(hung.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  Result h = hung.get();
+  ASSERT_TRUE(h.error);
+  EXPECT_EQ(h.error->kind, Error::Kind::kConnection) << h.error->message;
+  EXPECT_NE(h.error->message.find(addr), std::string::npos) << h.error->message;
+  EXPECT_TRUE(eventually([&] { return node.stats().connections == 0; }));
+  JsPeer again(GetParam());
+  Result r = run(node, again.addr(), "/zinnia-test/echo/1.0.0", "new peer");
+  ASSERT_FALSE(r.error) << r.error->message;
+  EXPECT_EQ(str(r.body), "new peer");
+}
+
 INSTANTIATE_TEST_SUITE_P(Muxers, Libp2pInterop, ::testing::Values("yamux", "mplex"));
 
 TEST(Libp2pDial, RefusedNamesTheAddress) {
@@ -254,6 +291,12 @@ TEST(Libp2pDial, BadArgumentsAreInvalidArgumentErrors) {
 TEST(Libp2pNode, OurNodeDialsOurNode) {
   NodeOptions o;
   o.listen = {"/ip4/127.0.0.1/tcp/0"};
+  std::mutex log_mu;
+  std::vector<std::string> lines;
+  o.log = [&](const std::string& line) {
+    std::lock_guard lock(log_mu);
+    lines.push_back(line);
+  };
   Node server(o);
   Node client;
   Result r = run(client, server.stats().listen_addrs.at(0) + "/p2p/" + server.peer_id(),
@@ -267,4 +310,12 @@ TEST(Libp2pNode, OurNodeDialsOurNode) {
                   "/ipfs/ping/1.0.0", std::string(32, 'q'));
   ASSERT_FALSE(r2.error) << r2.error->message;
   EXPECT_EQ(str(r2.body), std::string(32, 'q'));
+  EXPECT_TRUE(eventually([&] {
+    std::lock_guard lock(log_mu);
+    int accepted = 0;
+    for (const auto& l : lines) accepted += l.find("libp2p: accepted /ip4/127.0.0.1/tcp/") == 0;
+    return accepted == 2;
+  }));
+  std::lock_guard lock(log_mu);
+  EXPECT_EQ(lines.at(0).find("libp2p: listening on /ip4/127.0.0.1/tcp/"), 0u) << lines.at(0);
 }
