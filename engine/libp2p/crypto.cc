@@ -156,7 +156,8 @@ Key32 X25519::dh(const Key32& peer_public) const {
                   EVP_PKEY_derive_set_peer(ctx, peer.get()) == 1 &&
                   EVP_PKEY_derive(ctx, out.data(), &len) == 1 && len == 32;
   EVP_PKEY_CTX_free(ctx);
-  if (!ok) throw std::runtime_error("X25519: invalid peer public key");
+  // A low-order point from the peer gives an all-zero secret, which OpenSSL refuses.
+  if (!ok) throw DecodeError("X25519: the peer's public key is invalid (low order)");
   return out;
 }
 

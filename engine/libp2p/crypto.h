@@ -65,7 +65,7 @@ class X25519 {
  public:
   X25519();  // a new key pair
   const Key32& public_key() const { return public_; }
-  // Throws std::runtime_error for a low-order peer point (all-zero result).
+  // Throws DecodeError for a low-order peer point (all-zero result).
   Key32 dh(const Key32& peer_public) const;
 
  private:
