@@ -83,6 +83,24 @@ TEST_P(Libp2pInterop, EchoRoundTrip) {
   EXPECT_EQ(js.call({{"cmd", "stats"}})["opened"], 1);
 }
 
+TEST_P(Libp2pInterop, DnsAddressesResolve) {
+  JsPeer js(GetParam());
+  Node node;
+  std::string addr = js.addr();  // /ip4/127.0.0.1/tcp/<port>/p2p/<id>
+  const std::string rest = addr.substr(addr.find("/tcp/"));
+  for (const std::string prefix : {"/dns4/localhost", "/dns/localhost"}) {
+    Result r = run(node, prefix + rest, "/zinnia-test/echo/1.0.0", "by name");
+    ASSERT_FALSE(r.error) << r.error->message;
+    EXPECT_EQ(str(r.body), "by name");
+  }
+  // A fresh node: ours would reuse its connection to this peer id whatever the address.
+  Node fresh;
+  Result bad = run(fresh, "/dns4/no-such-host.invalid" + rest, "/zinnia-test/echo/1.0.0", "x");
+  ASSERT_TRUE(bad.error);
+  EXPECT_EQ(bad.error->kind, Error::Kind::kDial);
+  EXPECT_NE(bad.error->message.find("DNS"), std::string::npos) << bad.error->message;
+}
+
 TEST_P(Libp2pInterop, PingProtocolAsARequest) {
   JsPeer js(GetParam());
   Node node;
@@ -153,7 +171,7 @@ TEST_P(Libp2pInterop, HangingRemoteIsCutByTimeoutWhileASiblingCompletes) {
   Node node;
   RequestOptions slow;
   slow.requester = "stuck";
-  slow.timeout = std::chrono::milliseconds(1500);
+  slow.timeout = std::chrono::milliseconds(3000);
   auto hung = start(node, js.addr(), "/zinnia-test/hang/1.0.0", "x", slow);
   RequestOptions other;
   other.requester = "sibling";
