@@ -1,13 +1,20 @@
 // Our node against the reference implementation: a js-libp2p node (tests/peers/libp2p) serves
 // test protocols to our dialler, and dials our listener for ping and identify.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <future>
 #include <mutex>
 
 #include "engine/libp2p/crypto.h"
+#include "engine/libp2p/multiaddr.h"
 #include "engine/libp2p/node.h"
+#include "engine/libp2p/wire.h"
 #include "tests/libp2p/js_peer.h"
 #include "tests/support/eventually.h"
 #include "tests/support/require.h"
@@ -336,4 +343,66 @@ TEST(Libp2pNode, OurNodeDialsOurNode) {
   }));
   std::lock_guard lock(log_mu);
   EXPECT_EQ(lines.at(0).find("libp2p: listening on /ip4/127.0.0.1/tcp/"), 0u) << lines.at(0);
+}
+
+namespace {
+// A raw TCP client to our listener: what a broken or hostile peer can send.
+int connect_to(const std::string& listen_addr) {
+  const auto m = Multiaddr::parse(listen_addr);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<std::uint16_t>(m.tcp_port()));
+  std::memcpy(&sa.sin_addr, m.components()[0].value.data(), 4);
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+}  // namespace
+
+TEST(Libp2pNode, GarbageAndSilentPeersAreDroppedAndTheListenerLivesOn) {
+  NodeOptions o;
+  o.listen = {"/ip4/127.0.0.1/tcp/0"};
+  o.dial_timeout = std::chrono::milliseconds(500);  // also bounds an inbound handshake
+  Node server(o);
+  const std::string listen = server.stats().listen_addrs.at(0);
+  // Garbage instead of multistream-select: closed at once.
+  int junk = connect_to(listen);
+  ASSERT_GE(junk, 0);
+  const char garbage[] = "\x05hello\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff";
+  ASSERT_GT(::write(junk, garbage, sizeof garbage), 0);
+  char buf[256];
+  ssize_t n;
+  std::string got;
+  while ((n = ::read(junk, buf, sizeof buf)) > 0) got.append(buf, static_cast<std::size_t>(n));
+  EXPECT_EQ(n, 0) << "the node closes the connection";
+  ::close(junk);
+  // A peer that connects and says nothing: closed when the handshake deadline passes.
+  int silent = connect_to(listen);
+  ASSERT_GE(silent, 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  while ((n = ::read(silent, buf, sizeof buf)) > 0) {
+  }
+  EXPECT_EQ(n, 0);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(400));
+  ::close(silent);
+  // A valid noise header followed by a forged handshake message.
+  int forged = connect_to(listen);
+  Bytes hello = multistream::encode(multistream::kProtocol);
+  append(hello, multistream::encode("/noise"));
+  append(hello, noise::frame(Bytes(32, 0)));  // a low-order ephemeral key
+  ASSERT_GT(::write(forged, hello.data(), hello.size()), 0);
+  while ((n = ::read(forged, buf, sizeof buf)) > 0) {
+  }
+  EXPECT_EQ(n, 0);
+  ::close(forged);
+  // The listener still serves a real peer.
+  Node client;
+  Result r =
+      run(client, listen + "/p2p/" + server.peer_id(), "/ipfs/ping/1.0.0", std::string(32, 'z'));
+  ASSERT_FALSE(r.error) << r.error->message;
+  EXPECT_EQ(str(r.body), std::string(32, 'z'));
+  EXPECT_TRUE(eventually([&] { return server.stats().inbound_connections == 1; }));
 }
