@@ -58,7 +58,8 @@ struct RequestOptions {
 
 using RequestId = std::uint64_t;
 
-// Called on the node's thread: keep them short, hand work to your own thread.
+// Called on the node's thread: keep them short, hand work to your own thread, and never
+// destroy the Node from one (its destructor joins that thread).
 using ChunkCallback = std::function<void(Bytes chunk)>;
 // Called exactly once per request, after its last chunk; nullopt on success.
 using DoneCallback = std::function<void(std::optional<Error>)>;
@@ -78,7 +79,8 @@ struct NodeStats {
 class Node {
  public:
   // Starts the thread and the listeners; throws std::runtime_error naming a listen address
-  // that is invalid or cannot be bound.
+  // that is invalid or cannot be bound. The destructor completes every request still in
+  // flight with kCancelled (on the node's thread), closes every connection and joins.
   explicit Node(NodeOptions options = {});
   ~Node();
   Node(const Node&) = delete;
