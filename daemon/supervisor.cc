@@ -9,11 +9,13 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "daemon/core/events.h"
 #include "daemon/guest_fs_adapter.h"
+#include "engine/p2p/p2p.h"
 #include "util/error.h"
 #include "util/version.h"
 
@@ -370,8 +372,15 @@ void Supervisor::write_status() {
     list.push_back(std::move(c));
   }
   try {
+    std::optional<Libp2pStatus> p2p;
+    if (auto st = engine::process_libp2p_stats()) {
+      p2p = Libp2pStatus{st->peer_id,        st->listen_addrs,       st->connections,
+                         st->streams,        st->requests_in_flight, st->requests_total,
+                         st->requests_failed};
+    }
     tree_.set_blob("monitor/status.json",
-                   status_json(config_.manifest.app, list, std::chrono::system_clock::now()));
+                   status_json(config_.manifest.app, list, std::chrono::system_clock::now(),
+                               p2p ? &*p2p : nullptr));
   } catch (const std::exception& e) {
     log_.daemon().error("cannot update monitor/status.json: {}", e.what());
   }

@@ -11,6 +11,7 @@
 #include "tests/daemon/e2e_util.h"
 #include "tests/libp2p/js_peer.h"
 #include "tests/support/eventually.h"
+#include "tests/support/fuse_required.h"
 #include "tests/support/require.h"
 
 namespace zinnia::testing {
@@ -172,6 +173,41 @@ await new Promise((resolve) => setTimeout(resolve, 60000));
   EXPECT_EQ(answer["peerId"], peer);
   EXPECT_EQ(answer["listenAddrs"][0], "/ip4/127.0.0.1/tcp/" + std::to_string(port));
   p.kill(SIGTERM);
+}
+
+TEST_F(Libp2pJsFace, StatusJsonShowsTheNodeAndItsStreams) {
+  ZINNIA_REQUIRE_FUSE();
+  JsPeer js;
+  DaemonEnv d;
+  const auto mnt = d.dir.path() / "mnt";
+  const auto mod = write_module(d.dir, "h.js", module_source(js.addr(), R"(
+console.log('peer ' + Zinnia.peerId);
+for (let i = 0; i < 3; i++)
+  Zinnia.requestProtocol(ADDR, '/zinnia-test/hang/1.0.0', enc.encode('x')).catch((e) => console.log('ended ' + e.message));
+await new Promise((resolve) => setTimeout(resolve, 60000));
+)"));
+  auto p = d.start({"--mount", mnt.string(), "h=" + mod.string()});
+  ASSERT_TRUE(p->wait_err("monitor tree mounted at")) << p->err();
+  nlohmann::json status;
+  ASSERT_TRUE(eventually(
+      [&] {
+        try {
+          status = nlohmann::json::parse(read_file(mnt / "monitor/status.json"));
+        } catch (const std::exception&) {
+          return false;
+        }
+        return status.contains("libp2p") && status["libp2p"]["streams"] == 3;
+      },
+      20s))
+      << status.dump() << p->err();
+  EXPECT_EQ(status["libp2p"]["connections"], 1);
+  EXPECT_EQ(status["libp2p"]["requests_in_flight"], 3);
+  EXPECT_EQ(status["libp2p"]["listen_addrs"], nlohmann::json::array());
+  const std::string out = read_file(mnt / "monitor/logs/h/stdout.txt");
+  EXPECT_NE(out.find("peer " + status["libp2p"]["peer_id"].get<std::string>()), std::string::npos)
+      << out;
+  p->kill(SIGTERM);
+  EXPECT_EQ(p->wait(10s), 0) << p->err();
 }
 
 }  // namespace
