@@ -95,9 +95,15 @@ Supervisor::Supervisor(Config config, fusefs::Tree& tree, StderrLog& log, EventW
   if (!signal_fd_) throw_errno("signalfd", "SIGINT/SIGTERM/SIGHUP");
   wake_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!wake_fd_) throw_errno("eventfd", "supervisor");
+  // The libp2p node's lines (connections opened and closed, listening) at debug level.
+  engine::set_process_libp2p_log(
+      [this](const std::string& line) { log_.daemon().debug("{}", line); });
 }
 
-Supervisor::~Supervisor() { shutdown(); }
+Supervisor::~Supervisor() {
+  engine::set_process_libp2p_log(nullptr);
+  shutdown();
+}
 
 std::string Supervisor::fingerprint(const Component& c) const {
   std::uint64_t h = 1469598103934665603ull;

@@ -18,6 +18,9 @@ namespace {
 std::mutex g_mu;
 std::shared_ptr<libp2p::Node> g_node;
 std::atomic<std::uint64_t> g_requesters{0};
+std::mutex g_log_mu;
+std::function<void(const std::string&)> g_log;
+bool g_debug_stderr = false;
 
 std::vector<std::string> split_addrs(const char* text) {
   std::vector<std::string> out;
@@ -142,7 +145,14 @@ std::shared_ptr<libp2p::Node> process_libp2p_node() {
   if (const char* listen = std::getenv("ZINNIA_LIBP2P_LISTEN")) o.listen = split_addrs(listen);
   if (const char* debug = std::getenv("ZINNIA_LIBP2P_DEBUG");
       debug && *debug && std::strcmp(debug, "0") != 0)
-    o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+    g_debug_stderr = true;
+  o.log = [](const std::string& line) {
+    std::lock_guard log_lock(g_log_mu);
+    if (g_log)
+      g_log(line);
+    else if (g_debug_stderr)
+      std::fprintf(stderr, "%s\n", line.c_str());
+  };
   try {
     g_node = std::make_shared<libp2p::Node>(o);
   } catch (const std::exception& e) {
@@ -153,6 +163,11 @@ std::shared_ptr<libp2p::Node> process_libp2p_node() {
     g_node = std::make_shared<libp2p::Node>(o);
   }
   return g_node;
+}
+
+void set_process_libp2p_log(std::function<void(const std::string&)> log) {
+  std::lock_guard lock(g_log_mu);
+  g_log = std::move(log);
 }
 
 std::optional<libp2p::NodeStats> process_libp2p_stats() {

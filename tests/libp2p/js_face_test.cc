@@ -132,8 +132,13 @@ console.log('ok ' + results.every((r, i) => r === NAME + ' ' + i));
                      module_source(js.addr(), "const NAME = '" + std::string(name) + "';" + body));
     args.push_back(std::string(name) + "=" + path.string());
   }
+  d.env["ZINNIA_LOG"] = "debug";
   auto p = d.start(args);
   ASSERT_EQ(p->wait(60s), 0) << p->err();
+  EXPECT_NE(p->err().find("zinniad] libp2p: connected to " + js.addr() + " (" + js.peer_id() +
+                          ", yamux)"),
+            std::string::npos)
+      << p->err();
   std::string peer;
   for (const char* name : {"a", "b", "c", "d", "e"}) {
     const std::string out = read_file(d.logs() / name / "stdout.txt");
