@@ -215,5 +215,52 @@ await new Promise((resolve) => setTimeout(resolve, 60000));
   EXPECT_EQ(p->wait(10s), 0) << p->err();
 }
 
+TEST_F(Libp2pJsFace, ACrashedModulesStreamsAreCancelledWhileASiblingGoesOn) {
+  ZINNIA_REQUIRE_FUSE();
+  JsPeer js;
+  DaemonEnv d;
+  const auto mnt = d.dir.path() / "mnt";
+  // k: three requests that never get an answer, then a crash (and restarts, each doing it again).
+  const auto k = write_module(d.dir, "k.js", module_source(js.addr(), R"(
+for (let i = 0; i < 3; i++) Zinnia.requestProtocol(ADDR, '/zinnia-test/hang/1.0.0', enc.encode('x')).catch(() => {});
+setTimeout(() => { throw new Error('crash with streams open'); }, 300);
+)"));
+  // s: a request every 50 ms, logging each answer.
+  const auto sib = write_module(d.dir, "s.js", module_source(js.addr(), R"(
+for (let i = 0; ; i++) {
+  console.log(await text(await Zinnia.requestProtocol(ADDR, '/zinnia-test/echo/1.0.0', enc.encode('s ' + i))));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+)"));
+  auto p = d.start({"--mount", mnt.string(), "k=" + k.string(), "s=" + sib.string()});
+  ASSERT_TRUE(p->wait_err("monitor tree mounted at")) << p->err();
+  nlohmann::json status;
+  auto read_status = [&] {
+    try {
+      status = nlohmann::json::parse(read_file(mnt / "monitor/status.json"));
+      return status.contains("libp2p");
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  // Well before the node's 10 s request timeout: k's requests end because k ended.
+  ASSERT_TRUE(eventually(
+      [&] {
+        return read_status() && status["components"]["k"]["restarts"].get<int>() >= 2 &&
+               status["libp2p"]["requests_failed"].get<int>() >= 6;
+      },
+      8s))
+      << status.dump() << p->err();
+  EXPECT_LE(status["libp2p"]["streams"].get<int>(), 4)
+      << "streams of dead runs are gone: " << status.dump();
+  EXPECT_EQ(status["libp2p"]["connections"], 1);
+  const std::string before = read_file(mnt / "monitor/logs/s/stdout.txt");
+  ASSERT_TRUE(eventually([&] {
+    return read_file(mnt / "monitor/logs/s/stdout.txt").size() > before.size() + 20;
+  })) << "the sibling's requests go on";
+  p->kill(SIGTERM);
+  EXPECT_EQ(p->wait(10s), 0) << p->err();
+}
+
 }  // namespace
 }  // namespace zinnia::testing
