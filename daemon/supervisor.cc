@@ -9,11 +9,13 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "daemon/core/events.h"
 #include "fusefs/guest/guest_view.h"
+#include "engine/p2p/p2p.h"
 #include "util/error.h"
 #include "util/version.h"
 
@@ -114,9 +116,15 @@ Supervisor::Supervisor(Config config, fusefs::Tree& tree, StderrLog& log, EventW
   if (!signal_fd_) throw_errno("signalfd", "SIGINT/SIGTERM/SIGHUP");
   wake_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!wake_fd_) throw_errno("eventfd", "supervisor");
+  // The libp2p node's lines (connections opened and closed, listening) at debug level.
+  engine::set_process_libp2p_log(
+      [this](const std::string& line) { log_.daemon().debug("{}", line); });
 }
 
-Supervisor::~Supervisor() { shutdown(); }
+Supervisor::~Supervisor() {
+  engine::set_process_libp2p_log(nullptr);
+  shutdown();
+}
 
 std::string Supervisor::fingerprint(const Component& c) const {
   std::uint64_t h = 1469598103934665603ull;
@@ -391,8 +399,15 @@ void Supervisor::write_status() {
     list.push_back(std::move(c));
   }
   try {
+    std::optional<Libp2pStatus> p2p;
+    if (auto st = engine::process_libp2p_stats()) {
+      p2p = Libp2pStatus{st->peer_id,        st->listen_addrs,       st->connections,
+                         st->streams,        st->requests_in_flight, st->requests_total,
+                         st->requests_failed};
+    }
     tree_.set_blob("monitor/status.json",
-                   status_json(config_.manifest.app, list, std::chrono::system_clock::now()));
+                   status_json(config_.manifest.app, list, std::chrono::system_clock::now(),
+                               p2p ? &*p2p : nullptr));
   } catch (const std::exception& e) {
     log_.daemon().error("cannot update monitor/status.json: {}", e.what());
   }

@@ -33,7 +33,7 @@ std::string iso_utc_ms(std::chrono::system_clock::time_point when) {
 }
 
 std::string status_json(const std::string& app, const std::vector<ComponentStatus>& components,
-                        std::chrono::system_clock::time_point now) {
+                        std::chrono::system_clock::time_point now, const Libp2pStatus* libp2p) {
   nlohmann::ordered_json j;
   j["app"] = app;
   j["pid"] = ::getpid();
@@ -55,6 +55,17 @@ std::string status_json(const std::string& app, const std::vector<ComponentStatu
     comps[c.name] = std::move(jc);
   }
   j["components"] = std::move(comps);
+  if (libp2p) {
+    nlohmann::ordered_json p;
+    p["peer_id"] = libp2p->peer_id;
+    p["listen_addrs"] = libp2p->listen_addrs;
+    p["connections"] = libp2p->connections;
+    p["streams"] = libp2p->streams;
+    p["requests_in_flight"] = libp2p->requests_in_flight;
+    p["requests_total"] = libp2p->requests_total;
+    p["requests_failed"] = libp2p->requests_failed;
+    j["libp2p"] = std::move(p);
+  }
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 

@@ -22,9 +22,21 @@ struct ComponentStatus {
   std::chrono::system_clock::time_point started_at{};
 };
 
+// The process's libp2p node, for status.json (absent until a module made it).
+struct Libp2pStatus {
+  std::string peer_id;
+  std::vector<std::string> listen_addrs;
+  std::uint64_t connections = 0;
+  std::uint64_t streams = 0;
+  std::uint64_t requests_in_flight = 0;
+  std::uint64_t requests_total = 0;
+  std::uint64_t requests_failed = 0;
+};
+
 // monitor/status.json.
 std::string status_json(const std::string& app, const std::vector<ComponentStatus>& components,
-                        std::chrono::system_clock::time_point now);
+                        std::chrono::system_clock::time_point now,
+                        const Libp2pStatus* libp2p = nullptr);
 
 // "2025-01-23T22:55:24.123Z"
 std::string iso_utc_ms(std::chrono::system_clock::time_point when);

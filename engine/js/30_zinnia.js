@@ -1,5 +1,5 @@
 // The Zinnia global: wallet, station, activity, jobs, versions, inspect.
-(function (globalThis, host) {
+(function (globalThis, host, internals) {
   "use strict";
   const str = (v) => (typeof v === "string" ? v : String(v));
   const activity = Object.freeze({
@@ -14,5 +14,10 @@
     versions: Object.freeze({ zinnia: host.zinniaVersion, v8: host.v8Version }),
     inspect: (value, options) => host.inspectValue(value, options),
   };
+  // libp2p (engine/p2p/js/p2p.js, when built in): peerId and requestProtocol.
+  if (internals.p2p) {
+    Zinnia.peerId = internals.p2p.peerId;
+    Zinnia.requestProtocol = internals.p2p.requestProtocol;
+  }
   host.define("Zinnia", Object.freeze(Zinnia));
 });

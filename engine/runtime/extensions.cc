@@ -2,6 +2,7 @@
 
 #include "engine/api/host.h"
 #include "engine/fs/fs_api.h"
+#include "engine/p2p/p2p.h"
 #include "engine/web/web.h"
 
 namespace zinnia::engine {
@@ -9,9 +10,10 @@ namespace zinnia::engine {
 std::span<const bind::Extension* const> extensions() {
   // Bootstrap JS runs in this order: later files capture globals defined by earlier ones.
   static const bind::Extension* const list[] = {
-      &timers_extension(),   &globals_extension(), &console_extension(), &zinnia_extension(),
-      &fs_extension(),       &events_extension(),  &url_extension(),     &streams_extension(),
-      &encoding_extension(), &crypto_extension(),  &fetch_extension(),
+      // p2p before zinnia: it hands Zinnia.peerId and requestProtocol over through internals.
+      &timers_extension(),  &globals_extension(),  &console_extension(), &p2p_extension(),
+      &zinnia_extension(),  &fs_extension(),       &events_extension(),  &url_extension(),
+      &streams_extension(), &encoding_extension(), &crypto_extension(),  &fetch_extension(),
   };
   return list;
 }

@@ -139,9 +139,11 @@ TEST(Security, ModulesCannotReadTheEnvironment) {
   EXPECT_EQ(run.lines[0],
             "undefined undefined undefined undefined undefined undefined undefined undefined");
   EXPECT_EQ(run.lines[1], "hits 0 walked");
-  EXPECT_EQ(run.lines[2],
-            R"(["activity","inspect","jobCompleted","stationId","versions","walletAddress"] )"
-            R"(["v8","zinnia"] ["error","info"] true)");
+  EXPECT_EQ(
+      run.lines[2],
+      R"(["activity","inspect","jobCompleted","peerId","requestProtocol","stationId","versions",)"
+      R"("walletAddress"] )"
+      R"(["v8","zinnia"] ["error","info"] true)");
   EXPECT_EQ(run.lines[3], "0x000000000000000000000000000000000000dEaD");
 }
 
