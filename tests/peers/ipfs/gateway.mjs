@@ -19,6 +19,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import { UnixFS } from 'ipfs-unixfs'
+import { base58btc } from 'multiformats/bases/base58'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -276,6 +277,8 @@ for (const mode of modes) {
 const routes = {} // cid -> [{mode} | {bitswap: peerId}]
 const peerId = '12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN'
 const b64 = bytes => Buffer.from(bytes).toString('base64')
+// Each gateway is its own peer: "Qm..." ids from sha2-256 multihashes of the mode's name.
+const peerOf = mode => base58btc.encode(Digest.create(0x12, createHash('sha256').update(mode).digest()).bytes).slice(1)
 const ipni = http.createServer((req, res) => {
   if (req.method === 'POST' && req.url === '/routes') {
     let body = ''
@@ -291,7 +294,7 @@ const ipni = http.createServer((req, res) => {
   if (!list || list.length === 0) { res.writeHead(404); res.end('not found'); return }
   const ProviderResults = list.map(p => p.bitswap
     ? { ContextID: b64([1]), Metadata: b64([0x80, 0x12]), Provider: { ID: p.bitswap, Addrs: ['/ip4/127.0.0.1/tcp/1/ws'] } }
-    : { ContextID: b64([2]), Metadata: b64([0xa0, 0x12]), Provider: { ID: peerId, Addrs: [`/ip4/127.0.0.1/tcp/${ports[p.mode]}/http`] } })
+    : { ContextID: b64([2]), Metadata: b64([0xa0, 0x12]), Provider: { ID: peerOf(p.mode), Addrs: [`/ip4/127.0.0.1/tcp/${ports[p.mode]}/http`] } })
   res.writeHead(200, { 'content-type': 'application/json' })
   res.end(JSON.stringify({ MultihashResults: [{ Multihash: b64(cid.multihash.bytes), ProviderResults }] }))
 })
@@ -301,5 +304,4 @@ process.stdout.write(JSON.stringify({
   gateways: ports, ipni: ipni.address().port, cids, peerId,
   sizes: Object.fromEntries(Object.entries(files).map(([k, v]) => [k, v.length]))
 }) + '\n')
-process.stdin.resume()
-process.stdin.on('end', () => process.exit(0)) // the test closed our stdin: done
+// Runs until killed (the tests' Process sends SIGKILL; the benchmark SIGTERM).
