@@ -32,7 +32,7 @@ def start_gateway(mib):
 
 
 def main(quick, write):
-    rounds = 1 if quick else 3
+    rounds = 1 if quick else 5
     mib = 8 if quick else 100
     gw, info = start_gateway(mib)
     try:
