@@ -4,8 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <mutex>
+#include <thread>
 
+#include "engine/ipfs/service.h"
 #include "tests/ipfs/network.h"
+#include "tests/support/eventually.h"
 
 namespace zinnia::ipfs::testing {
 namespace {
@@ -303,6 +307,79 @@ TEST_F(RetrievalTest, TheGatewayIsAskedForAVerifiableCar) {
   EXPECT_NE(last["accept"].get<std::string>().find("application/vnd.ipld.car"), std::string::npos);
   EXPECT_NE(last["url"].get<std::string>().find("dag-scope=entity"), std::string::npos);
   EXPECT_EQ(last["url"].get<std::string>().rfind("/ipfs/" + net().cid("small"), 0), 0u);
+}
+
+// A sink for the service's thread: what it gets, under a lock.
+struct SharedResult {
+  std::mutex mutex;
+  int status = 0;
+  std::string car;
+  bool ended = false;
+  std::string error;
+};
+class LockedSink : public RetrievalSink {
+ public:
+  explicit LockedSink(std::shared_ptr<SharedResult> r) : r_(std::move(r)) {}
+  void on_response(int status, const std::string&) override {
+    std::lock_guard lock(r_->mutex);
+    r_->status = status;
+  }
+  bool on_data(ByteView car) override {
+    std::lock_guard lock(r_->mutex);
+    r_->car.append(as_chars(car));
+    return true;
+  }
+  void on_end() override {
+    std::lock_guard lock(r_->mutex);
+    r_->ended = true;
+  }
+  void on_error(const std::string& message) override {
+    std::lock_guard lock(r_->mutex);
+    r_->error = message;
+  }
+
+ private:
+  std::shared_ptr<SharedResult> r_;
+};
+
+TEST_F(RetrievalTest, OneServiceSharedByTenThreads) {
+  // As ten modules of one zinniad: each on its own thread, one client for all.
+  RetrievalService service(RetrieverConfig{});
+  std::vector<std::shared_ptr<SharedResult>> results;
+  for (int i = 0; i < 10; ++i) results.push_back(std::make_shared<SharedResult>());
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 10; ++i)
+    threads.emplace_back([&, i] {
+      service.start(net().url(i % 2 ? "file" : "small", "", {i % 3 ? "good" : "extra", "good"}),
+                    std::make_unique<LockedSink>(results[i]));
+    });
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(
+      zinnia::testing::eventually([&] { return service.active() == 0; }, std::chrono::seconds(30)));
+  std::string file = net().gateway_car("good", "/ipfs/" + net().cid("file"));
+  std::string small = net().gateway_car("good", "/ipfs/" + net().cid("small"));
+  for (int i = 0; i < 10; ++i) {
+    SCOPED_TRACE(i);
+    std::lock_guard lock(results[i]->mutex);
+    EXPECT_EQ(results[i]->status, 200);
+    EXPECT_TRUE(results[i]->ended) << results[i]->error;
+    EXPECT_CAR(results[i]->car, i % 2 ? file : small);
+  }
+}
+
+TEST_F(RetrievalTest, StoppingTheServiceEndsWhatRuns) {
+  auto r = std::make_shared<SharedResult>();
+  auto started = std::chrono::steady_clock::now();
+  {
+    RetrievalService service(RetrieverConfig{});
+    service.start(net().url("small", "", {"slow"}), std::make_unique<LockedSink>(r));
+    ASSERT_TRUE(zinnia::testing::eventually([&] { return service.active() == 1; }));
+  }
+  // The slow provider would hold it for the 20 s provider timeout.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  std::lock_guard lock(r->mutex);
+  EXPECT_FALSE(r->ended);
+  EXPECT_TRUE(r->error.empty());
 }
 
 }  // namespace
