@@ -16,6 +16,7 @@
 #include "engine/v8/bind.h"
 #include "engine/v8/util.h"
 #include "engine/web/fetch.h"
+#include "engine/web/ipfs_fetch.h"
 #include "engine/web/web.h"
 
 namespace zinnia::engine {
@@ -133,14 +134,19 @@ double time_origin(ClockState& clock) { return clock.origin_epoch_ms; }
 
 // --- fetch -----------------------------------------------------------------------------------
 struct FetchState {
-  explicit FetchState(v8::Local<v8::Context> context) : client(Loop::from(context->GetIsolate())) {
+  explicit FetchState(v8::Local<v8::Context> context)
+      : client(Loop::from(context->GetIsolate())), ipfs(Loop::from(context->GetIsolate())) {
     static std::once_flag curl_once;
     std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   }
-  ~FetchState() { client.shutdown(); }
+  ~FetchState() {
+    ipfs.shutdown();
+    client.shutdown();
+  }
   FetchState(const FetchState&) = delete;
   FetchState& operator=(const FetchState&) = delete;
   web::FetchClient client;
+  web::IpfsFetch ipfs;  // fetch("ipfs://...") (docs/ipfs.md)
 };
 
 // host.fetchStart(method, url, [name, value, ...], body: view|null|true, follow, onEvent)
@@ -184,6 +190,14 @@ void fetch_write(FetchState& fetch, std::uint32_t id, std::optional<bind::Bytes>
 
 void fetch_abort(FetchState& fetch, std::uint32_t id) { fetch.client.abort(id); }
 
+// host.ipfsStart(url, onEvent) -> id: a verified CAR retrieval (docs/ipfs.md), its events as
+// fetchStart's; host.ipfsResume(id), host.ipfsAbort(id).
+std::uint32_t ipfs_start(FetchState& fetch, bind::DOMString url, v8::Local<v8::Function> on_event) {
+  return fetch.ipfs.start(url.value, on_event);
+}
+void ipfs_resume(FetchState& fetch, std::uint32_t id) { fetch.ipfs.resume(id); }
+void ipfs_abort(FetchState& fetch, std::uint32_t id) { fetch.ipfs.abort(id); }
+
 }  // namespace
 
 const bind::Extension& events_extension() {
@@ -226,10 +240,11 @@ const bind::Extension& fetch_extension() {
   static const bind::Extension ext = bind::with_state<FetchState>({
       .name = "fetch",
       .js = {"engine/web/js/fetch.js"},
-      .natives = {bind::native<"fetchStart", &fetch_start>(),
-                  bind::native<"fetchResume", &fetch_resume>(),
-                  bind::native<"fetchWrite", &fetch_write>(),
-                  bind::native<"fetchAbort", &fetch_abort>()},
+      .natives =
+          {bind::native<"fetchStart", &fetch_start>(), bind::native<"fetchResume", &fetch_resume>(),
+           bind::native<"fetchWrite", &fetch_write>(), bind::native<"fetchAbort", &fetch_abort>(),
+           bind::native<"ipfsStart", &ipfs_start>(), bind::native<"ipfsResume", &ipfs_resume>(),
+           bind::native<"ipfsAbort", &ipfs_abort>()},
       .constants = {{"fetchEvent", web::fetch_event_constants()}},
   });
   return ext;

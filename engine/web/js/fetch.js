@@ -411,9 +411,19 @@
     if (signal && signal.aborted) throw signal.reason;
     // r.url is already a serialized URL: its scheme is what precedes the first ':'.
     const href = r.url;
-    if (!href.startsWith('http:') && !href.startsWith('https:')) {
+    // ipfs:// is a verified CAR retrieval (docs/ipfs.md), as Zinnia's Lassie serves it.
+    const ipfs = href.startsWith('ipfs:');
+    if (!ipfs && !href.startsWith('http:') && !href.startsWith('https:')) {
       throw new TypeError(`fetch: URL scheme "${href.slice(0, href.indexOf(':'))}" is not supported`);
     }
+    if (ipfs && request.headers.has('authorization')) {
+      throw new TypeError('fetch: an Authorization header is not allowed for ipfs:// URLs');
+    }
+    if (ipfs && r.method !== 'GET' && r.method !== 'HEAD') {
+      throw new TypeError(`fetch: ipfs:// URLs support GET and HEAD, not ${r.method}`);
+    }
+    const resumeTransfer = ipfs ? host.ipfsResume : host.fetchResume;
+    const abortTransfer = ipfs ? host.ipfsAbort : host.fetchAbort;
     let bodyArg = null;
     let uploadReader = null;
     const body = request[kBody];
@@ -454,12 +464,12 @@
             for (let i = 0; i < c.length; i += 2) list.push([String(c[i]).toLowerCase(), c[i + 1]]);
             const status = a;
             if (r.redirect === 'error' && REDIRECTS.has(status)) {
-              host.fetchAbort(id);
+              abortTransfer(id);
               fail(new TypeError('fetch failed: redirect mode is "error" and the response is a redirect'));
               return false;
             }
-            stream = S.createReadableStream(() => {}, () => { host.fetchResume(id); },
-              (reason) => { removeAbort(); host.fetchAbort(id); }, BODY_HWM, (chunk) => chunk.byteLength);
+            stream = S.createReadableStream(() => {}, () => { resumeTransfer(id); },
+              (reason) => { removeAbort(); abortTransfer(id); }, BODY_HWM, (chunk) => chunk.byteLength);
             response = Object.create(Response.prototype);
             response[kRes] = { type: 'basic', url: d, status, statusText: b, redirected: e };
             response[kList] = headersFromList(list, 'immutable');
@@ -493,10 +503,11 @@
         }
         return false;
       };
-      id = host.fetchStart(r.method, href, headerPairs, bodyArg, r.redirect === 'follow', onEvent);
+      id = ipfs ? host.ipfsStart(href, onEvent)
+        : host.fetchStart(r.method, href, headerPairs, bodyArg, r.redirect === 'follow', onEvent);
       if (signal) {
         removeAbort = addAbortAlgorithm(signal, () => {
-          host.fetchAbort(id);
+          abortTransfer(id);
           if (uploadReader !== null) uploadReader.cancel(signal.reason).catch(() => {});
           fail(signal.reason);
         });

@@ -1,0 +1,467 @@
+#include "engine/ipfs/retriever.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+
+#include "engine/ipfs/car.h"
+#include "engine/ipfs/ipni.h"
+#include "engine/ipfs/traversal.h"
+
+namespace zinnia::ipfs {
+
+namespace {
+
+constexpr std::size_t kMaxIpniAnswer = 16 * 1024 * 1024;
+
+std::uint64_t env_number(const char* name, std::uint64_t fallback) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  std::uint64_t n = 0;
+  auto [ptr, ec] = std::from_chars(v, v + std::strlen(v), n);
+  if (ec != std::errc() || *ptr != '\0')
+    throw Error(std::string(name) + "=" + v + ": expected a non-negative integer");
+  return n;
+}
+
+uv_timer_t* make_timer(uv_loop_t* loop, void* data) {
+  auto* t = new uv_timer_t;
+  uv_timer_init(loop, t);
+  t->data = data;
+  return t;
+}
+
+void close_timer(uv_timer_t*& t) {
+  if (!t) return;
+  uv_timer_stop(t);
+  uv_close(reinterpret_cast<uv_handle_t*>(t),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  t = nullptr;
+}
+
+}  // namespace
+
+RetrieverConfig RetrieverConfig::from_env() {
+  RetrieverConfig c;
+  if (const char* url = std::getenv("ZINNIA_IPNI_URL"); url && *url) {
+    std::string u = url;
+    if (!u.starts_with("http://") && !u.starts_with("https://"))
+      throw Error(std::string("ZINNIA_IPNI_URL=") + url + ": expected an http(s):// URL");
+    while (u.ends_with('/')) u.pop_back();
+    c.ipni_url = u;
+  }
+  c.provider_timeout = std::chrono::milliseconds(
+      env_number("ZINNIA_IPFS_PROVIDER_TIMEOUT_MS", c.provider_timeout.count()));
+  c.global_timeout =
+      std::chrono::milliseconds(env_number("ZINNIA_IPFS_TIMEOUT_MS", c.global_timeout.count()));
+  c.max_bytes = env_number("ZINNIA_IPFS_MAX_BYTES", c.max_bytes);
+  return c;
+}
+
+// One retrieval: the IPNI lookup, then one attempt per provider until one completes.
+struct Retrieval {
+  Retriever& owner;
+  std::uint32_t id;
+  std::unique_ptr<RetrievalSink> sink;
+  RetrievalRequest request;
+  std::vector<Provider> candidates;
+  std::size_t next_candidate = 0;
+
+  // The current transfer (IPNI or a provider).
+  CurlEasy easy;
+  CurlSlist headers;
+  bool in_flight = false;
+  bool ipni_phase = false;
+  std::string ipni_body;
+  const Provider* provider = nullptr;
+  std::optional<CarReader> reader;
+  std::optional<Traversal> traversal;
+  std::size_t attempt_fresh = 0;  // new blocks this attempt has verified
+  std::string attempt_error;      // set when the write callback gave up on the provider
+  bool checked_status = false;
+  Bytes out;
+  char errbuf[CURL_ERROR_SIZE] = {};
+
+  // What the caller has been given.
+  bool responded = false;
+  std::size_t emitted_blocks = 0;
+  std::uint64_t bytes_out = 0;
+  bool sink_full = false;
+  bool curl_paused = false;
+  bool over = false;  // finished, failed or cancelled: no more sink calls
+
+  std::string last_error;
+  std::size_t failures = 0, timeouts = 0;
+  uv_timer_t* provider_timer = nullptr;
+  uv_timer_t* global_timer = nullptr;
+
+  Retrieval(Retriever& o, std::uint32_t i, std::unique_ptr<RetrievalSink> s)
+      : owner(o), id(i), sink(std::move(s)) {}
+  ~Retrieval() {
+    stop_transfer();
+    close_timer(provider_timer);
+    close_timer(global_timer);
+  }
+
+  void stop_transfer() {
+    if (in_flight && easy) owner.curl_.remove(easy.get());
+    in_flight = false;
+  }
+
+  void begin() {
+    uv_loop_t* loop = owner.curl_.uv();
+    provider_timer = make_timer(loop, this);
+    if (owner.config_.global_timeout.count() > 0) {
+      global_timer = make_timer(loop, this);
+      uv_timer_start(
+          global_timer,
+          [](uv_timer_t* h) { static_cast<Retrieval*>(h->data)->on_global_timeout(); },
+          static_cast<std::uint64_t>(owner.config_.global_timeout.count()), 0);
+    }
+    if (!request.providers.empty()) {
+      candidates = request.providers;
+      next_provider();
+      return;
+    }
+    lookup_ipni();
+  }
+
+  CURL* new_easy(const std::string& url) {
+    easy.reset(curl_easy_init());
+    if (!easy) return nullptr;
+    CURL* e = easy.get();
+    errbuf[0] = 0;
+    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, owner.config_.user_agent.c_str());
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, this);
+    return e;
+  }
+
+  void lookup_ipni() {
+    ipni_phase = true;
+    std::string url = owner.config_.ipni_url + "/cid/" + request.root_text;
+    CURL* e = new_easy(url);
+    if (!e) return fail_all(502, "cannot start the IPNI lookup");
+    headers.reset(curl_slist_append(nullptr, "Accept: application/json"));
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(
+        e, CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* u) -> size_t {
+          auto* r = static_cast<Retrieval*>(u);
+          if (r->ipni_body.size() + s * n > kMaxIpniAnswer) return 0;
+          r->ipni_body.append(d, s * n);
+          return s * n;
+        });
+    arm_provider_timer();
+    in_flight = owner.curl_.add(e, [this](CURLcode rc) { on_ipni_done(rc); });
+    if (!in_flight) fail_all(502, "cannot start the IPNI lookup");
+  }
+
+  void on_ipni_done(CURLcode rc) {
+    in_flight = false;
+    uv_timer_stop(provider_timer);
+    ipni_phase = false;
+    std::string where = "IPNI lookup at " + owner.config_.ipni_url;
+    if (rc != CURLE_OK) {
+      std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+      return fail_all(rc == CURLE_OPERATION_TIMEDOUT ? 504 : 502,
+                      "retrieving " + request.root_text + ": " + where + " failed: " + why);
+    }
+    long status = 0;
+    curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
+    if (status == 404)
+      return fail_all(404, "no providers found for " + request.root_text + " (" + where + ")");
+    if (status != 200)
+      return fail_all(502, "retrieving " + request.root_text + ": " + where + " answered HTTP " +
+                               std::to_string(status));
+    try {
+      candidates = parse_ipni_response(ipni_body, request);
+    } catch (const Error& e) {
+      return fail_all(502, "retrieving " + request.root_text + ": " + where + ": " + e.what());
+    }
+    ipni_body.clear();
+    if (candidates.empty())
+      return fail_all(404, "no providers found for " + request.root_text + " (" + where +
+                               " lists none for the protocols asked)");
+    next_provider();
+  }
+
+  void next_provider() {
+    while (next_candidate < candidates.size()) {
+      provider = &candidates[next_candidate++];
+      if (provider->protocol != Protocol::kHttp) {
+        provider_failed(std::string("protocol ") + protocol_name(provider->protocol) +
+                            " is not supported (only http)",
+                        false);
+        continue;
+      }
+      if (start_http()) return;
+    }
+    std::string message = "retrieving " + request.root_text + ": every provider failed (" +
+                          std::to_string(failures) + ")" +
+                          (last_error.empty() ? "" : "; last: " + last_error);
+    fail_all(timeouts > 0 && timeouts == failures ? 504 : 502, message);
+  }
+
+  bool start_http() {
+    std::string url = provider->http_base + request.gateway_path();
+    CURL* e = new_easy(url);
+    if (!e) {
+      provider_failed("cannot start an HTTP transfer", false);
+      return false;
+    }
+    curl_slist* list =
+        curl_slist_append(nullptr, "Accept: application/vnd.ipld.car;version=1;order=dfs;dups=y");
+    headers.reset(list);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Retrieval::on_write);
+    reader.emplace([this](std::vector<Cid> roots) { on_roots(roots); },
+                   [this](const Cid& cid, ByteView data) { on_block(cid, data); });
+    traversal.emplace(request.root, request.selector);
+    attempt_fresh = 0;
+    attempt_error.clear();
+    checked_status = false;
+    curl_paused = false;
+    arm_provider_timer();
+    in_flight = owner.curl_.add(e, [this](CURLcode rc) { on_http_done(rc); });
+    if (!in_flight) {
+      provider_failed("curl refused the transfer", false);
+      return false;
+    }
+    return true;
+  }
+
+  void on_roots(const std::vector<Cid>& roots) {
+    for (auto& r : roots)
+      if (r.same_content(request.root)) return;
+    throw Error("the CAR's root is " +
+                (roots.empty() ? std::string("missing") : roots[0].to_string()) + ", not " +
+                request.root.to_string());
+  }
+
+  void on_block(const Cid& cid, ByteView data) {
+    if (!traversal->accept(cid, data)) return;
+    if (attempt_fresh++ < emitted_blocks) return;  // the caller has it from an earlier provider
+    ++emitted_blocks;
+    car_section(out, cid, data);
+  }
+
+  static size_t on_write(char* data, size_t size, size_t count, void* userp) {
+    return static_cast<Retrieval*>(userp)->write(reinterpret_cast<const std::uint8_t*>(data),
+                                                 size * count);
+  }
+
+  size_t write(const std::uint8_t* data, size_t len) {
+    if (over) return 0;
+    if (!checked_status) {
+      checked_status = true;
+      long status = 0;
+      curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
+      if (status != 200) {
+        attempt_error = "HTTP " + std::to_string(status);
+        return 0;
+      }
+    }
+    if (sink_full) {
+      // The caller is not reading: curl keeps this chunk, and the provider is not to blame.
+      curl_paused = true;
+      uv_timer_stop(provider_timer);
+      return CURL_WRITEFUNC_PAUSE;
+    }
+    arm_provider_timer();
+    try {
+      reader->feed(ByteView(data, len));
+    } catch (const Error& e) {
+      attempt_error = e.what();
+      out.clear();
+      return 0;
+    }
+    deliver();
+    return over ? 0 : len;
+  }
+
+  void deliver() {
+    if (out.empty()) return;
+    Bytes chunk;
+    if (!responded) {
+      responded = true;
+      sink->on_response(200, "");
+      if (over) return;
+      chunk = car_header({request.root});
+      chunk.insert(chunk.end(), out.begin(), out.end());
+    } else {
+      chunk.swap(out);
+    }
+    out.clear();
+    bytes_out += chunk.size();
+    if (owner.config_.max_bytes > 0 && bytes_out > owner.config_.max_bytes) {
+      fail_all(502, "retrieving " + request.root_text + ": the response exceeds the limit of " +
+                        std::to_string(owner.config_.max_bytes) + " bytes");
+      return;
+    }
+    if (!sink->on_data(chunk)) sink_full = true;
+  }
+
+  void on_http_done(CURLcode rc) {
+    in_flight = false;
+    uv_timer_stop(provider_timer);
+    if (over) return;
+    if (!attempt_error.empty()) return provider_failed(attempt_error, false);
+    if (rc != CURLE_OK) {
+      std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+      return provider_failed(why, rc == CURLE_OPERATION_TIMEDOUT);
+    }
+    long status = 0;
+    curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
+    if (status != 200) return provider_failed("HTTP " + std::to_string(status), false);
+    try {
+      reader->finish();
+      traversal->finish();
+    } catch (const Error& e) {
+      return provider_failed(e.what(), false);
+    }
+    if (attempt_fresh < emitted_blocks)
+      return provider_failed("sent fewer blocks than an earlier provider", false);
+    if (!responded) {
+      // A DAG whose blocks were all inline (identity CIDs): the CAR is its header.
+      responded = true;
+      sink->on_response(200, "");
+      if (over) return;
+      Bytes header = car_header({request.root});
+      bytes_out += header.size();
+      sink->on_data(header);
+      if (over) return;
+    }
+    over = true;
+    sink->on_end();
+    owner.finish(*this);
+  }
+
+  void provider_failed(const std::string& reason, bool timed_out) {
+    ++failures;
+    if (timed_out) ++timeouts;
+    std::string who = provider ? provider->address : std::string("provider");
+    last_error = who + ": " + reason;
+    reader.reset();
+    traversal.reset();
+    if (provider) sink->on_provider_failed(*provider, reason);
+    if (over) return;
+    next_provider();
+  }
+
+  void arm_provider_timer() {
+    if (owner.config_.provider_timeout.count() <= 0) return;
+    uv_timer_start(
+        provider_timer,
+        [](uv_timer_t* h) { static_cast<Retrieval*>(h->data)->on_provider_timeout(); },
+        static_cast<std::uint64_t>(owner.config_.provider_timeout.count()), 0);
+  }
+
+  void on_provider_timeout() {
+    if (over || !in_flight) return;
+    stop_transfer();
+    std::string why = "no data for " + std::to_string(owner.config_.provider_timeout.count()) +
+                      " ms (provider timeout)";
+    if (ipni_phase) {
+      ipni_phase = false;
+      return fail_all(504, "retrieving " + request.root_text + ": IPNI lookup at " +
+                               owner.config_.ipni_url + " timed out");
+    }
+    provider_failed(why, true);
+  }
+
+  void on_global_timeout() {
+    if (over) return;
+    stop_transfer();
+    fail_all(504, "retrieving " + request.root_text + ": timed out after " +
+                      std::to_string(owner.config_.global_timeout.count()) + " ms");
+  }
+
+  void fail_all(int status, const std::string& message) {
+    if (over) return;
+    over = true;
+    stop_transfer();
+    if (!responded) {
+      responded = true;
+      sink->on_response(status, message);
+    } else {
+      sink->on_error(message);
+    }
+    owner.finish(*this);
+  }
+
+  void resume() {
+    sink_full = false;
+    if (!curl_paused || !in_flight) return;
+    curl_paused = false;
+    arm_provider_timer();
+    curl_easy_pause(easy.get(), CURLPAUSE_CONT);  // may deliver the held chunk at once
+  }
+};
+
+Retriever::Retriever(uv_loop_t* loop, RetrieverConfig config)
+    : config_(std::move(config)), curl_(loop) {}
+
+Retriever::~Retriever() { shutdown(); }
+
+std::uint32_t Retriever::start(std::string_view url, std::unique_ptr<RetrievalSink> sink) {
+  std::uint32_t id = next_id_++;
+  if (next_id_ == 0) next_id_ = 1;
+  auto r = std::make_unique<Retrieval>(*this, id, std::move(sink));
+  Retrieval* raw = r.get();
+  retrievals_.emplace(id, std::move(r));
+  std::string text(url);
+  curl_.defer([this, id, raw, text] {
+    if (!retrievals_.count(id)) return;  // cancelled before it began
+    try {
+      raw->request = parse_ipfs_url(text);
+    } catch (const Error& e) {
+      raw->fail_all(400, e.what());
+      return;
+    }
+    raw->begin();
+  });
+  return id;
+}
+
+void Retriever::resume(std::uint32_t id) {
+  auto it = retrievals_.find(id);
+  if (it == retrievals_.end()) return;
+  Retrieval* r = it->second.get();
+  if (!r->curl_paused) {
+    r->sink_full = false;
+    return;
+  }
+  curl_.defer([this, id] {
+    auto it2 = retrievals_.find(id);
+    if (it2 != retrievals_.end()) it2->second->resume();
+  });
+}
+
+void Retriever::cancel(std::uint32_t id) {
+  auto it = retrievals_.find(id);
+  if (it == retrievals_.end()) return;
+  it->second->over = true;
+  finish(*it->second);
+}
+
+void Retriever::finish(Retrieval& r) {
+  // Freed on a later turn: this may run inside curl's callbacks or the sink's.
+  std::uint32_t id = r.id;
+  r.over = true;
+  curl_.defer([this, id] { retrievals_.erase(id); });
+}
+
+void Retriever::shutdown() {
+  retrievals_.clear();
+  curl_.shutdown();
+}
+
+}  // namespace zinnia::ipfs
