@@ -118,7 +118,7 @@ console.log('size ' + (await text(await Zinnia.requestProtocol(ADDR, '/zinnia-te
 
 TEST_F(Libp2pJsFace, ZinniadModulesShareOnePeerAndOneConnection) {
   JsPeer js;
-  DaemonEnv d;
+  Daemon d{true};
   const std::string body = R"(
 console.log('peer ' + Zinnia.peerId);
 const results = await Promise.all(Array.from({ length: 50 }, (_, i) =>
@@ -183,7 +183,7 @@ await new Promise((resolve) => setTimeout(resolve, 60000));
 TEST_F(Libp2pJsFace, StatusJsonShowsTheNodeAndItsStreams) {
   ZINNIA_REQUIRE_FUSE();
   JsPeer js;
-  DaemonEnv d;
+  Daemon d{true};
   const auto mnt = d.dir.path() / "mnt";
   const auto mod = write_module(d.dir, "h.js", module_source(js.addr(), R"(
 console.log('peer ' + Zinnia.peerId);
@@ -218,7 +218,7 @@ await new Promise((resolve) => setTimeout(resolve, 60000));
 TEST_F(Libp2pJsFace, ACrashedModulesStreamsAreCancelledWhileASiblingGoesOn) {
   ZINNIA_REQUIRE_FUSE();
   JsPeer js;
-  DaemonEnv d;
+  Daemon d{true};
   const auto mnt = d.dir.path() / "mnt";
   // k: three requests that never get an answer, then a crash (and restarts, each doing it again).
   const auto k = write_module(d.dir, "k.js", module_source(js.addr(), R"(
