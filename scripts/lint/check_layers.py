@@ -2,7 +2,7 @@
 """Fails on any #include that reaches against the layer order of README.md ("Layers").
 
     util < engine, fusefs < daemon
-    engine:  sink.h, js/ < v8 < loop < modules < api, web, fs < runtime
+    engine:  sink.h, js/, libp2p, ipfs < v8 < loop < modules < api, web, fs, p2p < runtime
     fusefs:  tree < fuse, guest
     daemon:  core < the rest
 
@@ -18,16 +18,21 @@ import sys
 LAYERS = [
     ("util/", set()),
     ("engine/js/", set()),
+    # V8-free network libraries: below the glue, beside each other, knowing only util.
+    ("engine/libp2p/", set()),
+    ("engine/ipfs/", set()),
     ("engine/v8/", {"engine/iface", "engine/js/"}),
     ("engine/loop/", {"engine/iface", "engine/js/", "engine/v8/"}),
     ("engine/modules/", {"engine/iface", "engine/js/", "engine/v8/", "engine/loop/"}),
 ]
 _API = {"engine/iface", "engine/js/", "engine/v8/", "engine/loop/", "engine/modules/",
-        "engine/api/", "engine/web/", "engine/fs/"}
+        "engine/api/", "engine/web/", "engine/fs/", "engine/p2p/", "engine/libp2p/",
+        "engine/ipfs/"}
 LAYERS += [
     ("engine/api/", _API),
     ("engine/web/", _API),
     ("engine/fs/", _API),
+    ("engine/p2p/", _API),
     ("engine/runtime/", _API | {"engine/runtime/"}),
     ("engine/", {"engine/iface"}),  # engine/*.h: the engine's outward interfaces
     ("fusefs/tree/", set()),
