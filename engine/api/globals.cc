@@ -18,8 +18,10 @@ void StartTimer(const v8::FunctionCallbackInfo<v8::Value>& info, bool repeat) {
     throw_type_error(isolate, "The callback must be a function");
     return;
   }
-  double delay = 0;
-  if (info.Length() > 1) delay = info[1]->NumberValue(isolate->GetCurrentContext()).FromMaybe(0);
+  // The delay is a WebIDL `long`: ToInt32, so 2**32 wraps to 0 and 2**31 is negative (0), as
+  // in browsers and Deno.
+  std::int32_t delay = 0;
+  if (info.Length() > 1 && !info[1]->Int32Value(isolate->GetCurrentContext()).To(&delay)) return;
   std::vector<v8::Local<v8::Value>> args;
   for (int i = 2; i < info.Length(); ++i) args.push_back(info[i]);
   auto id =

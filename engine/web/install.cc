@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <unordered_set>
 
 #include "engine/api/web_hook.h"
@@ -205,6 +206,24 @@ void FetchAbort(const v8::FunctionCallbackInfo<v8::Value>& args) {
   state(args)->fetch.abort(args[0].As<v8::Uint32>()->Value());
 }
 
+// host.setErrorHook(fn): fn(type, value, promise) dispatches the loop's error events on
+// globalThis (js/global.js) and returns true when one was cancelled.
+void SetErrorHook(const v8::FunctionCallbackInfo<v8::Value>& args) {
+  if (args.Length() < 1 || !args[0]->IsFunction())
+    return throw_type_error(args.GetIsolate(), "setErrorHook: expected a function");
+  state(args)->loop.set_error_hook(args[0].As<v8::Function>());
+}
+
+// host.reportUncaught(error): reportError() whose event nobody cancelled ends the module, as
+// an uncaught exception would.
+void ReportUncaught(const v8::FunctionCallbackInfo<v8::Value>& args) {
+  auto* isolate = args.GetIsolate();
+  auto error = args.Length() > 0 ? args[0] : v8::Undefined(isolate).As<v8::Value>();
+  auto context = isolate->GetCurrentContext();
+  state(args)->loop.end(Loop::Failure{describe_exception(
+      isolate, context, error, v8::Exception::CreateMessage(isolate, error), "Uncaught ")});
+}
+
 }  // namespace
 
 void install_web_apis(v8::Local<v8::Context> context, v8::Local<v8::Object> host) {
@@ -228,6 +247,11 @@ void install_web_apis(v8::Local<v8::Context> context, v8::Local<v8::Object> host
   set_method(context, host, "fetchResume", FetchResume, data);
   set_method(context, host, "fetchWrite", FetchWrite, data);
   set_method(context, host, "fetchAbort", FetchAbort, data);
+  set_method(context, host, "setErrorHook", SetErrorHook, data);
+  set_method(context, host, "reportUncaught", ReportUncaught, data);
+  discard(host->Set(
+      context, to_v8(isolate, "hardwareConcurrency"),
+      v8::Integer::NewFromUnsigned(isolate, std::max(1u, std::thread::hardware_concurrency()))));
 }
 
 }  // namespace zinnia::engine
