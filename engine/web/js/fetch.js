@@ -10,6 +10,7 @@
   const { ReadableStream, URL, URLSearchParams, TextEncoder, TextDecoder, AbortSignal, DOMException } = globalThis;
   const S = ReadableStream[Symbol.for('zinnia.streams')];
   const addAbortAlgorithm = AbortSignal[Symbol.for('zinnia.addAbortAlgorithm')];
+  const B = globalThis.Blob[Symbol.for('zinnia.blob')];
   const encoder = new TextEncoder();
 
   // ---- Headers ----
@@ -133,8 +134,9 @@
     } else if (object instanceof ReadableStream) {
       if (S.isDisturbed(object) || S.isLocked(object)) throw new TypeError('The body stream is disturbed or locked');
       return { body: { stream: object, bytes: null, used: false }, type: null };
-    } else if (typeof globalThis.Blob === 'function' && object instanceof globalThis.Blob) {
-      throw new TypeError('Blob bodies are not supported');
+    } else if (object instanceof globalThis.Blob) {
+      bytes = B.bytes(object);
+      type = object.type || null;
     } else {
       bytes = encoder.encode(String(object));
       type = 'text/plain;charset=UTF-8';
@@ -197,7 +199,10 @@
     bytes() { return consumeBody(this).then((u8) => new Uint8Array(toArrayBuffer(u8))); },
     text() { return consumeBody(this).then((u8) => new TextDecoder().decode(u8)); },
     json() { return consumeBody(this).then((u8) => JSON.parse(new TextDecoder().decode(u8))); },
-    blob() { return Promise.reject(new TypeError('Blob is not supported')); },
+    blob() {
+      const type = this.headers.get('content-type') ?? '';
+      return consumeBody(this).then((u8) => B.fromBytes(new Uint8Array(toArrayBuffer(u8)), type));
+    },
     formData() { return Promise.reject(new TypeError('FormData is not supported')); },
   };
   function mixBody(C) {
@@ -233,7 +238,9 @@
         this[kGuard] = new Headers(input.headers);
       } else {
         let url;
-        try { url = new URL(String(input)); } catch (e) {
+        // Relative to globalThis.location when a module defines one (Deno: --location).
+        const base = typeof globalThis.location?.href === 'string' ? globalThis.location.href : undefined;
+        try { url = new URL(String(input), base); } catch (e) {
           throw new TypeError(`Invalid URL: ${input}`, { cause: e });
         }
         if (url.username || url.password) throw new TypeError('Request URL must not include credentials');
