@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <unicode/ucnv.h>
 
 #include <algorithm>
 #include <chrono>
@@ -30,9 +31,23 @@ struct WeakTimer {
   v8::Global<v8::Function> callback;
 };
 
+// One ICU converter behind a legacy-encoding TextDecoder; freed when the decoder is collected
+// or when the module ends.
+struct IcuDecoder {
+  UConverter* conv = nullptr;
+  WebState* web = nullptr;
+  v8::Global<v8::Object> holder;
+};
+
 struct WebState {
   explicit WebState(Loop& l) : loop(l), fetch(l) {}
   ~WebState() {
+    for (auto* d : decoders) {
+      d->holder.Reset();
+      ucnv_close(d->conv);
+      delete d;
+    }
+    decoder_template.Reset();
     for (auto* t : timers) {
       t->callback.Reset();
       uv_close(reinterpret_cast<uv_handle_t*>(&t->handle),
@@ -41,6 +56,8 @@ struct WebState {
   }
   Loop& loop;
   std::unordered_set<WeakTimer*> timers;
+  std::unordered_set<IcuDecoder*> decoders;
+  v8::Global<v8::ObjectTemplate> decoder_template;
   std::chrono::steady_clock::time_point origin = std::chrono::steady_clock::now();
   double origin_epoch_ms =
       static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -206,6 +223,96 @@ void FetchAbort(const v8::FunctionCallbackInfo<v8::Value>& args) {
   state(args)->fetch.abort(args[0].As<v8::Uint32>()->Value());
 }
 
+// host.icuDecoderOpen(icuName) -> handle: an ICU converter for TextDecoder (js/legacy_encoding.js).
+void IcuDecoderOpen(const v8::FunctionCallbackInfo<v8::Value>& args) {
+  auto* isolate = args.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  WebState* web = state(args);
+  std::string name = args.Length() > 0 ? to_utf8(isolate, args[0]) : "";
+  UErrorCode err = U_ZERO_ERROR;
+  UConverter* conv = ucnv_open(name.c_str(), &err);
+  if (U_FAILURE(err) || !conv) {
+    isolate->ThrowException(v8::Exception::RangeError(to_v8(
+        isolate, "TextDecoder: ICU has no converter " + name + " (" + u_errorName(err) + ")")));
+    return;
+  }
+  // Errors stop the conversion; IcuDecode substitutes U+FFFD itself (or fails when fatal).
+  ucnv_setToUCallBack(conv, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &err);
+  if (web->decoder_template.IsEmpty()) {
+    auto tmpl = v8::ObjectTemplate::New(isolate);
+    tmpl->SetInternalFieldCount(1);
+    web->decoder_template.Reset(isolate, tmpl);
+  }
+  v8::Local<v8::Object> obj;
+  if (!web->decoder_template.Get(isolate)->NewInstance(context).ToLocal(&obj)) {
+    ucnv_close(conv);
+    return;
+  }
+  auto* d = new IcuDecoder{conv, web, {}};
+  obj->SetAlignedPointerInInternalField(0, d);
+  d->holder.Reset(isolate, obj);
+  d->holder.SetWeak(
+      d,
+      [](const v8::WeakCallbackInfo<IcuDecoder>& info) {
+        IcuDecoder* dec = info.GetParameter();
+        dec->holder.Reset();
+        dec->web->decoders.erase(dec);
+        ucnv_close(dec->conv);
+        delete dec;
+      },
+      v8::WeakCallbackType::kParameter);
+  web->decoders.insert(d);
+  args.GetReturnValue().Set(obj);
+}
+
+// host.icuDecode(handle, bytes, flush, fatal) -> string, or null on malformed input when fatal.
+// Each malformed sequence becomes one U+FFFD otherwise.
+void IcuDecode(const v8::FunctionCallbackInfo<v8::Value>& args) {
+  auto* isolate = args.GetIsolate();
+  std::uint8_t* data = nullptr;
+  std::size_t size = 0;
+  if (args.Length() < 4 || !args[0]->IsObject() ||
+      args[0].As<v8::Object>()->InternalFieldCount() != 1 || !view_bytes(args[1], data, size))
+    return throw_type_error(isolate, "icuDecode: expected (handle, bytes, flush, fatal)");
+  auto* d =
+      static_cast<IcuDecoder*>(args[0].As<v8::Object>()->GetAlignedPointerFromInternalField(0));
+  bool flush = args[2]->IsTrue();
+  bool fatal = args[3]->IsTrue();
+  const char* src = reinterpret_cast<const char*>(data);
+  const char* end = src + size;
+  std::u16string out;
+  out.reserve(size);
+  UChar buf[4096];
+  int stuck = 0;
+  for (;;) {
+    UChar* target = buf;
+    UErrorCode err = U_ZERO_ERROR;
+    const char* before = src;
+    ucnv_toUnicode(d->conv, &target, buf + 4096, &src, end, nullptr, flush, &err);
+    out.append(reinterpret_cast<char16_t*>(buf), static_cast<std::size_t>(target - buf));
+    if (err == U_BUFFER_OVERFLOW_ERROR) continue;
+    if (U_FAILURE(err)) {
+      if (fatal) {
+        ucnv_resetToUnicode(d->conv);
+        args.GetReturnValue().SetNull();
+        return;
+      }
+      out.push_back(u'\uFFFD');
+      // ICU consumes the bytes it reports; never spin if it did not.
+      if (src == before && target == buf && ++stuck > 1) break;
+      continue;
+    }
+    break;
+  }
+  if (flush) ucnv_resetToUnicode(d->conv);
+  v8::Local<v8::String> str;
+  if (!v8::String::NewFromTwoByte(isolate, reinterpret_cast<const uint16_t*>(out.data()),
+                                  v8::NewStringType::kNormal, static_cast<int>(out.size()))
+           .ToLocal(&str))
+    return;
+  args.GetReturnValue().Set(str);
+}
+
 // host.setErrorHook(fn): fn(type, value, promise) dispatches the loop's error events on
 // globalThis (js/global.js) and returns true when one was cancelled.
 void SetErrorHook(const v8::FunctionCallbackInfo<v8::Value>& args) {
@@ -249,6 +356,8 @@ void install_web_apis(v8::Local<v8::Context> context, v8::Local<v8::Object> host
   set_method(context, host, "fetchAbort", FetchAbort, data);
   set_method(context, host, "setErrorHook", SetErrorHook, data);
   set_method(context, host, "reportUncaught", ReportUncaught, data);
+  set_method(context, host, "icuDecoderOpen", IcuDecoderOpen, data);
+  set_method(context, host, "icuDecode", IcuDecode, data);
   discard(host->Set(
       context, to_v8(isolate, "hardwareConcurrency"),
       v8::Integer::NewFromUnsigned(isolate, std::max(1u, std::thread::hardware_concurrency()))));
