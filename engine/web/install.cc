@@ -17,6 +17,7 @@
 #include "engine/loop/loop.h"
 #include "engine/v8/util.h"
 #include "engine/web/fetch.h"
+#include "engine/web/subtle.h"
 
 namespace zinnia::engine {
 namespace {
@@ -358,6 +359,7 @@ void install_web_apis(v8::Local<v8::Context> context, v8::Local<v8::Object> host
   set_method(context, host, "reportUncaught", ReportUncaught, data);
   set_method(context, host, "icuDecoderOpen", IcuDecoderOpen, data);
   set_method(context, host, "icuDecode", IcuDecode, data);
+  web::install_subtle(context, host);
   discard(host->Set(
       context, to_v8(isolate, "hardwareConcurrency"),
       v8::Integer::NewFromUnsigned(isolate, std::max(1u, std::thread::hardware_concurrency()))));
