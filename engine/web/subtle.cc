@@ -4,9 +4,14 @@
 // OperationError the standard names.
 #include "engine/web/subtle.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/param_build.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include <cstdint>
 #include <cstring>
@@ -24,11 +29,16 @@ namespace {
 struct SubtleState;
 
 // Key bytes in native memory; the JS handle object holds it in its internal field.
+// A key: secret bytes, or an OpenSSL EVP_PKEY for asymmetric keys.
 struct Secret {
   std::vector<std::uint8_t> bytes;
+  EVP_PKEY* pkey = nullptr;
   SubtleState* state = nullptr;
   v8::Global<v8::Object> holder;
-  ~Secret() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
+  ~Secret() {
+    OPENSSL_cleanse(bytes.data(), bytes.size());
+    EVP_PKEY_free(pkey);
+  }
 };
 
 struct SubtleState {
@@ -89,23 +99,35 @@ void set_buffer(const v8::FunctionCallbackInfo<v8::Value>& args, const std::uint
   args.GetReturnValue().Set(v8::ArrayBuffer::New(args.GetIsolate(), std::move(store)));
 }
 
+v8::Local<v8::Value> make_handle(v8::Isolate* isolate, SubtleState* st,
+                                 std::vector<std::uint8_t> bytes, EVP_PKEY* pkey);
+
 // host.subtleSecret(bytes) -> handle holding a copy of the bytes.
 void SubtleSecret(const v8::FunctionCallbackInfo<v8::Value>& args) {
   auto* isolate = args.GetIsolate();
-  auto context = isolate->GetCurrentContext();
   Bytes in;
   if (args.Length() < 1 || !bytes_of(args[0], in))
     return throw_type_error(isolate, "subtleSecret: expected bytes");
-  SubtleState* st = state(args);
+  args.GetReturnValue().Set(make_handle(
+      isolate, state(args), std::vector<std::uint8_t>(in.data, in.data + in.size), nullptr));
+}
+
+v8::Local<v8::Value> make_handle(v8::Isolate* isolate, SubtleState* st,
+                                 std::vector<std::uint8_t> bytes, EVP_PKEY* pkey) {
+  auto context = isolate->GetCurrentContext();
   if (st->handle_template.IsEmpty()) {
     auto tmpl = v8::ObjectTemplate::New(isolate);
     tmpl->SetInternalFieldCount(1);
     st->handle_template.Reset(isolate, tmpl);
   }
   v8::Local<v8::Object> obj;
-  if (!st->handle_template.Get(isolate)->NewInstance(context).ToLocal(&obj)) return;
+  if (!st->handle_template.Get(isolate)->NewInstance(context).ToLocal(&obj)) {
+    EVP_PKEY_free(pkey);
+    return v8::Null(isolate);
+  }
   auto* s = new Secret{};
-  s->bytes.assign(in.data, in.data + in.size);
+  s->bytes = std::move(bytes);
+  s->pkey = pkey;
   s->state = st;
   obj->SetAlignedPointerInInternalField(0, s);
   s->holder.Reset(isolate, obj);
@@ -119,7 +141,7 @@ void SubtleSecret(const v8::FunctionCallbackInfo<v8::Value>& args) {
       },
       v8::WeakCallbackType::kParameter);
   st->secrets.insert(s);
-  args.GetReturnValue().Set(obj);
+  return obj;
 }
 
 // host.subtleExport(handle) -> ArrayBuffer (exportKey, and wrapping a key).
@@ -352,6 +374,550 @@ void SubtleAes(const v8::FunctionCallbackInfo<v8::Value>& args) {
   set_buffer(args, out.data(), out.size());
 }
 
+// ---- asymmetric keys (EVP_PKEY) ----
+
+using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)>;
+using ParamBld = std::unique_ptr<OSSL_PARAM_BLD, decltype(&OSSL_PARAM_BLD_free)>;
+using Params = std::unique_ptr<OSSL_PARAM, decltype(&OSSL_PARAM_free)>;
+using Bn = std::unique_ptr<BIGNUM, decltype(&BN_free)>;
+
+const char* group_of(const std::string& curve) {
+  if (curve == "P-256") return "prime256v1";
+  if (curve == "P-384") return "secp384r1";
+  if (curve == "P-521") return "secp521r1";
+  return nullptr;
+}
+std::string curve_of(EVP_PKEY* pkey) {
+  char name[64] = {0};
+  std::size_t len = 0;
+  if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &len) !=
+      1)
+    return "";
+  std::string n(name, len);
+  if (n == "prime256v1" || n == "P-256") return "P-256";
+  if (n == "secp384r1" || n == "P-384") return "P-384";
+  if (n == "secp521r1" || n == "P-521") return "P-521";
+  return n;
+}
+std::size_t field_bytes(const std::string& curve) {
+  return curve == "P-256" ? 32 : curve == "P-384" ? 48 : curve == "P-521" ? 66 : 0;
+}
+const char* kind_of(EVP_PKEY* pkey) {
+  switch (EVP_PKEY_get_base_id(pkey)) {
+    case EVP_PKEY_EC:
+      return "EC";
+    case EVP_PKEY_ED25519:
+      return "ED25519";
+    case EVP_PKEY_X25519:
+      return "X25519";
+    case EVP_PKEY_RSA:
+      return "RSA";
+    default:
+      return "";
+  }
+}
+bool has_private(EVP_PKEY* pkey) {
+  int id = EVP_PKEY_get_base_id(pkey);
+  if (id == EVP_PKEY_ED25519 || id == EVP_PKEY_X25519) {
+    std::size_t len = 0;
+    return EVP_PKEY_get_raw_private_key(pkey, nullptr, &len) == 1;
+  }
+  BIGNUM* bn = nullptr;
+  const char* name = id == EVP_PKEY_EC ? OSSL_PKEY_PARAM_PRIV_KEY : OSSL_PKEY_PARAM_RSA_D;
+  if (EVP_PKEY_get_bn_param(pkey, name, &bn) != 1) return false;
+  BN_clear_free(bn);
+  return true;
+}
+// The public half of a key, as its own EVP_PKEY.
+EVP_PKEY* public_of(EVP_PKEY* pkey) {
+  unsigned char* der = nullptr;
+  int len = i2d_PUBKEY(pkey, &der);
+  if (len <= 0) return nullptr;
+  const unsigned char* p = der;
+  EVP_PKEY* pub = d2i_PUBKEY(nullptr, &p, len);
+  OPENSSL_free(der);
+  return pub;
+}
+
+Secret* pkey_of(v8::Local<v8::Value> value) {
+  Secret* s = secret_of(value);
+  return s && s->pkey ? s : nullptr;
+}
+
+void set_object_field(v8::Isolate* isolate, v8::Local<v8::Object> obj, const char* name,
+                      v8::Local<v8::Value> value) {
+  discard(obj->Set(isolate->GetCurrentContext(), to_v8(isolate, name), value));
+}
+v8::Local<v8::ArrayBuffer> buffer(v8::Isolate* isolate, const std::uint8_t* data,
+                                  std::size_t size) {
+  auto store = v8::ArrayBuffer::NewBackingStore(isolate, size);
+  if (size) std::memcpy(store->Data(), data, size);
+  return v8::ArrayBuffer::New(isolate, std::move(store));
+}
+bool bn_field(v8::Isolate* isolate, EVP_PKEY* pkey, const char* param, v8::Local<v8::Object> out,
+              const char* field, std::size_t pad = 0) {
+  BIGNUM* bn = nullptr;
+  if (EVP_PKEY_get_bn_param(pkey, param, &bn) != 1) return false;
+  std::size_t n = pad ? pad : static_cast<std::size_t>(BN_num_bytes(bn));
+  std::vector<std::uint8_t> bytes(n);
+  BN_bn2binpad(bn, bytes.data(), static_cast<int>(n));
+  BN_clear_free(bn);
+  set_object_field(isolate, out, field, buffer(isolate, bytes.data(), bytes.size()));
+  OPENSSL_cleanse(bytes.data(), bytes.size());
+  return true;
+}
+
+// host.subtleKeyInfo(handle) -> { kind, curve, private, modulusLength, publicExponent }.
+void SubtleKeyInfo(const v8::FunctionCallbackInfo<v8::Value>& args) {
+  auto* isolate = args.GetIsolate();
+  Secret* s = args.Length() > 0 ? pkey_of(args[0]) : nullptr;
+  if (!s) return throw_type_error(isolate, "subtleKeyInfo: expected a key handle");
+  auto out = v8::Object::New(isolate);
+  set_object_field(isolate, out, "kind", to_v8(isolate, kind_of(s->pkey)));
+  set_object_field(isolate, out, "private", v8::Boolean::New(isolate, has_private(s->pkey)));
+  if (EVP_PKEY_get_base_id(s->pkey) == EVP_PKEY_EC)
+    set_object_field(isolate, out, "curve", to_v8(isolate, curve_of(s->pkey)));
+  if (EVP_PKEY_get_base_id(s->pkey) == EVP_PKEY_RSA) {
+    set_object_field(isolate, out, "modulusLength",
+                     v8::Integer::New(isolate, EVP_PKEY_get_bits(s->pkey)));
+    bn_field(isolate, s->pkey, OSSL_PKEY_PARAM_RSA_E, out, "publicExponent");
+  }
+  args.GetReturnValue().Set(out);
+}
+
+// host.subtleGenerate(kind, curve | modulusLength, publicExponent) -> [private, public] | null.
+void SubtleGenerate(const v8::FunctionCallbackInfo<v8::Value>& args) {
+  auto* isolate = args.GetIsolate();
+  if (args.Length() < 1) return throw_type_error(isolate, "subtleGenerate: expected a kind");
+  std::string kind = to_utf8(isolate, args[0]);
+  EVP_PKEY* pkey = nullptr;
+  if (kind == "EC") {
+    const char* group = group_of(to_utf8(isolate, args[1]));
+    if (!group) return args.GetReturnValue().SetNull();
+    pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", group);
+  } else if (kind == "ED25519" || kind == "X25519") {
+    pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, kind.c_str());
+  } else if (kind == "RSA") {
+    Bytes exponent;
+    if (args.Length() < 3 || !args[1]->IsUint32() || !bytes_of(args[2], exponent))
+      return throw_type_error(isolate, "subtleGenerate: RSA needs (modulusLength, publicExponent)");
+    PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr), &EVP_PKEY_CTX_free);
+    Bn e(BN_bin2bn(exponent.data, static_cast<int>(exponent.size), nullptr), &BN_free);
+    if (!ctx || !e || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
+        EVP_PKEY_CTX_set_rsa_keygen_bits(
+            ctx.get(), static_cast<int>(args[1].As<v8::Uint32>()->Value())) != 1 ||
+        EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx.get(), e.get()) != 1 ||
+        EVP_PKEY_keygen(ctx.get(), &pkey) != 1)
+      return args.GetReturnValue().SetNull();
+  } else {
+    return throw_type_error(isolate, "subtleGenerate: unknown kind " + kind);
+  }
+  if (!pkey) return args.GetReturnValue().SetNull();
+  EVP_PKEY* pub = public_of(pkey);
+  if (!pub) {
+    EVP_PKEY_free(pkey);
+    return args.GetReturnValue().SetNull();
+  }
+  auto* st = state(args);
+  v8::Local<v8::Value> pair[] = {make_handle(isolate, st, {}, pkey),
+                                 make_handle(isolate, st, {}, pub)};
+  args.GetReturnValue().Set(v8::Array::New(isolate, pair, 2));
+}
+
+// Field `name` of a JWK-components object as bytes; false if absent.
+bool jwk_bytes(v8::Isolate* isolate, v8::Local<v8::Object> obj, const char* name,
+               std::vector<std::uint8_t>& out) {
+  v8::Local<v8::Value> v;
+  if (!obj->Get(isolate->GetCurrentContext(), to_v8(isolate, name)).ToLocal(&v)) return false;
+  Bytes b;
+  if (!bytes_of(v, b)) return false;
+  out.assign(b.data, b.data + b.size);
+  return true;
+}
+
+EVP_PKEY* from_params(const char* type, ParamBld& bld, bool priv) {
+  Params params(OSSL_PARAM_BLD_to_param(bld.get()), &OSSL_PARAM_free);
+  PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr), &EVP_PKEY_CTX_free);
+  EVP_PKEY* pkey = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &pkey, priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
+                        params.get()) != 1)
+    return nullptr;
+  return pkey;
+}
+
+// Checks a public key (point on the curve) or a key pair; frees and returns null when invalid.
+EVP_PKEY* checked(EVP_PKEY* pkey, bool priv) {
+  if (!pkey) return nullptr;
+  if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC) return pkey;
+  PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr), &EVP_PKEY_CTX_free);
+  bool ok =
+      ctx && (priv ? EVP_PKEY_pairwise_check(ctx.get()) : EVP_PKEY_public_check(ctx.get())) == 1;
+  if (!ok) {
+    EVP_PKEY_free(pkey);
+    return nullptr;
+  }
+  return pkey;
+}
+
+// host.subtleImport(kind, format, data, curve) -> handle | null (null: the data is not a
+// valid key of that kind). format: spki, pkcs8, raw (public), jwk (data: components as bytes).
+void SubtleImport(const v8::FunctionCallbackInfo<v8::Value>& args) {
+  auto* isolate = args.GetIsolate();
+  if (args.Length() < 4) return throw_type_error(isolate, "subtleImport: bad arguments");
+  std::string kind = to_utf8(isolate, args[0]);
+  std::string format = to_utf8(isolate, args[1]);
+  std::string curve = args[3]->IsString() ? to_utf8(isolate, args[3]) : "";
+  EVP_PKEY* pkey = nullptr;
+  bool priv = false;
+  Bytes in;
+  if (format == "spki" || format == "pkcs8" || format == "raw") {
+    if (!bytes_of(args[2], in)) return throw_type_error(isolate, "subtleImport: expected bytes");
+    const unsigned char* p = in.data;
+    long len = static_cast<long>(in.size);
+    if (format == "spki") {
+      pkey = d2i_PUBKEY(nullptr, &p, len);
+    } else if (format == "pkcs8") {
+      PKCS8_PRIV_KEY_INFO* p8 = d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, len);
+      if (p8) {
+        pkey = EVP_PKCS82PKEY(p8);
+        PKCS8_PRIV_KEY_INFO_free(p8);
+      }
+      priv = true;
+    } else if (kind == "EC") {
+      const char* group = group_of(curve);
+      ParamBld bld(OSSL_PARAM_BLD_new(), &OSSL_PARAM_BLD_free);
+      if (group && bld &&
+          OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) == 1 &&
+          OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, in.data, in.size) ==
+              1)
+        pkey = from_params("EC", bld, false);
+    } else if (kind == "ED25519" || kind == "X25519") {
+      pkey = EVP_PKEY_new_raw_public_key(kind == "ED25519" ? EVP_PKEY_ED25519 : EVP_PKEY_X25519,
+                                         nullptr, in.data, in.size);
+    }
+    // Whatever the DER said, it must be a key of the kind asked for (and of its curve).
+    if (pkey && (kind != kind_of(pkey) || (kind == "EC" && curve_of(pkey) != curve) ||
+                 (priv && !has_private(pkey)))) {
+      EVP_PKEY_free(pkey);
+      pkey = nullptr;
+    }
+    if (pkey && p != in.data + in.size && format != "raw") {
+      EVP_PKEY_free(pkey);  // trailing bytes after the DER
+      pkey = nullptr;
+    }
+  } else if (format == "jwk" && args[2]->IsObject()) {
+    auto obj = args[2].As<v8::Object>();
+    std::vector<std::uint8_t> x, y, d;
+    if (kind == "EC") {
+      const char* group = group_of(curve);
+      std::size_t n = field_bytes(curve);
+      if (group && jwk_bytes(isolate, obj, "x", x) && jwk_bytes(isolate, obj, "y", y) &&
+          x.size() == n && y.size() == n) {
+        std::vector<std::uint8_t> point{0x04};
+        point.insert(point.end(), x.begin(), x.end());
+        point.insert(point.end(), y.begin(), y.end());
+        priv = jwk_bytes(isolate, obj, "d", d);
+        ParamBld bld(OSSL_PARAM_BLD_new(), &OSSL_PARAM_BLD_free);
+        Bn bn(priv ? BN_bin2bn(d.data(), static_cast<int>(d.size()), nullptr) : nullptr, &BN_free);
+        if (bld && (!priv || (bn && d.size() == n)) &&
+            OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) == 1 &&
+            OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                             point.size()) == 1 &&
+            (!priv || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, bn.get()) == 1))
+          pkey = from_params("EC", bld, priv);
+        OPENSSL_cleanse(d.data(), d.size());
+      }
+    } else if (kind == "ED25519" || kind == "X25519") {
+      int id = kind == "ED25519" ? EVP_PKEY_ED25519 : EVP_PKEY_X25519;
+      if (jwk_bytes(isolate, obj, "x", x)) {
+        priv = jwk_bytes(isolate, obj, "d", d);
+        pkey = priv ? EVP_PKEY_new_raw_private_key(id, nullptr, d.data(), d.size())
+                    : EVP_PKEY_new_raw_public_key(id, nullptr, x.data(), x.size());
+        // The public key given must be the one the private key makes.
+        if (pkey && priv) {
+          std::uint8_t pub[32];
+          std::size_t len = sizeof pub;
+          if (EVP_PKEY_get_raw_public_key(pkey, pub, &len) != 1 || len != x.size() ||
+              std::memcmp(pub, x.data(), len) != 0) {
+            EVP_PKEY_free(pkey);
+            pkey = nullptr;
+          }
+        }
+        OPENSSL_cleanse(d.data(), d.size());
+      }
+    } else if (kind == "RSA") {
+      static const char* const kNames[] = {"n", "e", "d", "p", "q", "dp", "dq", "qi"};
+      static const char* const kParams[] = {
+          OSSL_PKEY_PARAM_RSA_N,         OSSL_PKEY_PARAM_RSA_E,
+          OSSL_PKEY_PARAM_RSA_D,         OSSL_PKEY_PARAM_RSA_FACTOR1,
+          OSSL_PKEY_PARAM_RSA_FACTOR2,   OSSL_PKEY_PARAM_RSA_EXPONENT1,
+          OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1};
+      ParamBld bld(OSSL_PARAM_BLD_new(), &OSSL_PARAM_BLD_free);
+      std::vector<Bn> bns;
+      bool ok = bld != nullptr;
+      int present = 0;
+      for (int i = 0; ok && i < 8; ++i) {
+        std::vector<std::uint8_t> v;
+        if (!jwk_bytes(isolate, obj, kNames[i], v)) {
+          if (i < 2) ok = false;
+          continue;
+        }
+        ++present;
+        bns.emplace_back(BN_bin2bn(v.data(), static_cast<int>(v.size()), nullptr), &BN_free);
+        OPENSSL_cleanse(v.data(), v.size());
+        ok = bns.back() && OSSL_PARAM_BLD_push_BN(bld.get(), kParams[i], bns.back().get()) == 1;
+      }
+      priv = present > 2;
+      if (ok && (present == 2 || present == 8)) pkey = from_params("RSA", bld, priv);
+    }
+  } else {
+    return throw_type_error(isolate, "subtleImport: bad format");
+  }
+  pkey = checked(pkey, priv);
+  if (!pkey) return args.GetReturnValue().SetNull();
+  args.GetReturnValue().Set(make_handle(isolate, state(args), {}, pkey));
+}
+
+// host.subtleKeyExport(handle, format) -> ArrayBuffer (spki, pkcs8, raw) or, for jwk, an
+// object of components as ArrayBuffers (x, y, d; n, e, d, p, q, dp, dq, qi); null on failure.
+void SubtleKeyExport(const v8::FunctionCallbackInfo<v8::Value>& args) {
+  auto* isolate = args.GetIsolate();
+  Secret* s = args.Length() > 1 ? pkey_of(args[0]) : nullptr;
+  if (!s) return throw_type_error(isolate, "subtleKeyExport: expected (handle, format)");
+  std::string format = to_utf8(isolate, args[1]);
+  EVP_PKEY* pkey = s->pkey;
+  int id = EVP_PKEY_get_base_id(pkey);
+  if (format == "spki" || format == "pkcs8") {
+    unsigned char* der = nullptr;
+    int len = -1;
+    if (format == "spki") {
+      len = i2d_PUBKEY(pkey, &der);
+    } else {
+      PKCS8_PRIV_KEY_INFO* p8 = EVP_PKEY2PKCS8(pkey);
+      if (p8) {
+        len = i2d_PKCS8_PRIV_KEY_INFO(p8, &der);
+        PKCS8_PRIV_KEY_INFO_free(p8);
+      }
+    }
+    if (len <= 0) return args.GetReturnValue().SetNull();
+    args.GetReturnValue().Set(buffer(isolate, der, static_cast<std::size_t>(len)));
+    OPENSSL_clear_free(der, static_cast<std::size_t>(len));
+    return;
+  }
+  if (format == "raw") {
+    std::vector<std::uint8_t> out(200);
+    std::size_t len = 0;
+    bool ok = id == EVP_PKEY_EC
+                  ? EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+                                                    out.data(), out.size(), &len) == 1
+                  : (len = out.size(), EVP_PKEY_get_raw_public_key(pkey, out.data(), &len) == 1);
+    if (!ok) return args.GetReturnValue().SetNull();
+    return args.GetReturnValue().Set(buffer(isolate, out.data(), len));
+  }
+  if (format != "jwk") return throw_type_error(isolate, "subtleKeyExport: bad format");
+  auto out = v8::Object::New(isolate);
+  bool priv = has_private(pkey);
+  if (id == EVP_PKEY_EC) {
+    std::string curve = curve_of(pkey);
+    std::size_t n = field_bytes(curve);
+    std::vector<std::uint8_t> point(1 + 2 * n);
+    std::size_t len = 0;
+    if (n == 0 ||
+        EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point.data(),
+                                        point.size(), &len) != 1 ||
+        len != point.size())
+      return args.GetReturnValue().SetNull();
+    set_object_field(isolate, out, "x", buffer(isolate, point.data() + 1, n));
+    set_object_field(isolate, out, "y", buffer(isolate, point.data() + 1 + n, n));
+    if (priv && !bn_field(isolate, pkey, OSSL_PKEY_PARAM_PRIV_KEY, out, "d", n))
+      return args.GetReturnValue().SetNull();
+  } else if (id == EVP_PKEY_ED25519 || id == EVP_PKEY_X25519) {
+    std::uint8_t raw[64];
+    std::size_t len = sizeof raw;
+    if (EVP_PKEY_get_raw_public_key(pkey, raw, &len) != 1) return args.GetReturnValue().SetNull();
+    set_object_field(isolate, out, "x", buffer(isolate, raw, len));
+    len = sizeof raw;
+    if (priv) {
+      if (EVP_PKEY_get_raw_private_key(pkey, raw, &len) != 1)
+        return args.GetReturnValue().SetNull();
+      set_object_field(isolate, out, "d", buffer(isolate, raw, len));
+      OPENSSL_cleanse(raw, sizeof raw);
+    }
+  } else if (id == EVP_PKEY_RSA) {
+    bn_field(isolate, pkey, OSSL_PKEY_PARAM_RSA_N, out, "n");
+    bn_field(isolate, pkey, OSSL_PKEY_PARAM_RSA_E, out, "e");
+    if (priv) {
+      bn_field(isolate, pkey, OSSL_PKEY_PARAM_RSA_D, out, "d");
+      bn_field(isolate, pkey, OSSL_PKEY_PARAM_RSA_FACTOR1, out, "p");
+      bn_field(isolate, pkey, OSSL_PKEY_PARAM_RSA_FACTOR2, out, "q");
+      bn_field(isolate, pkey, OSSL_PKEY_PARAM_RSA_EXPONENT1, out, "dp");
+      bn_field(isolate, pkey, OSSL_PKEY_PARAM_RSA_EXPONENT2, out, "dq");
+      bn_field(isolate, pkey, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, out, "qi");
+    }
+  }
+  args.GetReturnValue().Set(out);
+}
+
+// ECDSA signatures are r||s of the curve's size in WebCrypto, DER in OpenSSL.
+bool der_to_p1363(const std::vector<std::uint8_t>& der, std::size_t n,
+                  std::vector<std::uint8_t>& out) {
+  const unsigned char* p = der.data();
+  ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size()));
+  if (!sig) return false;
+  out.assign(2 * n, 0);
+  bool ok = BN_bn2binpad(ECDSA_SIG_get0_r(sig), out.data(), static_cast<int>(n)) > 0 &&
+            BN_bn2binpad(ECDSA_SIG_get0_s(sig), out.data() + n, static_cast<int>(n)) > 0;
+  ECDSA_SIG_free(sig);
+  return ok;
+}
+bool p1363_to_der(const std::uint8_t* sig, std::size_t size, std::size_t n,
+                  std::vector<std::uint8_t>& out) {
+  if (size != 2 * n) return false;
+  ECDSA_SIG* s = ECDSA_SIG_new();
+  BIGNUM* r = BN_bin2bn(sig, static_cast<int>(n), nullptr);
+  BIGNUM* ss = BN_bin2bn(sig + n, static_cast<int>(n), nullptr);
+  if (!s || !r || !ss || ECDSA_SIG_set0(s, r, ss) != 1) {
+    BN_free(r);
+    BN_free(ss);
+    ECDSA_SIG_free(s);
+    return false;
+  }
+  unsigned char* der = nullptr;
+  int len = i2d_ECDSA_SIG(s, &der);
+  ECDSA_SIG_free(s);
+  if (len <= 0) return false;
+  out.assign(der, der + len);
+  OPENSSL_free(der);
+  return true;
+}
+
+// Sets RSA padding on a signing/verifying context: pss salt length, or PKCS#1 v1.5 when -1.
+bool rsa_padding(EVP_PKEY_CTX* pctx, int pss_salt, const EVP_MD* md) {
+  if (pss_salt < 0) return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
+  return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, pss_salt) == 1 &&
+         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) == 1;
+}
+
+// host.subtleSign(handle, hash | null, data, pssSalt) -> ArrayBuffer | null.
+// host.subtleVerify(handle, hash | null, signature, data, pssSalt) -> boolean.
+void sign_or_verify(const v8::FunctionCallbackInfo<v8::Value>& args, bool verify) {
+  auto* isolate = args.GetIsolate();
+  Bytes data, sig;
+  int base = verify ? 1 : 0;
+  Secret* s = args.Length() > 3 + base ? pkey_of(args[0]) : nullptr;
+  if (!s || !bytes_of(args[2 + base], data) || (verify && !bytes_of(args[2], sig)))
+    return throw_type_error(isolate, "subtleSign/Verify: bad arguments");
+  const EVP_MD* md = args[1]->IsNull() ? nullptr : md_of(isolate, args[1]);
+  int pss_salt = args[3 + base]->IsInt32() ? args[3 + base].As<v8::Int32>()->Value() : -1;
+  int id = EVP_PKEY_get_base_id(s->pkey);
+  using MdCtx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
+  MdCtx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  EVP_PKEY_CTX* pctx = nullptr;
+  static const std::uint8_t kEmpty = 0;
+  const std::uint8_t* msg = data.size ? data.data : &kEmpty;
+  if (!ctx) return args.GetReturnValue().SetNull();
+  if (verify) {
+    std::vector<std::uint8_t> der;
+    const std::uint8_t* sig_data = sig.data;
+    std::size_t sig_size = sig.size;
+    if (id == EVP_PKEY_EC) {
+      if (!p1363_to_der(sig.data, sig.size, field_bytes(curve_of(s->pkey)), der))
+        return args.GetReturnValue().Set(false);
+      sig_data = der.data();
+      sig_size = der.size();
+    }
+    bool ok =
+        EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, s->pkey) == 1 &&
+        (id != EVP_PKEY_RSA || rsa_padding(pctx, pss_salt, md)) &&
+        EVP_DigestVerify(ctx.get(), sig_size ? sig_data : &kEmpty, sig_size, msg, data.size) == 1;
+    return args.GetReturnValue().Set(ok);
+  }
+  std::size_t len = 0;
+  if (EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, s->pkey) != 1 ||
+      (id == EVP_PKEY_RSA && !rsa_padding(pctx, pss_salt, md)) ||
+      EVP_DigestSign(ctx.get(), nullptr, &len, msg, data.size) != 1)
+    return args.GetReturnValue().SetNull();
+  std::vector<std::uint8_t> out(len);
+  if (EVP_DigestSign(ctx.get(), out.data(), &len, msg, data.size) != 1)
+    return args.GetReturnValue().SetNull();
+  out.resize(len);
+  if (id == EVP_PKEY_EC) {
+    std::vector<std::uint8_t> p1363;
+    if (!der_to_p1363(out, field_bytes(curve_of(s->pkey)), p1363))
+      return args.GetReturnValue().SetNull();
+    out.swap(p1363);
+  }
+  set_buffer(args, out.data(), out.size());
+}
+void SubtleSign(const v8::FunctionCallbackInfo<v8::Value>& args) { sign_or_verify(args, false); }
+void SubtleVerify(const v8::FunctionCallbackInfo<v8::Value>& args) { sign_or_verify(args, true); }
+
+// host.subtleRsaOaep(handle, encrypt, hash, label, data) -> ArrayBuffer | null.
+void SubtleRsaOaep(const v8::FunctionCallbackInfo<v8::Value>& args) {
+  auto* isolate = args.GetIsolate();
+  Bytes label, data;
+  Secret* s = args.Length() > 4 ? pkey_of(args[0]) : nullptr;
+  const EVP_MD* md = args.Length() > 4 ? md_of(isolate, args[2]) : nullptr;
+  if (!s || !md || !bytes_of(args[3], label) || !bytes_of(args[4], data))
+    return throw_type_error(isolate, "subtleRsaOaep: bad arguments");
+  bool encrypt = args[1]->IsTrue();
+  PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, s->pkey, nullptr), &EVP_PKEY_CTX_free);
+  if (!ctx ||
+      (encrypt ? EVP_PKEY_encrypt_init(ctx.get()) : EVP_PKEY_decrypt_init(ctx.get())) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) != 1 ||
+      EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), md) != 1 ||
+      EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), md) != 1)
+    return args.GetReturnValue().SetNull();
+  if (label.size) {
+    // OpenSSL takes ownership of the label.
+    auto* copy = static_cast<unsigned char*>(OPENSSL_memdup(label.data, label.size));
+    if (!copy ||
+        EVP_PKEY_CTX_set0_rsa_oaep_label(ctx.get(), copy, static_cast<int>(label.size)) != 1) {
+      OPENSSL_free(copy);
+      return args.GetReturnValue().SetNull();
+    }
+  }
+  static const std::uint8_t kEmpty = 0;
+  const std::uint8_t* in = data.size ? data.data : &kEmpty;
+  std::size_t len = 0;
+  auto run = [&](std::uint8_t* out) {
+    return encrypt ? EVP_PKEY_encrypt(ctx.get(), out, &len, in, data.size)
+                   : EVP_PKEY_decrypt(ctx.get(), out, &len, in, data.size);
+  };
+  if (run(nullptr) != 1) return args.GetReturnValue().SetNull();
+  std::vector<std::uint8_t> out(len);
+  if (run(out.data()) != 1) return args.GetReturnValue().SetNull();
+  out.resize(len);
+  set_buffer(args, out.data(), out.size());
+}
+
+// host.subtleDerive(privateHandle, publicHandle) -> ArrayBuffer | null (ECDH, X25519).
+void SubtleDerive(const v8::FunctionCallbackInfo<v8::Value>& args) {
+  auto* isolate = args.GetIsolate();
+  Secret* priv = args.Length() > 1 ? pkey_of(args[0]) : nullptr;
+  Secret* pub = args.Length() > 1 ? pkey_of(args[1]) : nullptr;
+  if (!priv || !pub) return throw_type_error(isolate, "subtleDerive: expected two key handles");
+  PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, priv->pkey, nullptr), &EVP_PKEY_CTX_free);
+  std::size_t len = 0;
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
+      EVP_PKEY_derive_set_peer(ctx.get(), pub->pkey) != 1 ||
+      EVP_PKEY_derive(ctx.get(), nullptr, &len) != 1)
+    return args.GetReturnValue().SetNull();
+  std::vector<std::uint8_t> out(len);
+  if (EVP_PKEY_derive(ctx.get(), out.data(), &len) != 1) return args.GetReturnValue().SetNull();
+  out.resize(len);
+  // X25519 with a small-order point gives all zeros: the standard makes that an error.
+  if (EVP_PKEY_get_base_id(priv->pkey) == EVP_PKEY_X25519) {
+    std::uint8_t acc = 0;
+    for (auto b : out) acc |= b;
+    if (acc == 0) return args.GetReturnValue().SetNull();
+  }
+  set_buffer(args, out.data(), out.size());
+  OPENSSL_cleanse(out.data(), out.size());
+}
+
 }  // namespace
 
 void install_subtle(v8::Local<v8::Context> context, v8::Local<v8::Object> host) {
@@ -365,6 +931,14 @@ void install_subtle(v8::Local<v8::Context> context, v8::Local<v8::Object> host) 
   set_method(context, host, "subtlePbkdf2", SubtlePbkdf2, data);
   set_method(context, host, "subtleHkdf", SubtleHkdf, data);
   set_method(context, host, "subtleAes", SubtleAes, data);
+  set_method(context, host, "subtleKeyInfo", SubtleKeyInfo, data);
+  set_method(context, host, "subtleGenerate", SubtleGenerate, data);
+  set_method(context, host, "subtleImport", SubtleImport, data);
+  set_method(context, host, "subtleKeyExport", SubtleKeyExport, data);
+  set_method(context, host, "subtleSign", SubtleSign, data);
+  set_method(context, host, "subtleVerify", SubtleVerify, data);
+  set_method(context, host, "subtleRsaOaep", SubtleRsaOaep, data);
+  set_method(context, host, "subtleDerive", SubtleDerive, data);
 }
 
 }  // namespace zinnia::engine::web

@@ -4,7 +4,9 @@
 // operations: digest; AES-CBC/CTR/GCM/KW and HMAC keys (generate, import and export raw/jwk,
 // encrypt/decrypt, sign/verify, wrap/unwrap); PBKDF2 and HKDF (deriveBits/deriveKey).
 // Secret key bytes live in native memory (host.subtleSecret handles), never in a JS object.
-// RSA, EC, Ed25519 and X25519 keys are validated and then refused with NotSupportedError.
+// RSA (RSASSA-PKCS1-v1_5, RSA-PSS, RSA-OAEP), ECDSA/ECDH (P-256/384/521), Ed25519 and X25519 keys
+// are OpenSSL EVP_PKEYs: generate, import/export spki, pkcs8, raw and jwk, sign/verify,
+// encrypt/decrypt, deriveBits/deriveKey.
 ((globalThis, host) => {
   'use strict';
   const define = (name, value) =>
@@ -220,7 +222,113 @@
       if (!['P-256', 'P-384', 'P-521'].includes(alg.namedCurve)) throw err('NotSupportedError', `Unsupported curve ${alg.namedCurve}`);
     }
     if (!usages.some((u) => a.priv.includes(u))) throw err('SyntaxError', 'the private key would have no usages');
-    throw notImplemented(name, 'generateKey');
+    const kind = KIND[name];
+    const pair = kind === 'RSA' ? host.subtleGenerate('RSA', alg.modulusLength, alg.publicExponent)
+      : host.subtleGenerate(kind, alg.namedCurve);
+    if (pair === null) throw err('OperationError', `${name} key generation failed`);
+    const algorithm = keyAlgorithm(name, alg, pair[0]);
+    return {
+      publicKey: makeKey('public', true, algorithm, usages.filter((u) => !a.priv.includes(u)), pair[1]),
+      privateKey: makeKey('private', extractable, algorithm, usages.filter((u) => a.priv.includes(u)), pair[0]),
+    };
+  }
+  const KIND = {
+    'RSASSA-PKCS1-v1_5': 'RSA', 'RSA-PSS': 'RSA', 'RSA-OAEP': 'RSA', ECDSA: 'EC', ECDH: 'EC',
+    Ed25519: 'ED25519', X25519: 'X25519',
+  };
+  function keyAlgorithm(name, alg, handle) {
+    if (KIND[name] === 'RSA') {
+      const info = host.subtleKeyInfo(handle);
+      return { name, modulusLength: info.modulusLength, publicExponent: new Uint8Array(info.publicExponent), hash: { name: alg.hash.name } };
+    }
+    if (KIND[name] === 'EC') return { name, namedCurve: alg.namedCurve };
+    return { name };
+  }
+  const JWK_ALG_RSA = {
+    'RSASSA-PKCS1-v1_5': { 'SHA-1': 'RS1', 'SHA-256': 'RS256', 'SHA-384': 'RS384', 'SHA-512': 'RS512' },
+    'RSA-PSS': { 'SHA-1': 'PS1', 'SHA-256': 'PS256', 'SHA-384': 'PS384', 'SHA-512': 'PS512' },
+    'RSA-OAEP': { 'SHA-1': 'RSA-OAEP', 'SHA-256': 'RSA-OAEP-256', 'SHA-384': 'RSA-OAEP-384', 'SHA-512': 'RSA-OAEP-512' },
+  };
+  const JWK_ALG_EC = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' };
+  function importAsym(format, keyData, alg, extractable, usages) {
+    const name = alg.name;
+    const kind = KIND[name];
+    const a = ASYM[name];
+    const pubUsages = a.all.filter((u) => !a.priv.includes(u));
+    if (kind === 'EC' && !['P-256', 'P-384', 'P-521'].includes(alg.namedCurve)) {
+      throw err('NotSupportedError', `Unsupported curve ${alg.namedCurve}`);
+    }
+    let isPrivate;
+    let handle;
+    const curve = kind === 'EC' ? alg.namedCurve : null;
+    if (format === 'jwk') {
+      const jwk = keyData;
+      isPrivate = jwk.d !== undefined;
+      checkUsages(usages, isPrivate ? a.priv : pubUsages);
+      const kty = kind === 'RSA' ? 'RSA' : kind === 'EC' ? 'EC' : 'OKP';
+      if (jwk.kty !== kty) throw err('DataError', `JWK kty must be "${kty}"`);
+      if (kind === 'EC' && jwk.crv !== alg.namedCurve) throw err('DataError', `JWK crv must be ${alg.namedCurve}`);
+      if ((kind === 'ED25519' || kind === 'X25519') && jwk.crv !== name) throw err('DataError', `JWK crv must be ${name}`);
+      if (jwk.alg !== undefined) {
+        let want;
+        if (kind === 'RSA') want = JWK_ALG_RSA[name][alg.hash.name];
+        else if (name === 'ECDSA') want = JWK_ALG_EC[alg.namedCurve];
+        else if (name === 'Ed25519') want = jwk.alg === 'EdDSA' ? 'EdDSA' : 'Ed25519';
+        if (want !== undefined && jwk.alg !== want) throw err('DataError', `JWK alg ${jwk.alg} does not match`);
+      }
+      checkJwkCommon(jwk, usages, extractable, a.priv.includes('sign') ? 'sig' : 'enc');
+      const fields = {};
+      const names = kind === 'RSA' ? ['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi'] : kind === 'EC' ? ['x', 'y', 'd'] : ['x', 'd'];
+      for (const f of names) if (jwk[f] !== undefined) fields[f] = unb64url(jwk[f]);
+      if (kind !== 'RSA' && fields.x === undefined) throw err('DataError', 'JWK x is missing');
+      handle = host.subtleImport(kind, 'jwk', fields, curve);
+    } else {
+      if (format === 'raw') {
+        if (kind === 'RSA') throw err('NotSupportedError', 'RSA keys cannot be imported raw');
+        isPrivate = false;
+      } else {
+        isPrivate = format === 'pkcs8';
+      }
+      checkUsages(usages, isPrivate ? a.priv : pubUsages);
+      handle = host.subtleImport(kind, format, keyData, curve);
+    }
+    if (handle === null) throw err('DataError', `The key data is not a valid ${name} ${isPrivate ? 'private' : 'public'} key`);
+    if (isPrivate && usages.length === 0) throw err('SyntaxError', 'usages must not be empty');
+    const algorithm = keyAlgorithm(name, alg, handle);
+    return makeKey(isPrivate ? 'private' : 'public', extractable, algorithm, usages, handle);
+  }
+  function exportAsym(format, s) {
+    const name = s.algorithm.name;
+    const kind = KIND[name];
+    if (format === 'spki' || format === 'raw') {
+      if (s.type !== 'public') throw err('InvalidAccessError', `Only a public key exports as ${format}`);
+      if (format === 'raw' && kind === 'RSA') throw err('NotSupportedError', 'RSA keys do not export raw');
+    } else if (format === 'pkcs8' && s.type !== 'private') {
+      throw err('InvalidAccessError', 'Only a private key exports as pkcs8');
+    }
+    if (format !== 'jwk') {
+      const out = host.subtleKeyExport(s.handle, format);
+      if (out === null) throw err('OperationError', `exporting the ${name} key failed`);
+      return out;
+    }
+    const c = host.subtleKeyExport(s.handle, 'jwk');
+    if (c === null) throw err('OperationError', `exporting the ${name} key failed`);
+    const jwk = {};
+    if (kind === 'RSA') {
+      jwk.kty = 'RSA';
+      jwk.alg = JWK_ALG_RSA[name][s.algorithm.hash.name];
+    } else if (kind === 'EC') {
+      jwk.kty = 'EC';
+      jwk.crv = s.algorithm.namedCurve;
+    } else {
+      jwk.kty = 'OKP';
+      jwk.crv = name;
+      if (name === 'Ed25519') jwk.alg = 'Ed25519';
+    }
+    for (const [k, v] of Object.entries(c)) jwk[k] = b64url(new Uint8Array(v));
+    jwk.key_ops = s.usages.slice();
+    jwk.ext = s.extractable;
+    return jwk;
   }
 
   function importKey(format, keyData, alg, extractable, usages) {
@@ -273,10 +381,7 @@
       if (usages.length === 0) throw err('SyntaxError', 'usages must not be empty');
       return makeKey('secret', false, { name }, usages, host.subtleSecret(bytes));
     }
-    const a = ASYM[name];
-    if (!['raw', 'spki', 'pkcs8', 'jwk'].includes(format)) throw new TypeError(`Invalid format ${format}`);
-    checkUsages(usages, a.all);
-    throw notImplemented(name, 'importKey');
+    return importAsym(format, keyData, alg, extractable, usages);
   }
   function checkJwkCommon(jwk, usages, extractable, use) {
     if (usages.length && jwk.use !== undefined && jwk.use !== use) throw err('DataError', `JWK use must be "${use}"`);
@@ -291,7 +396,8 @@
     const s = slot(key);
     if (!s.extractable) throw err('InvalidAccessError', 'The key is not extractable');
     const name = s.algorithm.name;
-    if (s.type !== 'secret' || name === 'PBKDF2' || name === 'HKDF') throw notImplemented(name, 'exportKey');
+    if (s.type !== 'secret') return exportAsym(format, s);
+    if (name === 'PBKDF2' || name === 'HKDF') throw notImplemented(name, 'exportKey');
     if (format === 'raw') return host.subtleExport(s.handle);
     if (format === 'jwk') {
       const bytes = new Uint8Array(host.subtleExport(s.handle));
@@ -316,6 +422,9 @@
       if (![32, 64, 96, 104, 112, 120, 128].includes(tagLength)) throw err('OperationError', `Invalid AES-GCM tagLength ${tagLength}`);
       if (!encrypt && data.length < tagLength / 8) throw err('OperationError', 'The data is shorter than the tag');
       out = host.subtleAes('gcm', encrypt, s.handle, alg.iv, data, alg.additionalData ?? new Uint8Array(0), tagLength);
+    } else if (name === 'RSA-OAEP') {
+      if (s.type !== (encrypt ? 'public' : 'private')) throw err('InvalidAccessError', `RSA-OAEP ${encrypt ? 'encrypts with a public' : 'decrypts with a private'} key`);
+      out = host.subtleRsaOaep(s.handle, encrypt, s.algorithm.hash.name, alg.label ?? new Uint8Array(0), data);
     } else {
       throw notImplemented(name, encrypt ? 'encrypt' : 'decrypt');
     }
@@ -340,6 +449,20 @@
       if (out === null) throw err('OperationError', 'HKDF: length too large for the hash');
       return out;
     }
+    if (name === 'ECDH' || name === 'X25519') {
+      const pub = slot(alg.public);
+      if (pub.type !== 'public') throw err('InvalidAccessError', 'The public member must be a public key');
+      if (pub.algorithm.name !== name) throw err('InvalidAccessError', `The public key is for ${pub.algorithm.name}, not ${name}`);
+      if (name === 'ECDH' && pub.algorithm.namedCurve !== s.algorithm.namedCurve) throw err('InvalidAccessError', 'The keys are on different curves');
+      if (s.type !== 'private') throw err('InvalidAccessError', 'The base key must be a private key');
+      const secret = host.subtleDerive(s.handle, pub.handle);
+      if (secret === null) throw err('OperationError', `${name} key agreement failed`);
+      if (length === null) return secret;
+      if (length > secret.byteLength * 8) throw err('OperationError', `length is more than the ${secret.byteLength * 8} bits ${name} makes`);
+      const out = new Uint8Array(secret.slice(0, Math.ceil(length / 8)));
+      if (length % 8) out[out.length - 1] &= 0xff << (8 - (length % 8));
+      return out.buffer;
+    }
     throw notImplemented(name, 'deriveBits');
   }
 
@@ -355,6 +478,9 @@
     }
     return null;
   }
+
+  // ECDSA takes its hash from the operation, RSA from the key, Ed25519 none.
+  const signHash = (alg, s) => (alg.name === 'ECDSA' ? alg.hash.name : alg.name === 'Ed25519' ? null : s.algorithm.hash.name);
 
   const need = (args, n, what) => {
     if (args.length < n) throw new TypeError(`SubtleCrypto.${what}: ${n} arguments required, ${args.length} given`);
@@ -408,7 +534,10 @@
       const bytes = toBufferCopy(data, 'data');
       const s = requireKey(key, alg.name, 'sign');
       if (alg.name === 'HMAC') return host.subtleHmac(s.algorithm.hash.name, s.handle, bytes);
-      throw notImplemented(alg.name, 'sign');
+      if (s.type !== 'private') throw err('InvalidAccessError', 'Signing needs a private key');
+      const out = host.subtleSign(s.handle, signHash(alg, s), bytes, alg.name === 'RSA-PSS' ? alg.saltLength : null);
+      if (out === null) throw err('OperationError', `${alg.name} signing failed`);
+      return out;
     },
     async verify(algorithm, key, signature, data) {
       need(arguments, 4, 'verify');
@@ -423,7 +552,8 @@
         for (let i = 0; i < mac.length; i++) diff |= mac[i] ^ sig[i];
         return diff === 0;
       }
-      throw notImplemented(alg.name, 'verify');
+      if (s.type !== 'public') throw err('InvalidAccessError', 'Verifying needs a public key');
+      return host.subtleVerify(s.handle, signHash(alg, s), sig, bytes, alg.name === 'RSA-PSS' ? alg.saltLength : null);
     },
     async encrypt(algorithm, key, data) {
       need(arguments, 3, 'encrypt');
