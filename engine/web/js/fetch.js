@@ -11,6 +11,7 @@
   const S = ReadableStream[Symbol.for('zinnia.streams')];
   const addAbortAlgorithm = AbortSignal[Symbol.for('zinnia.addAbortAlgorithm')];
   const B = globalThis.Blob[Symbol.for('zinnia.blob')];
+  const FD = globalThis.FormData[Symbol.for('zinnia.formdata')];
   const encoder = new TextEncoder();
 
   // ---- Headers ----
@@ -134,6 +135,8 @@
     } else if (object instanceof ReadableStream) {
       if (S.isDisturbed(object) || S.isLocked(object)) throw new TypeError('The body stream is disturbed or locked');
       return { body: { stream: object, bytes: null, used: false }, type: null };
+    } else if (object instanceof globalThis.FormData) {
+      ({ bytes, type } = FD.encode(object));
     } else if (object instanceof globalThis.Blob) {
       bytes = B.bytes(object);
       type = object.type || null;
@@ -203,7 +206,10 @@
       const type = this.headers.get('content-type') ?? '';
       return consumeBody(this).then((u8) => B.fromBytes(new Uint8Array(toArrayBuffer(u8)), type));
     },
-    formData() { return Promise.reject(new TypeError('FormData is not supported')); },
+    formData() {
+      const type = this.headers.get('content-type');
+      return consumeBody(this).then((u8) => FD.parse(u8, type));
+    },
   };
   function mixBody(C) {
     for (const key of Object.keys(Object.getOwnPropertyDescriptors(BodyMixin))) {
