@@ -18,6 +18,7 @@
 #include "engine/v8/util.h"
 #include "engine/web/fetch.h"
 #include "engine/web/subtle.h"
+#include "engine/web/zlib.h"
 
 namespace zinnia::engine {
 namespace {
@@ -360,6 +361,7 @@ void install_web_apis(v8::Local<v8::Context> context, v8::Local<v8::Object> host
   set_method(context, host, "icuDecoderOpen", IcuDecoderOpen, data);
   set_method(context, host, "icuDecode", IcuDecode, data);
   web::install_subtle(context, host);
+  web::install_zlib(context, host);
   discard(host->Set(
       context, to_v8(isolate, "hardwareConcurrency"),
       v8::Integer::NewFromUnsigned(isolate, std::max(1u, std::thread::hardware_concurrency()))));
