@@ -7,8 +7,9 @@
   const tag = (C, name) => Object.defineProperty(C.prototype, Symbol.toStringTag, { value: name, configurable: true });
 
   // Captured at install time: user code may replace the globals later.
-  const { ReadableStream, URL, URLSearchParams, TextEncoder, TextDecoder, AbortSignal, DOMException } = globalThis;
-  const S = ReadableStream[Symbol.for('zinnia.streams')];
+  // ReadableStream is looked up when used: the streams library runs on first use (streams.js).
+  const { URL, URLSearchParams, TextEncoder, TextDecoder, AbortSignal, DOMException } = globalThis;
+  const S = host.streams;
   const addAbortAlgorithm = AbortSignal[Symbol.for('zinnia.addAbortAlgorithm')];
   const B = globalThis.Blob[Symbol.for('zinnia.blob')];
   const FD = globalThis.FormData[Symbol.for('zinnia.formdata')];
@@ -132,7 +133,7 @@
       bytes = new Uint8Array(object.slice(0));
     } else if (ArrayBuffer.isView(object)) {
       bytes = new Uint8Array(object.buffer.slice(object.byteOffset, object.byteOffset + object.byteLength));
-    } else if (object instanceof ReadableStream) {
+    } else if (S.isStream(object)) {
       if (S.isDisturbed(object) || S.isLocked(object)) throw new TypeError('The body stream is disturbed or locked');
       return { body: { stream: object, bytes: null, used: false }, type: null };
     } else if (object instanceof globalThis.FormData) {

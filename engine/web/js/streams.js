@@ -1,30 +1,31 @@
 // The Streams Standard: web-streams-polyfill (embedded before this file, see
-// engine/web/CMakeLists.txt and docs/streams.md) defines the classes; this file makes them
-// globals and gives fetch.js the few internals it needs.
+// engine/web/CMakeLists.txt and docs/streams.md) defines the classes, run on first use of one
+// of the globals; this file defines them and gives fetch.js the few internals it needs
+// (host.streams).
 ((globalThis, host) => {
   'use strict';
-  const W = host.webStreams;
+  const load = host.webStreams;
   delete host.webStreams;
-  const define = (name, value) =>
-    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
   const names = [
     'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamBYOBReader', 'ReadableStreamDefaultController',
     'ReadableByteStreamController', 'ReadableStreamBYOBRequest', 'WritableStream', 'WritableStreamDefaultWriter',
     'WritableStreamDefaultController', 'TransformStream', 'TransformStreamDefaultController',
     'ByteLengthQueuingStrategy', 'CountQueuingStrategy',
   ];
-  for (const name of names) {
-    if (typeof W[name] !== 'function') throw new Error(`streams: web-streams-polyfill has no ${name}`);
-    define(name, W[name]);
-  }
-  const { ReadableStream } = W;
+  const lib = host.lazyGlobals(names, () => {
+    const W = load();
+    for (const name of names) {
+      if (typeof W[name] !== 'function') throw new Error(`streams: web-streams-polyfill has no ${name}`);
+    }
+    return W;
+  });
 
   // Internals for fetch: a stream fed from native code, and state probes. The polyfill keeps
   // the spec's internal slots as `_state`/`_disturbed` fields.
   const controllers = new WeakMap();
   function createReadableStream(startAlgorithm, pullAlgorithm, cancelAlgorithm, hwm = 1, sizeAlgorithm = () => 1) {
     let controller;
-    const stream = new ReadableStream({
+    const stream = new (lib().ReadableStream)({
       start(c) { controller = c; return startAlgorithm(); },
       pull() { return pullAlgorithm(); },
       cancel(reason) { return cancelAlgorithm(reason); },
@@ -32,16 +33,15 @@
     controllers.set(stream, controller);
     return stream;
   }
-  Object.defineProperty(ReadableStream, Symbol.for('zinnia.streams'), {
-    value: {
-      createReadableStream,
-      enqueue: (s, chunk) => controllers.get(s).enqueue(chunk),
-      close: (s) => controllers.get(s).close(),
-      error: (s, e) => controllers.get(s).error(e),
-      desiredSize: (s) => controllers.get(s).desiredSize,
-      isDisturbed: (s) => s._disturbed === true,
-      isLocked: (s) => s.locked,
-      state: (s) => s._state,
-    },
-  });
+  host.streams = {
+    createReadableStream,
+    enqueue: (s, chunk) => controllers.get(s).enqueue(chunk),
+    close: (s) => controllers.get(s).close(),
+    error: (s, e) => controllers.get(s).error(e),
+    desiredSize: (s) => controllers.get(s).desiredSize,
+    isDisturbed: (s) => s._disturbed === true,
+    isLocked: (s) => s.locked,
+    isStream: (v) => v instanceof lib().ReadableStream,
+    state: (s) => s._state,
+  };
 });
