@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "engine/api/host.h"
+#include "engine/v8/bind.h"
 #include "engine/v8/util.h"
 
 namespace zinnia::engine {
@@ -14,36 +15,29 @@ class CloneDelegate final : public v8::ValueSerializer::Delegate {
  public:
   explicit CloneDelegate(v8::Isolate* isolate) : isolate_(isolate) {}
   void ThrowDataCloneError(v8::Local<v8::String> message) override {
-    auto error = v8::Exception::Error(message).As<v8::Object>();
-    discard(error->Set(isolate_->GetCurrentContext(), to_v8(isolate_, "name"),
-                       to_v8(isolate_, "DataCloneError")));
-    isolate_->ThrowException(error);
+    bind::throw_dom_exception(isolate_, "DataCloneError", to_utf8(isolate_, message));
   }
 
  private:
   v8::Isolate* isolate_;
 };
 
-void StructuredClone(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  auto* isolate = info.GetIsolate();
-  auto context = isolate->GetCurrentContext();
+}  // namespace
+
+// structuredClone(value): a missing value clones undefined (Rest reads past the end as that).
+v8::MaybeLocal<v8::Value> structured_clone(bind::Call& call, bind::Rest args) {
+  auto* isolate = call.isolate();
+  auto context = call.context();
   CloneDelegate delegate(isolate);
   v8::ValueSerializer serializer(isolate, &delegate);
   serializer.WriteHeader();
-  if (serializer.WriteValue(context, info[0]).IsNothing()) return;
+  if (serializer.WriteValue(context, args[0]).IsNothing()) return {};
   auto [data, size] = serializer.Release();
   v8::ValueDeserializer deserializer(isolate, data, size);
-  v8::Local<v8::Value> out;
-  if (deserializer.ReadHeader(context).FromMaybe(false) &&
-      deserializer.ReadValue(context).ToLocal(&out))
-    info.GetReturnValue().Set(out);
+  v8::MaybeLocal<v8::Value> out;
+  if (deserializer.ReadHeader(context).FromMaybe(false)) out = deserializer.ReadValue(context);
   std::free(data);
-}
-
-}  // namespace
-
-void install_clone(v8::Local<v8::Context> context, v8::Local<v8::Object> host) {
-  set_method(context, host, "structuredClone", &StructuredClone);
+  return out;
 }
 
 }  // namespace zinnia::engine

@@ -2,7 +2,6 @@
 // (CBC, CTR, GCM, KW). Operations are synchronous: the inputs are small and JS wraps the
 // result in a promise. A failed operation returns null; js/subtle.js turns it into the
 // OperationError the standard names.
-#include "engine/web/subtle.h"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -21,9 +20,12 @@
 #include <vector>
 
 #include "engine/loop/loop.h"
+#include "engine/v8/bind.h"
 #include "engine/v8/util.h"
+#include "engine/web/web.h"
 
-namespace zinnia::engine::web {
+namespace zinnia::engine {
+namespace web {
 namespace {
 
 struct SubtleState;
@@ -42,6 +44,9 @@ struct Secret {
 };
 
 struct SubtleState {
+  explicit SubtleState(v8::Local<v8::Context>) {}
+  SubtleState(const SubtleState&) = delete;
+  SubtleState& operator=(const SubtleState&) = delete;
   ~SubtleState() {
     for (auto* s : secrets) {
       s->holder.Reset();
@@ -52,10 +57,6 @@ struct SubtleState {
   std::unordered_set<Secret*> secrets;
   v8::Global<v8::ObjectTemplate> handle_template;
 };
-
-SubtleState* state(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  return static_cast<SubtleState*>(args.Data().As<v8::External>()->Value());
-}
 
 struct Bytes {
   const std::uint8_t* data = nullptr;
@@ -92,24 +93,23 @@ const EVP_MD* md_of(v8::Isolate* isolate, v8::Local<v8::Value> name) {
   return nullptr;
 }
 
-void set_buffer(const v8::FunctionCallbackInfo<v8::Value>& args, const std::uint8_t* data,
-                std::size_t size) {
-  auto store = v8::ArrayBuffer::NewBackingStore(args.GetIsolate(), size);
+v8::Local<v8::Value> set_buffer(v8::Isolate* isolate, const std::uint8_t* data, std::size_t size) {
+  auto store = v8::ArrayBuffer::NewBackingStore(isolate, size);
   if (size) std::memcpy(store->Data(), data, size);
-  args.GetReturnValue().Set(v8::ArrayBuffer::New(args.GetIsolate(), std::move(store)));
+  return v8::ArrayBuffer::New(isolate, std::move(store));
 }
 
 v8::Local<v8::Value> make_handle(v8::Isolate* isolate, SubtleState* st,
                                  std::vector<std::uint8_t> bytes, EVP_PKEY* pkey);
 
 // host.subtleSecret(bytes) -> handle holding a copy of the bytes.
-void SubtleSecret(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  auto* isolate = args.GetIsolate();
+v8::Local<v8::Value> SubtleSecret(bind::Call& call, SubtleState& st, bind::Rest args) {
+  (void)st;
+  auto* isolate = call.isolate();
   Bytes in;
-  if (args.Length() < 1 || !bytes_of(args[0], in))
-    return throw_type_error(isolate, "subtleSecret: expected bytes");
-  args.GetReturnValue().Set(make_handle(
-      isolate, state(args), std::vector<std::uint8_t>(in.data, in.data + in.size), nullptr));
+  if (args.size() < 1 || !bytes_of(args[0], in))
+    throw bind::TypeError("subtleSecret: expected bytes");
+  return make_handle(isolate, &st, std::vector<std::uint8_t>(in.data, in.data + in.size), nullptr);
 }
 
 v8::Local<v8::Value> make_handle(v8::Isolate* isolate, SubtleState* st,
@@ -145,37 +145,40 @@ v8::Local<v8::Value> make_handle(v8::Isolate* isolate, SubtleState* st,
 }
 
 // host.subtleExport(handle) -> ArrayBuffer (exportKey, and wrapping a key).
-void SubtleExport(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  Secret* s = args.Length() > 0 ? secret_of(args[0]) : nullptr;
-  if (!s) return throw_type_error(args.GetIsolate(), "subtleExport: expected a key handle");
-  set_buffer(args, s->bytes.data(), s->bytes.size());
+v8::Local<v8::Value> SubtleExport(bind::Call& call, SubtleState& st, bind::Rest args) {
+  (void)st;
+  Secret* s = args.size() > 0 ? secret_of(args[0]) : nullptr;
+  if (!s) throw bind::TypeError("subtleExport: expected a key handle");
+  return set_buffer(call.isolate(), s->bytes.data(), s->bytes.size());
 }
 
 // host.subtleHmac(hash, handle, data) -> ArrayBuffer.
-void SubtleHmac(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  auto* isolate = args.GetIsolate();
+v8::Local<v8::Value> SubtleHmac(bind::Call& call, SubtleState& st, bind::Rest args) {
+  (void)st;
+  auto* isolate = call.isolate();
   Bytes data;
-  Secret* s = args.Length() > 2 ? secret_of(args[1]) : nullptr;
-  const EVP_MD* md = args.Length() > 2 ? md_of(isolate, args[0]) : nullptr;
+  Secret* s = args.size() > 2 ? secret_of(args[1]) : nullptr;
+  const EVP_MD* md = args.size() > 2 ? md_of(isolate, args[0]) : nullptr;
   if (!s || !md || !bytes_of(args[2], data))
-    return throw_type_error(isolate, "subtleHmac: expected (hash, handle, bytes)");
+    throw bind::TypeError("subtleHmac: expected (hash, handle, bytes)");
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   static const std::uint8_t kEmpty = 0;
   if (!HMAC(md, s->bytes.empty() ? &kEmpty : s->bytes.data(), static_cast<int>(s->bytes.size()),
             data.size ? data.data : &kEmpty, data.size, out, &len))
-    return args.GetReturnValue().SetNull();
-  set_buffer(args, out, len);
+    return v8::Null(call.isolate());
+  return set_buffer(call.isolate(), out, len);
 }
 
 // host.subtlePbkdf2(hash, handle, salt, iterations, bits) -> ArrayBuffer | null.
-void SubtlePbkdf2(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  auto* isolate = args.GetIsolate();
+v8::Local<v8::Value> SubtlePbkdf2(bind::Call& call, SubtleState& st, bind::Rest args) {
+  (void)st;
+  auto* isolate = call.isolate();
   Bytes salt;
-  Secret* s = args.Length() > 4 ? secret_of(args[1]) : nullptr;
-  const EVP_MD* md = args.Length() > 4 ? md_of(isolate, args[0]) : nullptr;
+  Secret* s = args.size() > 4 ? secret_of(args[1]) : nullptr;
+  const EVP_MD* md = args.size() > 4 ? md_of(isolate, args[0]) : nullptr;
   if (!s || !md || !bytes_of(args[2], salt) || !args[3]->IsUint32() || !args[4]->IsUint32())
-    return throw_type_error(isolate, "subtlePbkdf2: bad arguments");
+    throw bind::TypeError("subtlePbkdf2: bad arguments");
   std::uint32_t iterations = args[3].As<v8::Uint32>()->Value();
   std::size_t len = args[4].As<v8::Uint32>()->Value() / 8;
   std::vector<std::uint8_t> out(len);
@@ -185,22 +188,23 @@ void SubtlePbkdf2(const v8::FunctionCallbackInfo<v8::Value>& args) {
                         static_cast<int>(s->bytes.size()), salt.size ? salt.data : &kEmpty,
                         static_cast<int>(salt.size), static_cast<int>(iterations), md,
                         static_cast<int>(len), out.data()) != 1)
-    return args.GetReturnValue().SetNull();
-  set_buffer(args, out.data(), out.size());
+    return v8::Null(call.isolate());
+  return set_buffer(call.isolate(), out.data(), out.size());
 }
 
 // host.subtleHkdf(hash, handle, salt, info, bits) -> ArrayBuffer | null (RFC 5869 on HMAC, so
 // empty keys and salts work as the standard wants).
-void SubtleHkdf(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  auto* isolate = args.GetIsolate();
+v8::Local<v8::Value> SubtleHkdf(bind::Call& call, SubtleState& st, bind::Rest args) {
+  (void)st;
+  auto* isolate = call.isolate();
   Bytes salt, info;
-  Secret* s = args.Length() > 4 ? secret_of(args[1]) : nullptr;
-  const EVP_MD* md = args.Length() > 4 ? md_of(isolate, args[0]) : nullptr;
+  Secret* s = args.size() > 4 ? secret_of(args[1]) : nullptr;
+  const EVP_MD* md = args.size() > 4 ? md_of(isolate, args[0]) : nullptr;
   if (!s || !md || !bytes_of(args[2], salt) || !bytes_of(args[3], info) || !args[4]->IsUint32())
-    return throw_type_error(isolate, "subtleHkdf: bad arguments");
+    throw bind::TypeError("subtleHkdf: bad arguments");
   std::size_t len = args[4].As<v8::Uint32>()->Value() / 8;
   std::size_t hlen = static_cast<std::size_t>(EVP_MD_get_size(md));
-  if (len > 255 * hlen) return args.GetReturnValue().SetNull();
+  if (len > 255 * hlen) return v8::Null(call.isolate());
   static const std::uint8_t kEmpty = 0;
   std::vector<std::uint8_t> zeros(hlen, 0);
   unsigned char prk[EVP_MAX_MD_SIZE];
@@ -209,7 +213,7 @@ void SubtleHkdf(const v8::FunctionCallbackInfo<v8::Value>& args) {
   std::size_t salt_size = salt.size ? salt.size : hlen;
   if (!HMAC(md, salt_data, static_cast<int>(salt_size),
             s->bytes.empty() ? &kEmpty : s->bytes.data(), s->bytes.size(), prk, &prk_len))
-    return args.GetReturnValue().SetNull();
+    return v8::Null(call.isolate());
   std::vector<std::uint8_t> out;
   std::vector<std::uint8_t> t;
   for (std::uint8_t i = 1; out.size() < len; ++i) {
@@ -219,13 +223,13 @@ void SubtleHkdf(const v8::FunctionCallbackInfo<v8::Value>& args) {
     unsigned char block[EVP_MAX_MD_SIZE];
     unsigned int block_len = 0;
     if (!HMAC(md, prk, static_cast<int>(prk_len), msg.data(), msg.size(), block, &block_len))
-      return args.GetReturnValue().SetNull();
+      return v8::Null(call.isolate());
     t.assign(block, block + block_len);
     out.insert(out.end(), t.begin(), t.end());
   }
   OPENSSL_cleanse(prk, sizeof prk);
   out.resize(len);
-  set_buffer(args, out.data(), out.size());
+  return set_buffer(call.isolate(), out.data(), out.size());
 }
 
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
@@ -280,32 +284,32 @@ bool cipher_run(const EVP_CIPHER* cipher, const Secret& key, const std::uint8_t*
 
 // host.subtleAes(mode, encrypt, handle, iv|counter, data, extra1, extra2) -> ArrayBuffer | null.
 // ctr: extra1 = counter length in bits. gcm: extra1 = additional data, extra2 = tag length bits.
-void SubtleAes(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  auto* isolate = args.GetIsolate();
+v8::Local<v8::Value> SubtleAes(bind::Call& call, SubtleState& st, bind::Rest args) {
+  (void)st;
+  auto* isolate = call.isolate();
   Bytes iv, data;
-  Secret* key = args.Length() > 4 ? secret_of(args[2]) : nullptr;
+  Secret* key = args.size() > 4 ? secret_of(args[2]) : nullptr;
   if (!key || !bytes_of(args[3], iv) || !bytes_of(args[4], data))
-    return throw_type_error(isolate, "subtleAes: bad arguments");
+    throw bind::TypeError("subtleAes: bad arguments");
   std::string mode = to_utf8(isolate, args[0]);
   bool encrypt = args[1]->IsTrue();
   const EVP_CIPHER* cipher = aes_cipher(mode, key->bytes.size());
-  if (!cipher) return args.GetReturnValue().SetNull();
+  if (!cipher) return v8::Null(call.isolate());
   std::vector<std::uint8_t> out;
   if (mode == "cbc" || mode == "kw") {
     if (!cipher_run(cipher, *key, iv.data, mode == "kw" ? 0 : iv.size, encrypt, data.data,
                     data.size, out))
-      return args.GetReturnValue().SetNull();
+      return v8::Null(call.isolate());
   } else if (mode == "ctr") {
     // Only the low `length` bits of the counter block count up; OpenSSL counts all 128, so
     // split the input where those bits wrap and restart from a counter whose low bits are 0.
     std::uint32_t length =
-        args.Length() > 5 && args[5]->IsUint32() ? args[5].As<v8::Uint32>()->Value() : 0;
-    if (iv.size != 16 || length == 0 || length > 128) return args.GetReturnValue().SetNull();
+        args.size() > 5 && args[5]->IsUint32() ? args[5].As<v8::Uint32>()->Value() : 0;
+    if (iv.size != 16 || length == 0 || length > 128) return v8::Null(call.isolate());
     std::uint8_t counter[16];
     std::memcpy(counter, iv.data, 16);
     std::size_t blocks = (data.size + 15) / 16;
-    if (length < 64 && blocks > (std::uint64_t{1} << length))
-      return args.GetReturnValue().SetNull();
+    if (length < 64 && blocks > (std::uint64_t{1} << length)) return v8::Null(call.isolate());
     std::size_t done = 0;
     while (done < data.size) {
       // Blocks left before the low `length` bits of the counter wrap to zero.
@@ -319,7 +323,7 @@ void SubtleAes(const v8::FunctionCallbackInfo<v8::Value>& args) {
       std::size_t chunk = data.size - done;
       if (left < (chunk + 15) / 16) chunk = static_cast<std::size_t>(left) * 16;
       if (!cipher_run(cipher, *key, counter, 16, encrypt, data.data + done, chunk, out))
-        return args.GetReturnValue().SetNull();
+        return v8::Null(call.isolate());
       done += chunk;
       if (length < 64) {
         // Zero the low `length` bits (the counter wrapped).
@@ -329,14 +333,14 @@ void SubtleAes(const v8::FunctionCallbackInfo<v8::Value>& args) {
     }
   } else if (mode == "gcm") {
     Bytes aad;
-    if (args.Length() < 7 || !bytes_of(args[5], aad) || !args[6]->IsUint32())
-      return throw_type_error(isolate, "subtleAes: gcm needs (aad, tagLength)");
+    if (args.size() < 7 || !bytes_of(args[5], aad) || !args[6]->IsUint32())
+      throw bind::TypeError("subtleAes: gcm needs (aad, tagLength)");
     std::size_t tag_len = args[6].As<v8::Uint32>()->Value() / 8;
-    if (iv.size == 0) return args.GetReturnValue().SetNull();
+    if (iv.size == 0) return v8::Null(call.isolate());
     CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
     std::size_t in_size = data.size;
     if (!encrypt) {
-      if (data.size < tag_len) return args.GetReturnValue().SetNull();
+      if (data.size < tag_len) return v8::Null(call.isolate());
       in_size -= tag_len;
     }
     static const std::uint8_t kEmpty = 0;
@@ -360,18 +364,18 @@ void SubtleAes(const v8::FunctionCallbackInfo<v8::Value>& args) {
                                tag.data()) == 1;
     }
     if (ok) ok = EVP_CipherFinal_ex(ctx.get(), out.data() + n, &m) == 1;
-    if (!ok) return args.GetReturnValue().SetNull();
+    if (!ok) return v8::Null(call.isolate());
     out.resize(static_cast<std::size_t>(n + m));
     if (encrypt) {
       std::uint8_t tag[16];
       if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag_len), tag) != 1)
-        return args.GetReturnValue().SetNull();
+        return v8::Null(call.isolate());
       out.insert(out.end(), tag, tag + tag_len);
     }
   } else {
-    return args.GetReturnValue().SetNull();
+    return v8::Null(call.isolate());
   }
-  set_buffer(args, out.data(), out.size());
+  return set_buffer(call.isolate(), out.data(), out.size());
 }
 
 // ---- asymmetric keys (EVP_PKEY) ----
@@ -468,10 +472,11 @@ bool bn_field(v8::Isolate* isolate, EVP_PKEY* pkey, const char* param, v8::Local
 }
 
 // host.subtleKeyInfo(handle) -> { kind, curve, private, modulusLength, publicExponent }.
-void SubtleKeyInfo(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  auto* isolate = args.GetIsolate();
-  Secret* s = args.Length() > 0 ? pkey_of(args[0]) : nullptr;
-  if (!s) return throw_type_error(isolate, "subtleKeyInfo: expected a key handle");
+v8::Local<v8::Value> SubtleKeyInfo(bind::Call& call, SubtleState& st, bind::Rest args) {
+  (void)st;
+  auto* isolate = call.isolate();
+  Secret* s = args.size() > 0 ? pkey_of(args[0]) : nullptr;
+  if (!s) throw bind::TypeError("subtleKeyInfo: expected a key handle");
   auto out = v8::Object::New(isolate);
   set_object_field(isolate, out, "kind", to_v8(isolate, kind_of(s->pkey)));
   set_object_field(isolate, out, "private", v8::Boolean::New(isolate, has_private(s->pkey)));
@@ -482,25 +487,26 @@ void SubtleKeyInfo(const v8::FunctionCallbackInfo<v8::Value>& args) {
                      v8::Integer::New(isolate, EVP_PKEY_get_bits(s->pkey)));
     bn_field(isolate, s->pkey, OSSL_PKEY_PARAM_RSA_E, out, "publicExponent");
   }
-  args.GetReturnValue().Set(out);
+  return out;
 }
 
 // host.subtleGenerate(kind, curve | modulusLength, publicExponent) -> [private, public] | null.
-void SubtleGenerate(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  auto* isolate = args.GetIsolate();
-  if (args.Length() < 1) return throw_type_error(isolate, "subtleGenerate: expected a kind");
+v8::Local<v8::Value> SubtleGenerate(bind::Call& call, SubtleState& st, bind::Rest args) {
+  (void)st;
+  auto* isolate = call.isolate();
+  if (args.size() < 1) throw bind::TypeError("subtleGenerate: expected a kind");
   std::string kind = to_utf8(isolate, args[0]);
   EVP_PKEY* pkey = nullptr;
   if (kind == "EC") {
     const char* group = group_of(to_utf8(isolate, args[1]));
-    if (!group) return args.GetReturnValue().SetNull();
+    if (!group) return v8::Null(call.isolate());
     pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", group);
   } else if (kind == "ED25519" || kind == "X25519") {
     pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, kind.c_str());
   } else if (kind == "RSA") {
     Bytes exponent;
-    if (args.Length() < 3 || !args[1]->IsUint32() || !bytes_of(args[2], exponent))
-      return throw_type_error(isolate, "subtleGenerate: RSA needs (modulusLength, publicExponent)");
+    if (args.size() < 3 || !args[1]->IsUint32() || !bytes_of(args[2], exponent))
+      throw bind::TypeError("subtleGenerate: RSA needs (modulusLength, publicExponent)");
     PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr), &EVP_PKEY_CTX_free);
     Bn e(BN_bin2bn(exponent.data, static_cast<int>(exponent.size), nullptr), &BN_free);
     if (!ctx || !e || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
@@ -508,20 +514,19 @@ void SubtleGenerate(const v8::FunctionCallbackInfo<v8::Value>& args) {
             ctx.get(), static_cast<int>(args[1].As<v8::Uint32>()->Value())) != 1 ||
         EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx.get(), e.get()) != 1 ||
         EVP_PKEY_keygen(ctx.get(), &pkey) != 1)
-      return args.GetReturnValue().SetNull();
+      return v8::Null(call.isolate());
   } else {
-    return throw_type_error(isolate, "subtleGenerate: unknown kind " + kind);
+    throw bind::TypeError("subtleGenerate: unknown kind " + kind);
   }
-  if (!pkey) return args.GetReturnValue().SetNull();
+  if (!pkey) return v8::Null(call.isolate());
   EVP_PKEY* pub = public_of(pkey);
   if (!pub) {
     EVP_PKEY_free(pkey);
-    return args.GetReturnValue().SetNull();
+    return v8::Null(call.isolate());
   }
-  auto* st = state(args);
-  v8::Local<v8::Value> pair[] = {make_handle(isolate, st, {}, pkey),
-                                 make_handle(isolate, st, {}, pub)};
-  args.GetReturnValue().Set(v8::Array::New(isolate, pair, 2));
+  v8::Local<v8::Value> pair[] = {make_handle(isolate, &st, {}, pkey),
+                                 make_handle(isolate, &st, {}, pub)};
+  return v8::Array::New(isolate, pair, 2);
 }
 
 // Field `name` of a JWK-components object as bytes; false if absent.
@@ -562,9 +567,10 @@ EVP_PKEY* checked(EVP_PKEY* pkey, bool priv) {
 
 // host.subtleImport(kind, format, data, curve) -> handle | null (null: the data is not a
 // valid key of that kind). format: spki, pkcs8, raw (public), jwk (data: components as bytes).
-void SubtleImport(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  auto* isolate = args.GetIsolate();
-  if (args.Length() < 4) return throw_type_error(isolate, "subtleImport: bad arguments");
+v8::Local<v8::Value> SubtleImport(bind::Call& call, SubtleState& st, bind::Rest args) {
+  (void)st;
+  auto* isolate = call.isolate();
+  if (args.size() < 4) throw bind::TypeError("subtleImport: bad arguments");
   std::string kind = to_utf8(isolate, args[0]);
   std::string format = to_utf8(isolate, args[1]);
   std::string curve = args[3]->IsString() ? to_utf8(isolate, args[3]) : "";
@@ -572,7 +578,7 @@ void SubtleImport(const v8::FunctionCallbackInfo<v8::Value>& args) {
   bool priv = false;
   Bytes in;
   if (format == "spki" || format == "pkcs8" || format == "raw") {
-    if (!bytes_of(args[2], in)) return throw_type_error(isolate, "subtleImport: expected bytes");
+    if (!bytes_of(args[2], in)) throw bind::TypeError("subtleImport: expected bytes");
     const unsigned char* p = in.data;
     long len = static_cast<long>(in.size);
     if (format == "spki") {
@@ -672,19 +678,20 @@ void SubtleImport(const v8::FunctionCallbackInfo<v8::Value>& args) {
       if (ok && (present == 2 || present == 8)) pkey = from_params("RSA", bld, priv);
     }
   } else {
-    return throw_type_error(isolate, "subtleImport: bad format");
+    throw bind::TypeError("subtleImport: bad format");
   }
   pkey = checked(pkey, priv);
-  if (!pkey) return args.GetReturnValue().SetNull();
-  args.GetReturnValue().Set(make_handle(isolate, state(args), {}, pkey));
+  if (!pkey) return v8::Null(call.isolate());
+  return make_handle(isolate, &st, {}, pkey);
 }
 
 // host.subtleKeyExport(handle, format) -> ArrayBuffer (spki, pkcs8, raw) or, for jwk, an
 // object of components as ArrayBuffers (x, y, d; n, e, d, p, q, dp, dq, qi); null on failure.
-void SubtleKeyExport(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  auto* isolate = args.GetIsolate();
-  Secret* s = args.Length() > 1 ? pkey_of(args[0]) : nullptr;
-  if (!s) return throw_type_error(isolate, "subtleKeyExport: expected (handle, format)");
+v8::Local<v8::Value> SubtleKeyExport(bind::Call& call, SubtleState& st, bind::Rest args) {
+  (void)st;
+  auto* isolate = call.isolate();
+  Secret* s = args.size() > 1 ? pkey_of(args[0]) : nullptr;
+  if (!s) throw bind::TypeError("subtleKeyExport: expected (handle, format)");
   std::string format = to_utf8(isolate, args[1]);
   EVP_PKEY* pkey = s->pkey;
   int id = EVP_PKEY_get_base_id(pkey);
@@ -700,10 +707,10 @@ void SubtleKeyExport(const v8::FunctionCallbackInfo<v8::Value>& args) {
         PKCS8_PRIV_KEY_INFO_free(p8);
       }
     }
-    if (len <= 0) return args.GetReturnValue().SetNull();
-    args.GetReturnValue().Set(buffer(isolate, der, static_cast<std::size_t>(len)));
+    if (len <= 0) return v8::Null(call.isolate());
+    auto result = buffer(isolate, der, static_cast<std::size_t>(len));
     OPENSSL_clear_free(der, static_cast<std::size_t>(len));
-    return;
+    return result;
   }
   if (format == "raw") {
     std::vector<std::uint8_t> out(200);
@@ -712,10 +719,10 @@ void SubtleKeyExport(const v8::FunctionCallbackInfo<v8::Value>& args) {
                   ? EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
                                                     out.data(), out.size(), &len) == 1
                   : (len = out.size(), EVP_PKEY_get_raw_public_key(pkey, out.data(), &len) == 1);
-    if (!ok) return args.GetReturnValue().SetNull();
-    return args.GetReturnValue().Set(buffer(isolate, out.data(), len));
+    if (!ok) return v8::Null(call.isolate());
+    return buffer(isolate, out.data(), len);
   }
-  if (format != "jwk") return throw_type_error(isolate, "subtleKeyExport: bad format");
+  if (format != "jwk") throw bind::TypeError("subtleKeyExport: bad format");
   auto out = v8::Object::New(isolate);
   bool priv = has_private(pkey);
   if (id == EVP_PKEY_EC) {
@@ -727,20 +734,19 @@ void SubtleKeyExport(const v8::FunctionCallbackInfo<v8::Value>& args) {
         EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point.data(),
                                         point.size(), &len) != 1 ||
         len != point.size())
-      return args.GetReturnValue().SetNull();
+      return v8::Null(call.isolate());
     set_object_field(isolate, out, "x", buffer(isolate, point.data() + 1, n));
     set_object_field(isolate, out, "y", buffer(isolate, point.data() + 1 + n, n));
     if (priv && !bn_field(isolate, pkey, OSSL_PKEY_PARAM_PRIV_KEY, out, "d", n))
-      return args.GetReturnValue().SetNull();
+      return v8::Null(call.isolate());
   } else if (id == EVP_PKEY_ED25519 || id == EVP_PKEY_X25519) {
     std::uint8_t raw[64];
     std::size_t len = sizeof raw;
-    if (EVP_PKEY_get_raw_public_key(pkey, raw, &len) != 1) return args.GetReturnValue().SetNull();
+    if (EVP_PKEY_get_raw_public_key(pkey, raw, &len) != 1) return v8::Null(call.isolate());
     set_object_field(isolate, out, "x", buffer(isolate, raw, len));
     len = sizeof raw;
     if (priv) {
-      if (EVP_PKEY_get_raw_private_key(pkey, raw, &len) != 1)
-        return args.GetReturnValue().SetNull();
+      if (EVP_PKEY_get_raw_private_key(pkey, raw, &len) != 1) return v8::Null(call.isolate());
       set_object_field(isolate, out, "d", buffer(isolate, raw, len));
       OPENSSL_cleanse(raw, sizeof raw);
     }
@@ -756,7 +762,7 @@ void SubtleKeyExport(const v8::FunctionCallbackInfo<v8::Value>& args) {
       bn_field(isolate, pkey, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, out, "qi");
     }
   }
-  args.GetReturnValue().Set(out);
+  return out;
 }
 
 // ECDSA signatures are r||s of the curve's size in WebCrypto, DER in OpenSSL.
@@ -802,13 +808,13 @@ bool rsa_padding(EVP_PKEY_CTX* pctx, int pss_salt, const EVP_MD* md) {
 
 // host.subtleSign(handle, hash | null, data, pssSalt) -> ArrayBuffer | null.
 // host.subtleVerify(handle, hash | null, signature, data, pssSalt) -> boolean.
-void sign_or_verify(const v8::FunctionCallbackInfo<v8::Value>& args, bool verify) {
-  auto* isolate = args.GetIsolate();
+v8::Local<v8::Value> sign_or_verify(bind::Call& call, bind::Rest args, bool verify) {
+  auto* isolate = call.isolate();
   Bytes data, sig;
   int base = verify ? 1 : 0;
-  Secret* s = args.Length() > 3 + base ? pkey_of(args[0]) : nullptr;
+  Secret* s = args.size() > 3 + base ? pkey_of(args[0]) : nullptr;
   if (!s || !bytes_of(args[2 + base], data) || (verify && !bytes_of(args[2], sig)))
-    return throw_type_error(isolate, "subtleSign/Verify: bad arguments");
+    throw bind::TypeError("subtleSign/Verify: bad arguments");
   const EVP_MD* md = args[1]->IsNull() ? nullptr : md_of(isolate, args[1]);
   int pss_salt = args[3 + base]->IsInt32() ? args[3 + base].As<v8::Int32>()->Value() : -1;
   int id = EVP_PKEY_get_base_id(s->pkey);
@@ -817,14 +823,14 @@ void sign_or_verify(const v8::FunctionCallbackInfo<v8::Value>& args, bool verify
   EVP_PKEY_CTX* pctx = nullptr;
   static const std::uint8_t kEmpty = 0;
   const std::uint8_t* msg = data.size ? data.data : &kEmpty;
-  if (!ctx) return args.GetReturnValue().SetNull();
+  if (!ctx) return v8::Null(call.isolate());
   if (verify) {
     std::vector<std::uint8_t> der;
     const std::uint8_t* sig_data = sig.data;
     std::size_t sig_size = sig.size;
     if (id == EVP_PKEY_EC) {
       if (!p1363_to_der(sig.data, sig.size, field_bytes(curve_of(s->pkey)), der))
-        return args.GetReturnValue().Set(false);
+        return v8::False(call.isolate());
       sig_data = der.data();
       sig_size = der.size();
     }
@@ -832,36 +838,40 @@ void sign_or_verify(const v8::FunctionCallbackInfo<v8::Value>& args, bool verify
         EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, s->pkey) == 1 &&
         (id != EVP_PKEY_RSA || rsa_padding(pctx, pss_salt, md)) &&
         EVP_DigestVerify(ctx.get(), sig_size ? sig_data : &kEmpty, sig_size, msg, data.size) == 1;
-    return args.GetReturnValue().Set(ok);
+    return v8::Boolean::New(call.isolate(), ok);
   }
   std::size_t len = 0;
   if (EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, s->pkey) != 1 ||
       (id == EVP_PKEY_RSA && !rsa_padding(pctx, pss_salt, md)) ||
       EVP_DigestSign(ctx.get(), nullptr, &len, msg, data.size) != 1)
-    return args.GetReturnValue().SetNull();
+    return v8::Null(call.isolate());
   std::vector<std::uint8_t> out(len);
   if (EVP_DigestSign(ctx.get(), out.data(), &len, msg, data.size) != 1)
-    return args.GetReturnValue().SetNull();
+    return v8::Null(call.isolate());
   out.resize(len);
   if (id == EVP_PKEY_EC) {
     std::vector<std::uint8_t> p1363;
-    if (!der_to_p1363(out, field_bytes(curve_of(s->pkey)), p1363))
-      return args.GetReturnValue().SetNull();
+    if (!der_to_p1363(out, field_bytes(curve_of(s->pkey)), p1363)) return v8::Null(call.isolate());
     out.swap(p1363);
   }
-  set_buffer(args, out.data(), out.size());
+  return set_buffer(call.isolate(), out.data(), out.size());
 }
-void SubtleSign(const v8::FunctionCallbackInfo<v8::Value>& args) { sign_or_verify(args, false); }
-void SubtleVerify(const v8::FunctionCallbackInfo<v8::Value>& args) { sign_or_verify(args, true); }
+v8::Local<v8::Value> SubtleSign(bind::Call& call, SubtleState&, bind::Rest args) {
+  return sign_or_verify(call, args, false);
+}
+v8::Local<v8::Value> SubtleVerify(bind::Call& call, SubtleState&, bind::Rest args) {
+  return sign_or_verify(call, args, true);
+}
 
 // host.subtleRsaOaep(handle, encrypt, hash, label, data) -> ArrayBuffer | null.
-void SubtleRsaOaep(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  auto* isolate = args.GetIsolate();
+v8::Local<v8::Value> SubtleRsaOaep(bind::Call& call, SubtleState& st, bind::Rest args) {
+  (void)st;
+  auto* isolate = call.isolate();
   Bytes label, data;
-  Secret* s = args.Length() > 4 ? pkey_of(args[0]) : nullptr;
-  const EVP_MD* md = args.Length() > 4 ? md_of(isolate, args[2]) : nullptr;
+  Secret* s = args.size() > 4 ? pkey_of(args[0]) : nullptr;
+  const EVP_MD* md = args.size() > 4 ? md_of(isolate, args[2]) : nullptr;
   if (!s || !md || !bytes_of(args[3], label) || !bytes_of(args[4], data))
-    return throw_type_error(isolate, "subtleRsaOaep: bad arguments");
+    throw bind::TypeError("subtleRsaOaep: bad arguments");
   bool encrypt = args[1]->IsTrue();
   PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, s->pkey, nullptr), &EVP_PKEY_CTX_free);
   if (!ctx ||
@@ -869,14 +879,14 @@ void SubtleRsaOaep(const v8::FunctionCallbackInfo<v8::Value>& args) {
       EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) != 1 ||
       EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), md) != 1 ||
       EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), md) != 1)
-    return args.GetReturnValue().SetNull();
+    return v8::Null(call.isolate());
   if (label.size) {
     // OpenSSL takes ownership of the label.
     auto* copy = static_cast<unsigned char*>(OPENSSL_memdup(label.data, label.size));
     if (!copy ||
         EVP_PKEY_CTX_set0_rsa_oaep_label(ctx.get(), copy, static_cast<int>(label.size)) != 1) {
       OPENSSL_free(copy);
-      return args.GetReturnValue().SetNull();
+      return v8::Null(call.isolate());
     }
   }
   static const std::uint8_t kEmpty = 0;
@@ -886,59 +896,62 @@ void SubtleRsaOaep(const v8::FunctionCallbackInfo<v8::Value>& args) {
     return encrypt ? EVP_PKEY_encrypt(ctx.get(), out, &len, in, data.size)
                    : EVP_PKEY_decrypt(ctx.get(), out, &len, in, data.size);
   };
-  if (run(nullptr) != 1) return args.GetReturnValue().SetNull();
+  if (run(nullptr) != 1) return v8::Null(call.isolate());
   std::vector<std::uint8_t> out(len);
-  if (run(out.data()) != 1) return args.GetReturnValue().SetNull();
+  if (run(out.data()) != 1) return v8::Null(call.isolate());
   out.resize(len);
-  set_buffer(args, out.data(), out.size());
+  return set_buffer(call.isolate(), out.data(), out.size());
 }
 
 // host.subtleDerive(privateHandle, publicHandle) -> ArrayBuffer | null (ECDH, X25519).
-void SubtleDerive(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  auto* isolate = args.GetIsolate();
-  Secret* priv = args.Length() > 1 ? pkey_of(args[0]) : nullptr;
-  Secret* pub = args.Length() > 1 ? pkey_of(args[1]) : nullptr;
-  if (!priv || !pub) return throw_type_error(isolate, "subtleDerive: expected two key handles");
+v8::Local<v8::Value> SubtleDerive(bind::Call& call, SubtleState& st, bind::Rest args) {
+  (void)st;
+  (void)call;
+  Secret* priv = args.size() > 1 ? pkey_of(args[0]) : nullptr;
+  Secret* pub = args.size() > 1 ? pkey_of(args[1]) : nullptr;
+  if (!priv || !pub) throw bind::TypeError("subtleDerive: expected two key handles");
   PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, priv->pkey, nullptr), &EVP_PKEY_CTX_free);
   std::size_t len = 0;
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
       EVP_PKEY_derive_set_peer(ctx.get(), pub->pkey) != 1 ||
       EVP_PKEY_derive(ctx.get(), nullptr, &len) != 1)
-    return args.GetReturnValue().SetNull();
+    return v8::Null(call.isolate());
   std::vector<std::uint8_t> out(len);
-  if (EVP_PKEY_derive(ctx.get(), out.data(), &len) != 1) return args.GetReturnValue().SetNull();
+  if (EVP_PKEY_derive(ctx.get(), out.data(), &len) != 1) return v8::Null(call.isolate());
   out.resize(len);
   // X25519 with a small-order point gives all zeros: the standard makes that an error.
   if (EVP_PKEY_get_base_id(priv->pkey) == EVP_PKEY_X25519) {
     std::uint8_t acc = 0;
     for (auto b : out) acc |= b;
-    if (acc == 0) return args.GetReturnValue().SetNull();
+    if (acc == 0) return v8::Null(call.isolate());
   }
-  set_buffer(args, out.data(), out.size());
+  return set_buffer(call.isolate(), out.data(), out.size());
   OPENSSL_cleanse(out.data(), out.size());
 }
 
 }  // namespace
 
-void install_subtle(v8::Local<v8::Context> context, v8::Local<v8::Object> host) {
-  auto* isolate = context->GetIsolate();
-  auto* st = new SubtleState();
-  Loop::from(isolate).on_close([st] { delete st; });
-  auto data = v8::External::New(isolate, st);
-  set_method(context, host, "subtleSecret", SubtleSecret, data);
-  set_method(context, host, "subtleExport", SubtleExport, data);
-  set_method(context, host, "subtleHmac", SubtleHmac, data);
-  set_method(context, host, "subtlePbkdf2", SubtlePbkdf2, data);
-  set_method(context, host, "subtleHkdf", SubtleHkdf, data);
-  set_method(context, host, "subtleAes", SubtleAes, data);
-  set_method(context, host, "subtleKeyInfo", SubtleKeyInfo, data);
-  set_method(context, host, "subtleGenerate", SubtleGenerate, data);
-  set_method(context, host, "subtleImport", SubtleImport, data);
-  set_method(context, host, "subtleKeyExport", SubtleKeyExport, data);
-  set_method(context, host, "subtleSign", SubtleSign, data);
-  set_method(context, host, "subtleVerify", SubtleVerify, data);
-  set_method(context, host, "subtleRsaOaep", SubtleRsaOaep, data);
-  set_method(context, host, "subtleDerive", SubtleDerive, data);
+}  // namespace web
+
+using namespace web;  // NOLINT: the natives above
+
+const bind::Extension& subtle_extension() {
+  static const bind::Extension ext = bind::with_state<SubtleState>({
+      .name = "subtle",
+      .js = {"engine/web/js/subtle.js"},
+      .natives =
+          {bind::native<"subtleSecret", &SubtleSecret>(),
+           bind::native<"subtleExport", &SubtleExport>(), bind::native<"subtleHmac", &SubtleHmac>(),
+           bind::native<"subtlePbkdf2", &SubtlePbkdf2>(), bind::native<"subtleHkdf", &SubtleHkdf>(),
+           bind::native<"subtleAes", &SubtleAes>(), bind::native<"subtleKeyInfo", &SubtleKeyInfo>(),
+           bind::native<"subtleGenerate", &SubtleGenerate>(),
+           bind::native<"subtleImport", &SubtleImport>(),
+           bind::native<"subtleKeyExport", &SubtleKeyExport>(),
+           bind::native<"subtleSign", &SubtleSign>(), bind::native<"subtleVerify", &SubtleVerify>(),
+           bind::native<"subtleRsaOaep", &SubtleRsaOaep>(),
+           bind::native<"subtleDerive", &SubtleDerive>()},
+  });
+  return ext;
 }
 
-}  // namespace zinnia::engine::web
+}  // namespace zinnia::engine

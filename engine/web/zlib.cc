@@ -1,7 +1,6 @@
 // CompressionStream / DecompressionStream natives (js/compression.js): gzip, deflate (zlib
 // wrapper) and deflate-raw on zlib, brotli on libbrotli; one stream state per JS stream behind
 // a handle object.
-#include "engine/web/zlib.h"
 
 #include <brotli/decode.h>
 #include <brotli/encode.h>
@@ -14,9 +13,12 @@
 #include <vector>
 
 #include "engine/loop/loop.h"
+#include "engine/v8/bind.h"
 #include "engine/v8/util.h"
+#include "engine/web/web.h"
 
-namespace zinnia::engine::web {
+namespace zinnia::engine {
+namespace web {
 namespace {
 
 struct ZlibState;
@@ -42,6 +44,9 @@ struct Zstream {
 };
 
 struct ZlibState {
+  explicit ZlibState(v8::Local<v8::Context>) {}
+  ZlibState(const ZlibState&) = delete;
+  ZlibState& operator=(const ZlibState&) = delete;
   ~ZlibState() {
     for (auto* s : streams) {
       s->holder.Reset();
@@ -53,22 +58,18 @@ struct ZlibState {
   v8::Global<v8::ObjectTemplate> handle_template;
 };
 
-ZlibState* state(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  return static_cast<ZlibState*>(args.Data().As<v8::External>()->Value());
-}
-
 // host.zlibOpen(format, compress) -> handle; format: "gzip", "deflate", "deflate-raw".
-void ZlibOpen(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  auto* isolate = args.GetIsolate();
+v8::Local<v8::Value> ZlibOpen(bind::Call& call, ZlibState& zst, bind::Rest args) {
+  auto* isolate = call.isolate();
   auto context = isolate->GetCurrentContext();
-  if (args.Length() < 2) return throw_type_error(isolate, "zlibOpen: expected (format, compress)");
+  if (args.size() < 2) throw bind::TypeError("zlibOpen: expected (format, compress)");
   std::string format = to_utf8(isolate, args[0]);
   int bits = format == "gzip"          ? 15 + 16
              : format == "deflate"     ? 15
              : format == "deflate-raw" ? -15
                                        : 0;
   if (bits == 0 && format != "brotli")
-    return throw_type_error(isolate, "zlibOpen: unsupported format " + format);
+    throw bind::TypeError("zlibOpen: unsupported format " + format);
   auto* s = new Zstream{};
   s->compress = args[1]->IsTrue();
   int rc = Z_OK;
@@ -85,9 +86,9 @@ void ZlibOpen(const v8::FunctionCallbackInfo<v8::Value>& args) {
   }
   if (rc != Z_OK) {
     delete s;  // deflateEnd/inflateEnd refuse a stream whose init failed; nothing leaks
-    return throw_error(isolate, "zlibOpen: zlib init failed");
+    throw bind::Error("zlibOpen: zlib init failed");
   }
-  ZlibState* st = state(args);
+  ZlibState* st = &zst;
   if (st->handle_template.IsEmpty()) {
     auto tmpl = v8::ObjectTemplate::New(isolate);
     tmpl->SetInternalFieldCount(1);
@@ -96,7 +97,7 @@ void ZlibOpen(const v8::FunctionCallbackInfo<v8::Value>& args) {
   v8::Local<v8::Object> obj;
   if (!st->handle_template.Get(isolate)->NewInstance(context).ToLocal(&obj)) {
     delete s;
-    return;
+    throw bind::Pending();
   }
   obj->SetAlignedPointerInInternalField(0, s);
   s->state = st;
@@ -111,25 +112,24 @@ void ZlibOpen(const v8::FunctionCallbackInfo<v8::Value>& args) {
       },
       v8::WeakCallbackType::kParameter);
   st->streams.insert(s);
-  args.GetReturnValue().Set(obj);
+  return obj;
 }
 
 // host.zlibPush(handle, bytes, finish) -> Uint8Array of output (possibly empty), with
 // `trailing: true` when input went on past the end of the compressed data. Throws TypeError
 // on corrupt input and (finish) when the compressed data is cut short.
-void ZlibPush(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  auto* isolate = args.GetIsolate();
-  if (args.Length() < 3 || !args[0]->IsObject() ||
+v8::Local<v8::Value> ZlibPush(bind::Call& call, ZlibState&, bind::Rest args) {
+  auto* isolate = call.isolate();
+  if (args.size() < 3 || !args[0]->IsObject() ||
       args[0].As<v8::Object>()->InternalFieldCount() != 1 || !args[1]->IsArrayBufferView())
-    return throw_type_error(isolate, "zlibPush: expected (handle, bytes, finish)");
+    throw bind::TypeError("zlibPush: expected (handle, bytes, finish)");
   auto* s = static_cast<Zstream*>(args[0].As<v8::Object>()->GetAlignedPointerFromInternalField(0));
   auto view = args[1].As<v8::ArrayBufferView>();
   std::vector<std::uint8_t> in(view->ByteLength());
   if (!in.empty()) view->CopyContents(in.data(), in.size());
   bool finish = args[2]->IsTrue();
   if (!s->compress && s->ended && !in.empty())
-    return throw_type_error(isolate,
-                            "DecompressionStream: extra data after the end of the compressed data");
+    throw bind::TypeError("DecompressionStream: extra data after the end of the compressed data");
   std::vector<std::uint8_t> out;
   std::uint8_t buf[16384];
   bool trailing = false;
@@ -143,7 +143,7 @@ void ZlibPush(const v8::FunctionCallbackInfo<v8::Value>& args) {
         if (!BrotliEncoderCompressStream(
                 s->benc, finish ? BROTLI_OPERATION_FINISH : BROTLI_OPERATION_PROCESS, &avail_in,
                 &next_in, &avail_out, &next_out, nullptr))
-          return throw_type_error(isolate, "CompressionStream: brotli encoder failed");
+          throw bind::TypeError("CompressionStream: brotli encoder failed");
         out.insert(out.end(), buf, next_out);
         bool more = BrotliEncoderHasMoreOutput(s->benc);
         if (finish ? BrotliEncoderIsFinished(s->benc) : (avail_in == 0 && !more)) break;
@@ -152,8 +152,7 @@ void ZlibPush(const v8::FunctionCallbackInfo<v8::Value>& args) {
                                                 nullptr);
         out.insert(out.end(), buf, next_out);
         if (rc == BROTLI_DECODER_RESULT_ERROR)
-          return throw_type_error(
-              isolate, std::string("DecompressionStream: corrupt brotli input (") +
+          throw bind::TypeError(std::string("DecompressionStream: corrupt brotli input (") +
                            BrotliDecoderErrorString(BrotliDecoderGetErrorCode(s->bdec)) + ")");
         if (rc == BROTLI_DECODER_RESULT_SUCCESS) {
           s->ended = true;
@@ -172,13 +171,12 @@ void ZlibPush(const v8::FunctionCallbackInfo<v8::Value>& args) {
       int rc;
       if (s->compress) {
         rc = deflate(&s->z, finish ? Z_FINISH : Z_NO_FLUSH);
-        if (rc == Z_STREAM_ERROR)
-          return throw_type_error(isolate, "CompressionStream: zlib deflate failed");
+        if (rc == Z_STREAM_ERROR) throw bind::TypeError("CompressionStream: zlib deflate failed");
       } else {
         rc = inflate(&s->z, Z_NO_FLUSH);
         if (rc == Z_NEED_DICT || rc == Z_DATA_ERROR || rc == Z_MEM_ERROR || rc == Z_STREAM_ERROR)
-          return throw_type_error(isolate, std::string("DecompressionStream: corrupt input (") +
-                                               (s->z.msg ? s->z.msg : "zlib error") + ")");
+          throw bind::TypeError(std::string("DecompressionStream: corrupt input (") +
+                                (s->z.msg ? s->z.msg : "zlib error") + ")");
         if (rc == Z_STREAM_END) s->ended = true;
       }
       out.insert(out.end(), buf, buf + (sizeof buf - s->z.avail_out));
@@ -195,7 +193,7 @@ void ZlibPush(const v8::FunctionCallbackInfo<v8::Value>& args) {
     }
   }
   if (!s->compress && finish && !s->ended && !trailing)
-    return throw_type_error(isolate, "DecompressionStream: the compressed data ended early");
+    throw bind::TypeError("DecompressionStream: the compressed data ended early");
   auto store = v8::ArrayBuffer::NewBackingStore(isolate, out.size());
   if (!out.empty()) std::memcpy(store->Data(), out.data(), out.size());
   auto ab = v8::ArrayBuffer::New(isolate, std::move(store));
@@ -204,18 +202,21 @@ void ZlibPush(const v8::FunctionCallbackInfo<v8::Value>& args) {
   if (trailing)
     discard(
         result->Set(isolate->GetCurrentContext(), to_v8(isolate, "trailing"), v8::True(isolate)));
-  args.GetReturnValue().Set(result);
+  return result;
 }
 
 }  // namespace
 
-void install_zlib(v8::Local<v8::Context> context, v8::Local<v8::Object> host) {
-  auto* isolate = context->GetIsolate();
-  auto* st = new ZlibState();
-  Loop::from(isolate).on_close([st] { delete st; });
-  auto data = v8::External::New(isolate, st);
-  set_method(context, host, "zlibOpen", ZlibOpen, data);
-  set_method(context, host, "zlibPush", ZlibPush, data);
+}  // namespace web
+
+const bind::Extension& compression_extension() {
+  static const bind::Extension ext = bind::with_state<web::ZlibState>({
+      .name = "compression",
+      .js = {"engine/web/js/compression.js"},
+      .natives = {bind::native<"zlibOpen", &web::ZlibOpen>(),
+                  bind::native<"zlibPush", &web::ZlibPush>()},
+  });
+  return ext;
 }
 
-}  // namespace zinnia::engine::web
+}  // namespace zinnia::engine

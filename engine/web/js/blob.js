@@ -1,6 +1,6 @@
 // Blob and File (W3C File API): immutable byte sequences held as a list of Uint8Array parts,
 // shared between a blob and its slices. fetch.js takes them as bodies and makes them in blob().
-((globalThis, host) => {
+((globalThis, host, internals) => {
   'use strict';
   const define = (name, value) =>
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
@@ -172,8 +172,7 @@
   Object.defineProperty(File.prototype, Symbol.toStringTag, { value: 'File', configurable: true });
 
   // For fetch.js and FormData: the bytes of a blob (a copy), and a blob over bytes.
-  Object.defineProperty(Blob, Symbol.for('zinnia.blob'), {
-    value: {
+  internals.blob = Object.freeze({
       bytes: bytesOf,
       fromBytes(u8, type) {
         const blob = Object.create(Blob.prototype);
@@ -187,7 +186,6 @@
         f[kLastModified] = lastModified ?? Date.now();
         return f;
       },
-    },
   });
 
   define('Blob', Blob);

@@ -1,6 +1,6 @@
 // Headers, Request, Response and fetch(). The transfer runs in C++ on libcurl's multi
 // interface (engine/web/fetch.cc), reached through host.fetchStart/fetchResume/fetchAbort.
-((globalThis, host) => {
+((globalThis, host, internals) => {
   'use strict';
   const define = (name, value) =>
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
@@ -9,10 +9,15 @@
   // Captured at install time: user code may replace the globals later.
   // ReadableStream is looked up when used: the streams library runs on first use (streams.js).
   const { URL, URLSearchParams, TextEncoder, TextDecoder, AbortSignal, DOMException } = globalThis;
-  const S = host.streams;
-  const addAbortAlgorithm = AbortSignal[Symbol.for('zinnia.addAbortAlgorithm')];
-  const B = globalThis.Blob[Symbol.for('zinnia.blob')];
-  const FD = globalThis.FormData[Symbol.for('zinnia.formdata')];
+  const S = internals.streams;
+  const addAbortAlgorithm = internals.addAbortAlgorithm;
+  const B = internals.blob;
+  const FD = internals.formdata;
+  // The event kinds of host.fetchStart's onEvent, declared once in C++ (engine/web/fetch.h).
+  const EV = host.fetchEvent;
+  for (const k of ['HEADERS', 'DATA', 'END', 'ERROR', 'NEED_BODY']) {
+    if (typeof EV?.[k] !== 'number') throw new Error(`host.fetchEvent.${k} is not declared`);
+  }
   const encoder = new TextEncoder();
 
   // ---- Headers ----
@@ -521,7 +526,7 @@
       };
       const onEvent = (kind, a, b, c, d, e) => {
         switch (kind) {
-          case 0: { // headers: status, statusText, [name, value, ...], final URL, redirected
+          case EV.HEADERS: { // headers: status, statusText, [name, value, ...], final URL, redirected
             const list = [];
             for (let i = 0; i < c.length; i += 2) list.push([String(c[i]).toLowerCase(), c[i + 1]]);
             const status = a;
@@ -540,19 +545,19 @@
             resolve(response);
             return true;
           }
-          case 1: // data: Uint8Array; returns whether more is wanted now
+          case EV.DATA: // data: Uint8Array; returns whether more is wanted now
             if (stream === null || S.state(stream) !== 'readable') return false;
             S.enqueue(stream, a);
             return S.desiredSize(stream) > 0;
-          case 2: // end
+          case EV.END: // end
             removeAbort();
             if (stream !== null && S.state(stream) === 'readable') S.close(stream);
             return false;
-          case 3: // error: message, curl error name
+          case EV.ERROR: // error: message, curl error name
             if (uploadReader !== null) uploadReader.cancel(a).catch(() => {});
             fail(networkError(a, b, callSite));
             return false;
-          case 4: // curl wants the next chunk of the streamed request body
+          case EV.NEED_BODY: // curl wants the next chunk of the streamed request body
             uploadReader.read().then(({ value, done }) => {
               if (done) host.fetchWrite(id, null);
               else if (value instanceof Uint8Array) host.fetchWrite(id, value);

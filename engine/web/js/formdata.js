@@ -1,11 +1,11 @@
 // FormData (XMLHttpRequest Standard) and its multipart/form-data encoding (HTML Standard) and
 // parsing (Fetch Standard's formData()), for fetch.js.
-((globalThis, host) => {
+((globalThis, host, internals) => {
   'use strict';
   const define = (name, value) =>
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
   const { Blob, File, TextEncoder, TextDecoder, URLSearchParams } = globalThis;
-  const B = Blob[Symbol.for('zinnia.blob')];
+  const B = internals.blob;
   const encoder = new TextEncoder();
 
   const usv = (s) => {
@@ -206,6 +206,6 @@
     throw new TypeError(`formData: cannot parse a body of type "${contentType ?? ''}"`);
   }
 
-  Object.defineProperty(FormData, Symbol.for('zinnia.formdata'), { value: { encode, parse } });
+  internals.formdata = Object.freeze({ encode, parse });
   define('FormData', FormData);
 });

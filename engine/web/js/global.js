@@ -186,29 +186,6 @@
     return false;
   });
 
-  // ---- DOMException from the engine's natives ----
-  // structuredClone, atob and btoa are natives that run before DOMException exists; they throw
-  // Errors named DataCloneError / InvalidCharacterError, made DOMExceptions here.
-  for (const name of ['structuredClone', 'atob', 'btoa']) {
-    const native = globalThis[name];
-    if (typeof native !== 'function') continue;
-    const wrapped = {
-      [name](...args) {
-        try {
-          return Reflect.apply(native, this, args);
-        } catch (e) {
-          if (e instanceof Error && !(e instanceof DOMException) &&
-              (e.name === 'DataCloneError' || e.name === 'InvalidCharacterError')) {
-            throw new DOMException(e.message, e.name);
-          }
-          throw e;
-        }
-      },
-    }[name];
-    Object.defineProperty(wrapped, 'length', { value: native.length });
-    define(name, wrapped);
-  }
-
   // ---- Array.fromAsync (ES2024; V8 10.2 predates it, Deno has it) ----
   if (typeof Array.fromAsync !== 'function') {
     const fromAsync = async function fromAsync(items, mapfn = undefined, thisArg = undefined) {

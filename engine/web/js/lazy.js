@@ -1,9 +1,9 @@
-// host.lazyGlobals(names, load): globals that run `load()` (once) on first access, so the large
+// internals.lazyGlobals(names, load): globals that run `load()` (once) on first access, so the large
 // libraries behind them (js/streams.js, js/urlpattern.js) cost nothing at startup for a module
 // that never uses them. Assigning one first simply replaces it, as with any global.
-((globalThis, host) => {
+((globalThis, host, internals) => {
   'use strict';
-  host.lazyGlobals = (names, load) => {
+  internals.lazyGlobals = (names, load) => {
     let lib = null;
     const getters = new Map();
     const settle = (name, value) =>

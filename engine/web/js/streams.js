@@ -1,18 +1,17 @@
 // The Streams Standard: web-streams-polyfill (embedded before this file, see
 // engine/web/CMakeLists.txt and docs/streams.md) defines the classes, run on first use of one
 // of the globals; this file defines them and gives fetch.js the few internals it needs
-// (host.streams).
-((globalThis, host) => {
+// (internals.streams).
+((globalThis, host, internals) => {
   'use strict';
-  const load = host.webStreams;
-  delete host.webStreams;
+  const load = internals.webStreams;
   const names = [
     'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamBYOBReader', 'ReadableStreamDefaultController',
     'ReadableByteStreamController', 'ReadableStreamBYOBRequest', 'WritableStream', 'WritableStreamDefaultWriter',
     'WritableStreamDefaultController', 'TransformStream', 'TransformStreamDefaultController',
     'ByteLengthQueuingStrategy', 'CountQueuingStrategy',
   ];
-  const lib = host.lazyGlobals(names, () => {
+  const lib = internals.lazyGlobals(names, () => {
     const W = load();
     for (const name of names) {
       if (typeof W[name] !== 'function') throw new Error(`streams: web-streams-polyfill has no ${name}`);
@@ -33,7 +32,7 @@
     controllers.set(stream, controller);
     return stream;
   }
-  host.streams = {
+  internals.streams = Object.freeze({
     createReadableStream,
     enqueue: (s, chunk) => controllers.get(s).enqueue(chunk),
     close: (s) => controllers.get(s).close(),
@@ -43,5 +42,5 @@
     isLocked: (s) => s.locked,
     isStream: (v) => v instanceof lib().ReadableStream,
     state: (s) => s._state,
-  };
+  });
 });
