@@ -59,6 +59,12 @@ TEST(Fetch, StatusHeadersBodiesRedirectsErrorsAbortTimeout) {
   expect_clean(run_fixture("fetch_basic.js", server.prefix()), 31);
 }
 
+TEST(Fetch, FormDataBlobCompressionAndSubtle) {
+  TestServer server;
+  ASSERT_GT(server.port(), 0) << "could not start tests/web/server.js with node";
+  expect_clean(run_fixture("fetch_bodies.js", server.prefix()), 11);
+}
+
 TEST(Fetch, Streams50MiBInBoundedMemory) {
   TestServer server;
   ASSERT_GT(server.port(), 0);
