@@ -14,19 +14,21 @@
 namespace zinnia::engine {
 namespace {
 
-std::uint32_t start_timer(Api& api, v8::Local<v8::Function> callback, std::optional<double> delay,
-                          bind::Rest rest, bool repeat) {
+// The delay is a WebIDL `long`: ToInt32, so 2**32 wraps to 0 and 2**31 is negative (0), as in
+// browsers and Deno.
+std::uint32_t start_timer(Api& api, v8::Local<v8::Function> callback,
+                          std::optional<std::int32_t> delay, bind::Rest rest, bool repeat) {
   std::vector<v8::Local<v8::Value>> args;
   args.reserve(static_cast<std::size_t>(rest.size()));
   for (int i = 0; i < rest.size(); ++i) args.push_back(rest[i]);
   return api.timers().start(callback, std::move(args), delay.value_or(0), repeat);
 }
-std::uint32_t set_timeout(Api& api, v8::Local<v8::Function> callback, std::optional<double> delay,
-                          bind::Rest rest) {
+std::uint32_t set_timeout(Api& api, v8::Local<v8::Function> callback,
+                          std::optional<std::int32_t> delay, bind::Rest rest) {
   return start_timer(api, callback, delay, rest, false);
 }
-std::uint32_t set_interval(Api& api, v8::Local<v8::Function> callback, std::optional<double> delay,
-                           bind::Rest rest) {
+std::uint32_t set_interval(Api& api, v8::Local<v8::Function> callback,
+                           std::optional<std::int32_t> delay, bind::Rest rest) {
   return start_timer(api, callback, delay, rest, true);
 }
 // clearTimeout(anything): ids that are not ours are ignored, as the web platform does.

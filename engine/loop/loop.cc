@@ -64,6 +64,12 @@ void Loop::on_message(v8::Local<v8::Message> message, v8::Local<v8::Value> error
   auto* self = static_cast<Loop*>(isolate->GetData(kLoopSlot));
   if (!self || self->ending_) return;
   v8::HandleScope scope(isolate);
+  if (!self->error_hook_.IsEmpty()) {
+    // No JS may run from here; the hook sees it at the end of the turn.
+    self->errors_.emplace_back(v8::Global<v8::Value>(isolate, error),
+                               v8::Global<v8::Message>(isolate, message));
+    return;
+  }
   self->end(Failure{describe_exception(isolate, self->context(), error, message, "Uncaught ")});
 }
 
@@ -119,7 +125,8 @@ void Loop::turn_end() {
       terminated_ = true;
       end();
     }
-    if (check(try_catch)) report_rejections();
+    if (check(try_catch)) report_errors();
+    if (!ending_) report_rejections();
     v8::platform::PumpMessageLoop(v8_platform(), isolate_,
                                   v8::platform::MessageLoopBehavior::kDoNotWait);
   }
@@ -138,9 +145,49 @@ bool Loop::check(v8::TryCatch& try_catch) {
   }
   v8::HandleScope scope(isolate_);
   auto context = this->context();
-  end(Failure{describe_exception(isolate_, context, try_catch.Exception(), try_catch.Message(),
-                                 "Uncaught ")});
+  auto exception = try_catch.Exception();
+  auto message = try_catch.Message();
+  try_catch.Reset();
+  if (dispatch_error("error", exception, v8::Undefined(isolate_))) return !ending_;
+  if (ending_) return false;
+  end(Failure{describe_exception(isolate_, context, exception, message, "Uncaught ")});
   return false;
+}
+
+bool Loop::dispatch_error(const char* type, v8::Local<v8::Value> value,
+                          v8::Local<v8::Value> promise) {
+  if (error_hook_.IsEmpty() || ending_) return false;
+  auto context = this->context();
+  auto hook = error_hook_.Get(isolate_);
+  v8::Local<v8::Value> argv[] = {v8::String::NewFromUtf8(isolate_, type).ToLocalChecked(), value,
+                                 promise};
+  v8::TryCatch try_catch(isolate_);
+  v8::Local<v8::Value> result;
+  if (!hook->Call(context, v8::Undefined(isolate_), 3, argv).ToLocal(&result)) {
+    if (try_catch.HasTerminated() || !try_catch.CanContinue()) {
+      terminated_ = true;
+      end();
+    }
+    // A hook that throws handles nothing: the original error ends the module.
+    return false;
+  }
+  return result->IsTrue();
+}
+
+void Loop::report_errors() {
+  while (!errors_.empty() && !ending_) {
+    v8::HandleScope scope(isolate_);
+    auto exception = errors_.front().first.Get(isolate_);
+    auto message = errors_.front().second.Get(isolate_);
+    errors_.erase(errors_.begin());
+    if (dispatch_error("error", exception, v8::Undefined(isolate_))) {
+      isolate_->PerformMicrotaskCheckpoint();
+      continue;
+    }
+    if (ending_) break;
+    errors_.clear();
+    end(Failure{describe_exception(isolate_, context(), exception, message, "Uncaught ")});
+  }
 }
 
 bool Loop::call(v8::Local<v8::Function> fn, v8::Local<v8::Value> recv, int argc,
@@ -192,20 +239,60 @@ void Loop::on_reject(v8::PromiseRejectMessage message) {
       self.rejections_.emplace_back(v8::Global<v8::Promise>(isolate, promise),
                                     v8::Global<v8::Value>(isolate, message.GetValue()));
       break;
-    case v8::kPromiseHandlerAddedAfterReject:
+    case v8::kPromiseHandlerAddedAfterReject: {
+      bool pending = false;
       for (auto it = self.rejections_.begin(); it != self.rejections_.end(); ++it) {
         if (it->first == promise) {
           self.rejections_.erase(it);
+          pending = true;
+          break;
+        }
+      }
+      if (pending) break;
+      for (auto it = self.reported_.begin(); it != self.reported_.end(); ++it) {
+        if (*it == promise) {
+          self.reported_.erase(it);
+          self.handled_late_.emplace_back(isolate, promise);
           break;
         }
       }
       break;
+    }
     default:
       break;
   }
 }
 
 void Loop::report_rejections() {
+  if (!error_hook_.IsEmpty()) {
+    // Dispatch each as an event; a listener may add handlers or reject more, so loop.
+    while ((!rejections_.empty() || !handled_late_.empty()) && !ending_) {
+      v8::HandleScope scope(isolate_);
+      if (!handled_late_.empty()) {
+        auto promise = handled_late_.front().Get(isolate_);
+        handled_late_.erase(handled_late_.begin());
+        dispatch_error("rejectionhandled", v8::Undefined(isolate_), promise);
+      } else {
+        auto promise = rejections_.front().first.Get(isolate_);
+        auto reason = rejections_.front().second.Get(isolate_);
+        rejections_.erase(rejections_.begin());
+        if (dispatch_error("unhandledrejection", reason, promise)) {
+          // Bounded: a handled rejection is remembered until it gets a handler.
+          if (reported_.size() >= 4096) reported_.erase(reported_.begin());
+          reported_.emplace_back(isolate_, promise);
+        } else if (!ending_) {
+          rejections_.clear();
+          auto message = v8::Exception::CreateMessage(isolate_, reason);
+          end(Failure{
+              describe_exception(isolate_, context(), reason, message, "Uncaught (in promise) ")});
+          return;
+        }
+      }
+      isolate_->PerformMicrotaskCheckpoint();
+      report_errors();
+    }
+    return;
+  }
   if (rejections_.empty()) return;
   v8::HandleScope scope(isolate_);
   auto reason = rejections_.front().second.Get(isolate_);
@@ -244,6 +331,10 @@ void Loop::close() {
   for (auto it = close_hooks_.rbegin(); it != close_hooks_.rend(); ++it) (*it)();
   close_hooks_.clear();
   rejections_.clear();
+  errors_.clear();
+  handled_late_.clear();
+  reported_.clear();
+  error_hook_.Reset();
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
   // Handles closed by hooks need one more run to finish their close callbacks.
   uv_run(&uv_, UV_RUN_NOWAIT);

@@ -100,6 +100,12 @@ class Loop {
   std::function<void()> on_turn_begin, on_turn_end;
   // True when the last JS entry was terminated (TerminateExecution).
   bool terminated() const { return terminated_; }
+  // Set by the web APIs: called as hook(type, value, promise) for an uncaught exception
+  // ("error"), a rejection still unhandled at the end of a turn ("unhandledrejection") and a
+  // handler added to one already reported ("rejectionhandled"), to dispatch them on globalThis
+  // as Deno does. For the first two it returns true when a listener called preventDefault():
+  // then the module goes on instead of ending.
+  void set_error_hook(v8::Local<v8::Function> hook) { error_hook_.Reset(isolate_, hook); }
   // Wakes the loop from any thread (e.g. after Module::stop()).
   void wake_from_any_thread();
   // Closes every handle and runs on_close hooks; the destructor does it too.
@@ -122,6 +128,9 @@ class Loop {
   void drain_posts();
   void update_ref();
   void report_rejections();
+  // Runs the error hook; true when the event was cancelled (the error is handled).
+  bool dispatch_error(const char* type, v8::Local<v8::Value> value, v8::Local<v8::Value> promise);
+  void report_errors();
 
   v8::Isolate* isolate_;
   v8::Global<v8::Context> context_;
@@ -139,6 +148,12 @@ class Loop {
   std::vector<std::function<void()>> close_hooks_;
   // Rejected promises with no handler yet, reported at the end of the turn (like Deno).
   std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> rejections_;
+  v8::Global<v8::Function> error_hook_;
+  // Exceptions seen by the message listener (thrown where no TryCatch was, e.g. a microtask),
+  // dispatched at the end of the turn; and promises reported unhandled that got a handler.
+  std::vector<std::pair<v8::Global<v8::Value>, v8::Global<v8::Message>>> errors_;
+  std::vector<v8::Global<v8::Promise>> handled_late_;
+  std::vector<v8::Global<v8::Promise>> reported_;
 };
 
 }  // namespace zinnia::engine

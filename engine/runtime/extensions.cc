@@ -13,7 +13,8 @@ std::span<const bind::Extension* const> extensions() {
       // p2p before zinnia: it hands Zinnia.peerId and requestProtocol over through internals.
       &timers_extension(),  &globals_extension(),  &console_extension(), &p2p_extension(),
       &zinnia_extension(),  &fs_extension(),       &events_extension(),  &url_extension(),
-      &streams_extension(), &encoding_extension(), &crypto_extension(),  &fetch_extension(),
+      &streams_extension(), &encoding_extension(), &file_extension(),    &compression_extension(),
+      &crypto_extension(),  &subtle_extension(),   &fetch_extension(),
   };
   return list;
 }

@@ -4,12 +4,15 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <unicode/ucnv.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <thread>
 #include <unordered_set>
 
 #include "engine/loop/loop.h"
@@ -74,6 +77,20 @@ void weak_timer(bind::Call& call, EventsState& events, double ms, v8::Local<v8::
       static_cast<std::uint64_t>(std::max(0.0, ms)), 0);
 }
 
+// host.setErrorHook(fn): fn(type, value, promise) dispatches the loop's error events on
+// globalThis (js/global.js) and returns true when one was cancelled.
+void set_error_hook(EventsState& events, v8::Local<v8::Function> hook) {
+  events.loop.set_error_hook(hook);
+}
+
+// host.reportUncaught(error): reportError() whose event nobody cancelled ends the module, as
+// an uncaught exception would.
+void report_uncaught(bind::Call& call, EventsState& events, v8::Local<v8::Value> error) {
+  events.loop.end(Loop::Failure{
+      describe_exception(call.isolate(), call.context(), error,
+                         v8::Exception::CreateMessage(call.isolate(), error), "Uncaught ")});
+}
+
 // --- encoding --------------------------------------------------------------------------------
 // host.utf8Encode(string) -> Uint8Array; lone surrogates become U+FFFD.
 v8::Local<v8::Uint8Array> utf8_encode(bind::Call& call, v8::Local<v8::String> str) {
@@ -85,6 +102,108 @@ v8::Local<v8::Uint8Array> utf8_encode(bind::Call& call, v8::Local<v8::String> st
                    v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
   auto buffer = v8::ArrayBuffer::New(isolate, std::move(store));
   return v8::Uint8Array::New(buffer, 0, static_cast<std::size_t>(len));
+}
+
+// Legacy TextDecoder encodings (js/legacy_encoding.js): one ICU converter per decoder, freed
+// when the decoder is collected or the module ends.
+struct EncodingState;
+struct IcuDecoder {
+  UConverter* conv = nullptr;
+  EncodingState* state = nullptr;
+  v8::Global<v8::Object> holder;
+};
+struct EncodingState {
+  explicit EncodingState(v8::Local<v8::Context>) {}
+  EncodingState(const EncodingState&) = delete;
+  EncodingState& operator=(const EncodingState&) = delete;
+  ~EncodingState() {
+    for (auto* d : decoders) {
+      d->holder.Reset();
+      ucnv_close(d->conv);
+      delete d;
+    }
+    decoder_template.Reset();
+  }
+  std::unordered_set<IcuDecoder*> decoders;
+  v8::Global<v8::ObjectTemplate> decoder_template;
+};
+
+// host.icuDecoderOpen(icuName) -> handle.
+v8::Local<v8::Object> icu_decoder_open(bind::Call& call, EncodingState& enc, std::string name) {
+  auto* isolate = call.isolate();
+  UErrorCode err = U_ZERO_ERROR;
+  UConverter* conv = ucnv_open(name.c_str(), &err);
+  if (U_FAILURE(err) || !conv)
+    throw bind::RangeError("TextDecoder: ICU has no converter " + name + " (" + u_errorName(err) +
+                           ")");
+  // Errors stop the conversion; icu_decode substitutes U+FFFD itself (or fails when fatal).
+  ucnv_setToUCallBack(conv, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &err);
+  if (enc.decoder_template.IsEmpty()) {
+    auto tmpl = v8::ObjectTemplate::New(isolate);
+    tmpl->SetInternalFieldCount(1);
+    enc.decoder_template.Reset(isolate, tmpl);
+  }
+  v8::Local<v8::Object> obj;
+  if (!enc.decoder_template.Get(isolate)->NewInstance(call.context()).ToLocal(&obj)) {
+    ucnv_close(conv);
+    throw bind::Pending();
+  }
+  auto* d = new IcuDecoder{conv, &enc, {}};
+  obj->SetAlignedPointerInInternalField(0, d);
+  d->holder.Reset(isolate, obj);
+  d->holder.SetWeak(
+      d,
+      [](const v8::WeakCallbackInfo<IcuDecoder>& info) {
+        IcuDecoder* dec = info.GetParameter();
+        dec->holder.Reset();
+        dec->state->decoders.erase(dec);
+        ucnv_close(dec->conv);
+        delete dec;
+      },
+      v8::WeakCallbackType::kParameter);
+  enc.decoders.insert(d);
+  return obj;
+}
+
+// host.icuDecode(handle, bytes, flush, fatal) -> string, or null on malformed input when fatal.
+// Each malformed sequence becomes one U+FFFD otherwise.
+v8::Local<v8::Value> icu_decode(bind::Call& call, EncodingState&, v8::Local<v8::Object> handle,
+                                bind::Bytes bytes, bool flush, bool fatal) {
+  auto* isolate = call.isolate();
+  if (handle->InternalFieldCount() != 1) throw bind::TypeError("icuDecode: not a decoder handle");
+  auto* d = static_cast<IcuDecoder*>(handle->GetAlignedPointerFromInternalField(0));
+  const char* src = reinterpret_cast<const char*>(bytes.data);
+  const char* end = src + bytes.size;
+  std::u16string out;
+  out.reserve(bytes.size);
+  UChar buf[4096];
+  int stuck = 0;
+  for (;;) {
+    UChar* target = buf;
+    UErrorCode err = U_ZERO_ERROR;
+    const char* before = src;
+    ucnv_toUnicode(d->conv, &target, buf + 4096, &src, end, nullptr, flush, &err);
+    out.append(reinterpret_cast<char16_t*>(buf), static_cast<std::size_t>(target - buf));
+    if (err == U_BUFFER_OVERFLOW_ERROR) continue;
+    if (U_FAILURE(err)) {
+      if (fatal) {
+        ucnv_resetToUnicode(d->conv);
+        return v8::Null(isolate);
+      }
+      out.push_back(u'\uFFFD');
+      // ICU consumes the bytes it reports; never spin if it did not.
+      if (src == before && target == buf && ++stuck > 1) break;
+      continue;
+    }
+    break;
+  }
+  if (flush) ucnv_resetToUnicode(d->conv);
+  v8::Local<v8::String> str;
+  if (!v8::String::NewFromTwoByte(isolate, reinterpret_cast<const uint16_t*>(out.data()),
+                                  v8::NewStringType::kNormal, static_cast<int>(out.size()))
+           .ToLocal(&str))
+    throw bind::Pending();
+  return str;
 }
 
 // --- crypto and the performance clock ----------------------------------------------------------
@@ -203,33 +322,57 @@ void ipfs_abort(FetchState& fetch, std::uint32_t id) { fetch.ipfs.abort(id); }
 const bind::Extension& events_extension() {
   static const bind::Extension ext = bind::with_state<EventsState>({
       .name = "events",
-      .js = {"engine/web/js/events.js"},
-      .natives = {bind::native<"weakTimer", &weak_timer>()},
+      .js = {"engine/web/js/events.js", "engine/web/js/global.js", "engine/web/js/lazy.js"},
+      .natives = {bind::native<"weakTimer", &weak_timer>(),
+                  bind::native<"setErrorHook", &set_error_hook>(),
+                  bind::native<"reportUncaught", &report_uncaught>()},
+      .values =
+          [](v8::Local<v8::Context> context, void*,
+             const std::function<void(std::string_view, v8::Local<v8::Value>)>& set) {
+            set("hardwareConcurrency",
+                v8::Integer::NewFromUnsigned(context->GetIsolate(),
+                                             std::max(1u, std::thread::hardware_concurrency())));
+          },
   });
   return ext;
 }
 
 const bind::Extension& url_extension() {
-  static const bind::Extension ext{.name = "url", .js = {"engine/web/js/url.js"}};
+  static const bind::Extension ext{
+      .name = "url",
+      .js = {"engine/web/js/url.js", "engine/web/npm/node_modules/.zinnia/urlpattern_polyfill.js",
+             "engine/web/js/urlpattern.js"}};
   return ext;
 }
 
 const bind::Extension& streams_extension() {
-  static const bind::Extension ext{.name = "streams", .js = {"engine/web/js/streams.js"}};
+  static const bind::Extension ext{.name = "streams",
+                                   .js = {"engine/web/npm/node_modules/.zinnia/streams_polyfill.js",
+                                          "engine/web/js/streams.js"}};
   return ext;
 }
 
 const bind::Extension& encoding_extension() {
-  static const bind::Extension ext{.name = "encoding",
-                                   .js = {"engine/web/js/encoding.js"},
-                                   .natives = {bind::native<"utf8Encode", &utf8_encode>()}};
+  static const bind::Extension ext = bind::with_state<EncodingState>({
+      .name = "encoding",
+      .js = {"engine/web/js/encoding.js", "engine/web/js/legacy_encoding.js"},
+      .natives = {bind::native<"utf8Encode", &utf8_encode>(),
+                  bind::native<"icuDecoderOpen", &icu_decoder_open>(),
+                  bind::native<"icuDecode", &icu_decode>()},
+  });
+  return ext;
+}
+
+const bind::Extension& file_extension() {
+  static const bind::Extension ext{.name = "file",
+                                   .js = {"engine/web/js/blob.js", "engine/web/js/formdata.js"}};
   return ext;
 }
 
 const bind::Extension& crypto_extension() {
   static const bind::Extension ext = bind::with_state<ClockState>({
       .name = "crypto",
-      .js = {"engine/web/js/crypto.js"},
+      .js = {"engine/web/js/crypto.js", "engine/web/js/performance.js"},
       .natives = {bind::native<"randomFill", &random_fill>(), bind::native<"digest", &digest>(),
                   bind::native<"now", &now>(), bind::native<"timeOrigin", &time_origin>()},
   });

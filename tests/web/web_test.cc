@@ -41,10 +41,31 @@ TEST(WebApis, CryptoAndPerformance) { expect_clean(run_fixture("crypto.js"), 20)
 
 TEST(WebApis, EventsAbortStreamsAndBodies) { expect_clean(run_fixture("events.js"), 28); }
 
+TEST(WebApis, GlobalEventTargetErrorEvents) { expect_clean(run_fixture("global_events.js"), 11); }
+
+TEST(WebApis, UncancelledErrorEventsStillEndTheModule) {
+  // No listener, or one that does not call preventDefault(): the module ends as before.
+  auto a = run_fixture("global_uncancelled.js", "globalThis.mode = 'rejection';\n");
+  EXPECT_EQ(a.exit.reason, ExitReason::kUncaught);
+  EXPECT_NE(a.exit.message.find("Uncaught (in promise) Error: r"), std::string::npos)
+      << a.exit.message;
+  EXPECT_TRUE(a.has("listener ran"));
+  auto b = run_fixture("global_uncancelled.js", "globalThis.mode = 'report';\n");
+  EXPECT_EQ(b.exit.reason, ExitReason::kUncaught);
+  EXPECT_NE(b.exit.message.find("Uncaught Error: reported"), std::string::npos) << b.exit.message;
+  EXPECT_FALSE(b.has("after"));
+}
+
 TEST(Fetch, StatusHeadersBodiesRedirectsErrorsAbortTimeout) {
   TestServer server;
   ASSERT_GT(server.port(), 0) << "could not start tests/web/server.js with node";
   expect_clean(run_fixture("fetch_basic.js", server.prefix()), 31);
+}
+
+TEST(Fetch, FormDataBlobCompressionAndSubtle) {
+  TestServer server;
+  ASSERT_GT(server.port(), 0) << "could not start tests/web/server.js with node";
+  expect_clean(run_fixture("fetch_bodies.js", server.prefix()), 11);
 }
 
 TEST(Fetch, Streams50MiBInBoundedMemory) {

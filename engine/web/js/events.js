@@ -114,6 +114,8 @@
   class EventTarget {
     constructor() { this[kListeners] = new Map(); }
     addEventListener(type, callback, options) {
+      // Called bare (`addEventListener(...)` in a module), `this` is the global, as in WebIDL.
+      if (this === undefined || this === null) return EventTarget.prototype.addEventListener.call(globalThis, type, callback, options);
       if (callback === null || callback === undefined) return;
       const { capture, once, passive, signal } = normalizeOptions(options);
       if (signal && signal.aborted) return;
@@ -127,6 +129,7 @@
       if (signal) signal.addEventListener('abort', () => this.removeEventListener(type, callback, { capture }));
     }
     removeEventListener(type, callback, options) {
+      if (this === undefined || this === null) return EventTarget.prototype.removeEventListener.call(globalThis, type, callback, options);
       const list = this[kListeners]?.get(String(type));
       if (!list) return;
       const capture = typeof options === 'boolean' ? options : !!options?.capture;
@@ -134,6 +137,7 @@
       if (i >= 0) { list[i].removed = true; list.splice(i, 1); }
     }
     dispatchEvent(event) {
+      if (this === undefined || this === null) return EventTarget.prototype.dispatchEvent.call(globalThis, event);
       if (!(event instanceof Event)) throw new TypeError('EventTarget.dispatchEvent: argument is not an Event');
       const s = event[kState];
       if (s.dispatching) throw new DOMException('The event is already being dispatched.', 'InvalidStateError');

@@ -7,9 +7,12 @@
   const tag = (C, name) => Object.defineProperty(C.prototype, Symbol.toStringTag, { value: name, configurable: true });
 
   // Captured at install time: user code may replace the globals later.
-  const { ReadableStream, URL, URLSearchParams, TextEncoder, TextDecoder, AbortSignal, DOMException } = globalThis;
+  // ReadableStream is looked up when used: the streams library runs on first use (streams.js).
+  const { URL, URLSearchParams, TextEncoder, TextDecoder, AbortSignal, DOMException } = globalThis;
   const S = internals.streams;
   const addAbortAlgorithm = internals.addAbortAlgorithm;
+  const B = internals.blob;
+  const FD = internals.formdata;
   // The event kinds of host.fetchStart's onEvent, declared once in C++ (engine/web/fetch.h).
   const EV = host.fetchEvent;
   for (const k of ['HEADERS', 'DATA', 'END', 'ERROR', 'NEED_BODY']) {
@@ -35,22 +38,43 @@
   function checkGuard(h) {
     if (h[kGuard] === 'immutable') throw new TypeError('Headers are immutable');
   }
+  // WebIDL ByteString: no code unit above U+00FF.
+  function byteString(v) {
+    const str = String(v);
+    if (/[^\x00-\xff]/.test(str)) throw new TypeError(`Headers: ${JSON.stringify(str)} is not a ByteString`);
+    return str;
+  }
+  // HeadersInit: a sequence of pairs (anything with @@iterator, Headers included) or a record,
+  // converted as WebIDL does (null and non-objects are TypeErrors; a record reads each own
+  // enumerable string key's descriptor, then its value).
   function fillHeaders(h, init) {
-    if (init === undefined || init === null) return;
-    if (init instanceof Headers) {
-      for (const [n, v] of init[kList]) h[kList].push([n, v]);
+    if (init === undefined) return;
+    if (init === null || (typeof init !== 'object' && typeof init !== 'function')) {
+      throw new TypeError('Headers init must be a sequence of [name, value] pairs or a record');
+    }
+    const iter = init[Symbol.iterator];
+    if (iter !== undefined && iter !== null) {
+      if (typeof iter !== 'function') throw new TypeError('Headers init: @@iterator is not callable');
+      const pairs = [];
+      for (const pair of { [Symbol.iterator]: () => iter.call(init) }) {
+        if (pair === null || (typeof pair !== 'object' && typeof pair !== 'function')) {
+          throw new TypeError('Headers init: each header must be a [name, value] pair');
+        }
+        const arr = Array.from(pair);
+        if (arr.length !== 2) throw new TypeError('Headers init: each header must be a [name, value] pair');
+        pairs.push(arr);
+      }
+      for (const [n, v] of pairs) appendHeader(h, n, v);
       return;
     }
-    if (typeof init !== 'object' && typeof init !== 'function') throw new TypeError('Headers init must be an object');
-    if (typeof init[Symbol.iterator] === 'function') {
-      for (const pair of init) {
-        const arr = typeof pair === 'string' ? null : Array.from(pair);
-        if (!arr || arr.length !== 2) throw new TypeError('Headers init: each header must be a [name, value] pair');
-        appendHeader(h, arr[0], arr[1]);
-      }
-    } else {
-      for (const key of Object.keys(init)) appendHeader(h, key, init[key]);
+    const entries = [];
+    for (const key of Reflect.ownKeys(init)) {
+      const desc = Reflect.getOwnPropertyDescriptor(init, key);
+      if (desc === undefined || !desc.enumerable) continue;
+      if (typeof key === 'symbol') throw new TypeError('Headers init: a record key cannot be a Symbol');
+      entries.push([byteString(key), byteString(init[key])]);
     }
+    for (const [n, v] of entries) appendHeader(h, n, v);
   }
   function appendHeader(h, name, value) {
     const n = checkName(name);
@@ -97,19 +121,47 @@
       }
     }
     forEach(cb, thisArg) {
-      for (const [n, v] of this.entries()) cb.call(thisArg, v, n, this);
+      if (typeof cb !== 'function') throw new TypeError('Headers.forEach: the callback must be a function');
+      const it = this.entries();
+      for (let r = it.next(); !r.done; r = it.next()) cb.call(thisArg, r.value[1], r.value[0], this);
     }
-    *entries() {
-      const names = [...new Set(this[kList].map((e) => e[0]))].sort();
-      for (const n of names) {
-        if (n === 'set-cookie') {
-          for (const v of this.getSetCookie()) yield [n, v];
-        } else yield [n, getHeader(this[kList], n)];
-      }
+    entries() { return headersIterator(this, 'entries'); }
+    keys() { return headersIterator(this, 'keys'); }
+    values() { return headersIterator(this, 'values'); }
+    [Symbol.iterator]() { return headersIterator(this, 'entries'); }
+  }
+  // The sorted and combined header list, as iteration sees it (set-cookie stays split).
+  function sortedList(h) {
+    const names = [...new Set(h[kList].map((e) => e[0]))].sort();
+    const out = [];
+    for (const n of names) {
+      if (n === 'set-cookie') {
+        for (const e of h[kList]) if (e[0] === n) out.push([n, e[1]]);
+      } else out.push([n, getHeader(h[kList], n)]);
     }
-    *keys() { for (const [n] of this.entries()) yield n; }
-    *values() { for (const [, v] of this.entries()) yield v; }
-    [Symbol.iterator]() { return this.entries(); }
+    return out;
+  }
+  // WebIDL pair iterator: an index into the list as it is at each next(), so changes made
+  // while iterating are seen.
+  const kIter = Symbol('iterator');
+  const HeadersIteratorPrototype = Object.create(Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())), {
+    next: {
+      value: function next() {
+        const st = this?.[kIter];
+        if (!st) throw new TypeError("next: 'this' is not a Headers Iterator");
+        const list = sortedList(st.headers);
+        if (st.index >= list.length) return { value: undefined, done: true };
+        const [n, v] = list[st.index++];
+        return { value: st.kind === 'keys' ? n : st.kind === 'values' ? v : [n, v], done: false };
+      },
+      writable: true, configurable: true, enumerable: true,
+    },
+    [Symbol.toStringTag]: { value: 'Headers Iterator', configurable: true },
+  });
+  function headersIterator(headers, kind) {
+    const it = Object.create(HeadersIteratorPrototype);
+    it[kIter] = { headers, kind, index: 0 };
+    return it;
   }
   tag(Headers, 'Headers');
   function headersFromList(list, guard) {
@@ -135,11 +187,14 @@
       bytes = new Uint8Array(object.slice(0));
     } else if (ArrayBuffer.isView(object)) {
       bytes = new Uint8Array(object.buffer.slice(object.byteOffset, object.byteOffset + object.byteLength));
-    } else if (object instanceof ReadableStream) {
+    } else if (S.isStream(object)) {
       if (S.isDisturbed(object) || S.isLocked(object)) throw new TypeError('The body stream is disturbed or locked');
       return { body: { stream: object, bytes: null, used: false }, type: null };
-    } else if (typeof globalThis.Blob === 'function' && object instanceof globalThis.Blob) {
-      throw new TypeError('Blob bodies are not supported');
+    } else if (object instanceof globalThis.FormData) {
+      ({ bytes, type } = FD.encode(object));
+    } else if (object instanceof globalThis.Blob) {
+      bytes = B.bytes(object);
+      type = object.type || null;
     } else {
       bytes = encoder.encode(String(object));
       type = 'text/plain;charset=UTF-8';
@@ -147,6 +202,14 @@
     return { body: { stream: null, bytes, used: false }, type };
   }
   function bodyStream(body) {
+    if (body.stream === null && body.used) {
+      // Consumed through text()/json()/...: the stream is gone, read and locked, as if a reader
+      // had drained it.
+      body.stream = S.createReadableStream(() => {}, () => {}, () => {}, 0);
+      S.close(body.stream);
+      body.stream.getReader().read();
+      return body.stream;
+    }
     if (body.stream === null) {
       const bytes = body.bytes;
       body.bytes = null;
@@ -202,8 +265,14 @@
     bytes() { return consumeBody(this).then((u8) => new Uint8Array(toArrayBuffer(u8))); },
     text() { return consumeBody(this).then((u8) => new TextDecoder().decode(u8)); },
     json() { return consumeBody(this).then((u8) => JSON.parse(new TextDecoder().decode(u8))); },
-    blob() { return Promise.reject(new TypeError('Blob is not supported')); },
-    formData() { return Promise.reject(new TypeError('FormData is not supported')); },
+    blob() {
+      const type = this.headers.get('content-type') ?? '';
+      return consumeBody(this).then((u8) => B.fromBytes(new Uint8Array(toArrayBuffer(u8)), type));
+    },
+    formData() {
+      const type = this.headers.get('content-type');
+      return consumeBody(this).then((u8) => FD.parse(u8, type));
+    },
   };
   function mixBody(C) {
     for (const key of Object.keys(Object.getOwnPropertyDescriptors(BodyMixin))) {
@@ -215,7 +284,13 @@
     if (body.stream === null) return { stream: null, bytes: body.bytes, used: false };
     const [a, b] = body.stream.tee();
     body.stream = a;
-    return { stream: b, bytes: null, used: false };
+    // The Fetch Standard tees with cloneForBranch2: the clone gets its own copy of each chunk.
+    const copy = b.pipeThrough(new globalThis.TransformStream({
+      transform(chunk, controller) {
+        controller.enqueue(structuredClone(chunk));
+      },
+    }));
+    return { stream: copy, bytes: null, used: false };
   }
 
   // ---- Request ----
@@ -238,7 +313,9 @@
         this[kGuard] = new Headers(input.headers);
       } else {
         let url;
-        try { url = new URL(String(input)); } catch (e) {
+        // Relative to globalThis.location when a module defines one (Deno: --location).
+        const base = typeof globalThis.location?.href === 'string' ? globalThis.location.href : undefined;
+        try { url = new URL(String(input), base); } catch (e) {
           throw new TypeError(`Invalid URL: ${input}`, { cause: e });
         }
         if (url.username || url.password) throw new TypeError('Request URL must not include credentials');
