@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "daemon/core/events.h"
-#include "fusefs/guest/guest_view.h"
 #include "engine/p2p/p2p.h"
+#include "fusefs/guest/guest_view.h"
 #include "util/error.h"
 #include "util/version.h"
 

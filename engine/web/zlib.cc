@@ -153,7 +153,7 @@ v8::Local<v8::Value> ZlibPush(bind::Call& call, ZlibState&, bind::Rest args) {
         out.insert(out.end(), buf, next_out);
         if (rc == BROTLI_DECODER_RESULT_ERROR)
           throw bind::TypeError(std::string("DecompressionStream: corrupt brotli input (") +
-                           BrotliDecoderErrorString(BrotliDecoderGetErrorCode(s->bdec)) + ")");
+                                BrotliDecoderErrorString(BrotliDecoderGetErrorCode(s->bdec)) + ")");
         if (rc == BROTLI_DECODER_RESULT_SUCCESS) {
           s->ended = true;
           trailing = avail_in != 0;
