@@ -102,9 +102,13 @@ class Rest {
 class Call {
  public:
   explicit Call(const v8::FunctionCallbackInfo<v8::Value>& info)
-      : info_(info), isolate_(info.GetIsolate()), context_(isolate_->GetCurrentContext()) {}
+      : info_(info), isolate_(info.GetIsolate()) {}
   v8::Isolate* isolate() const { return isolate_; }
-  v8::Local<v8::Context> context() const { return context_; }
+  // Looked up on first use: console.log's fast path never needs it (a handle per call).
+  v8::Local<v8::Context> context() const {
+    if (context_.IsEmpty()) context_ = isolate_->GetCurrentContext();
+    return context_;
+  }
   v8::Local<v8::Value> data() const { return info_.Data(); }
   int length() const { return info_.Length(); }
   const v8::FunctionCallbackInfo<v8::Value>& info() const { return info_; }
@@ -112,7 +116,7 @@ class Call {
  private:
   const v8::FunctionCallbackInfo<v8::Value>& info_;
   v8::Isolate* isolate_;
-  v8::Local<v8::Context> context_;
+  mutable v8::Local<v8::Context> context_;
 };
 
 // --- Conversions ----------------------------------------------------------------------------
