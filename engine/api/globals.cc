@@ -1,6 +1,9 @@
 #include <uv.h>
 
+#include <cctype>
 #include <cstring>
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include "engine/api/host.h"
@@ -34,6 +37,32 @@ void ClearTimer(const v8::FunctionCallbackInfo<v8::Value>& info) {
   double id = info[0].As<v8::Number>()->Value();
   if (id >= 1 && id <= 4294967295.0)
     Api::from(isolate).timers().clear(static_cast<std::uint32_t>(id));
+}
+
+// sourceLine(url, line): line `line` (1-based) of a local module file, for zinnia:test's
+// failure report (the source line under the failing frame, as the real Zinnia prints it);
+// "" when it cannot be read. Only file: URLs; the text of a module the module could import.
+void SourceLine(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  info.GetReturnValue().SetEmptyString();
+  const std::string url = to_utf8(isolate, info[0]);
+  const int wanted = info[1]->Int32Value(isolate->GetCurrentContext()).FromMaybe(0);
+  if (!url.starts_with("file://") || wanted < 1) return;
+  std::string path;
+  for (std::size_t i = 7; i < url.size(); ++i) {
+    if (url[i] == '%' && i + 2 < url.size() &&
+        std::isxdigit(static_cast<unsigned char>(url[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(url[i + 2]))) {
+      path += static_cast<char>(std::stoi(url.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      path += url[i];
+    }
+  }
+  std::ifstream in(path);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n)
+    if (n == wanted) return info.GetReturnValue().Set(to_v8(isolate, line));
 }
 
 void QueueMicrotask(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -168,6 +197,7 @@ void install_globals(v8::Local<v8::Context> context, v8::Local<v8::Object> host)
   set_method(context, host, "clearTimeout", &ClearTimer);
   set_method(context, host, "clearInterval", &ClearTimer);
   set_method(context, host, "queueMicrotask", &QueueMicrotask);
+  set_method(context, host, "sourceLine", &SourceLine);
   install_clone(context, host);
   set_method(context, host, "atob", &Atob);
   set_method(context, host, "btoa", &Btoa);
@@ -185,8 +215,11 @@ void install_globals(v8::Local<v8::Context> context, v8::Local<v8::Object> host)
   set("stationId", config.station_id);
   set("moduleName", config.module_name);
   set("userAgent", config.user_agent);
+  discard(host->Set(context, to_v8(isolate, "colors"), v8::Boolean::New(isolate, config.colors)));
   set("zinniaVersion", kVersion);
-  set("v8Version", v8_version());
+  // Four numbers, as V8 reports itself elsewhere: Debian's build adds "-node.37".
+  std::string_view v8 = v8_version();
+  set("v8Version", v8.substr(0, v8.find('-')));
 }
 
 }  // namespace zinnia::engine

@@ -18,6 +18,7 @@ struct ApiConfig {
   std::string station_id;
   std::shared_ptr<GuestFs> fs;  // behind zinnia:fs
   std::string user_agent;       // fetch's User-Agent (host.userAgent)
+  bool colors = false;          // host.colors: zinnia:test's report may use ANSI colours
 };
 
 // The host APIs of one module: fills the `host` natives object, runs the bootstrap JS, and
