@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <vector>
 
 #include "engine/api/host.h"
 #include "engine/v8/util.h"
@@ -149,11 +150,40 @@ void StructuredClone(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::ValueSerializer serializer(isolate, &delegate);
   delegate.serializer_ = &serializer;
   serializer.SetTreatArrayBufferViewsAsHostObjects(true);
+  // structuredClone(value, {transfer: [ArrayBuffer...]}): the buffers move (core-js's
+  // ArrayBuffer.prototype.transfer is built on this).
+  std::vector<v8::Local<v8::ArrayBuffer>> transfer;
+  if (info.Length() > 1 && info[1]->IsObject()) {
+    v8::Local<v8::Value> list;
+    if (!info[1].As<v8::Object>()->Get(context, to_v8(isolate, "transfer")).ToLocal(&list)) return;
+    if (list->IsArray()) {
+      auto array = list.As<v8::Array>();
+      for (std::uint32_t i = 0; i < array->Length(); ++i) {
+        v8::Local<v8::Value> item;
+        if (!array->Get(context, i).ToLocal(&item)) return;
+        if (!item->IsArrayBuffer() || !item.As<v8::ArrayBuffer>()->IsDetachable()) {
+          delegate.ThrowDataCloneError(to_v8(isolate, "Value not transferable"));
+          return;
+        }
+        transfer.push_back(item.As<v8::ArrayBuffer>());
+        serializer.TransferArrayBuffer(static_cast<std::uint32_t>(transfer.size() - 1),
+                                       transfer.back());
+      }
+    } else if (!list->IsUndefined()) {
+      return throw_type_error(isolate, "structuredClone: options.transfer must be an array");
+    }
+  }
   serializer.WriteHeader();
   if (serializer.WriteValue(context, info[0]).IsNothing()) return;
   auto [data, size] = serializer.Release();
   v8::ValueDeserializer deserializer(isolate, data, size, &delegate);
   delegate.deserializer_ = &deserializer;
+  for (std::size_t i = 0; i < transfer.size(); ++i) {
+    auto store = transfer[i]->GetBackingStore();
+    transfer[i]->Detach();
+    deserializer.TransferArrayBuffer(static_cast<std::uint32_t>(i),
+                                     v8::ArrayBuffer::New(isolate, std::move(store)));
+  }
   v8::Local<v8::Value> out;
   if (deserializer.ReadHeader(context).FromMaybe(false) &&
       deserializer.ReadValue(context).ToLocal(&out))
