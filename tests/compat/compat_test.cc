@@ -2,11 +2,13 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <regex>
 
 #include "tests/compat/compat_harness.h"
 #include "tests/daemon/e2e_util.h"
+#include "tests/support/require.h"
 
 namespace {
 
@@ -201,6 +203,82 @@ TEST(Compat, FirstJobIsReportedAtOnce) {
   ASSERT_TRUE(p->wait_out(R"("total":1,)", 900ms)) << p->out();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 100ms);
   ASSERT_EQ(p->wait(20s), 0);
+}
+
+// The issue's measure as a whole: a module in today's style (bundled dependency, a
+// fetch(new Request(...)) JSON-RPC client, a body streamed into a resizable buffer, SHA-256,
+// dns/tcp error classification, Object.groupBy, a JSON import `with`) runs under zinniad
+// against a loopback stand-in for its services, and completes the same jobs and submits the
+// same verified measurements as under Deno (@deno/linux-x64-glibc from npm), in one test.
+struct StationRun {
+  std::uint64_t jobs = 0;
+  std::string result;  // the module's "RESULT ..." line
+  json stats;          // the server's counts
+};
+
+StationRun run_station(
+    const std::function<std::unique_ptr<Process>(const std::filesystem::path&)>& start,
+    bool daemon) {
+  TempDir dir;
+  const auto module = dir.path() / "station";
+  std::filesystem::copy(zinnia::compat::testing::compat_dir() / "station", module,
+                        std::filesystem::copy_options::recursive);
+  const auto stats_file = dir.path() / "stats.json";
+  Process server({"node", (zinnia::compat::testing::compat_dir() / "station_server.js").string(),
+                  stats_file.string()},
+                 current_env());
+  EXPECT_TRUE(server.wait_out("PORT ", 20s)) << server.err();
+  const std::string out = server.out();
+  const int port = std::stoi(out.substr(out.find("PORT ") + 5));
+  std::ofstream(module / "server.json") << "{\"url\": \"http://127.0.0.1:" << port << "\"}";
+  auto p = start(module);
+  EXPECT_EQ(p->wait(60s), 0) << p->err();
+  StationRun r;
+  const std::string text = daemon ? p->err() : p->out();
+  if (auto at = text.find("RESULT "); at != std::string::npos)
+    r.result = text.substr(at, text.find('\n', at) - at);
+  if (daemon) {
+    for (const auto& e : events(p->out()))
+      if (e["type"] == "jobs-completed") r.jobs = e["total"].get<std::uint64_t>();
+  } else if (auto at = text.find("JOBS "); at != std::string::npos) {
+    r.jobs = std::stoull(text.substr(at + 5));
+  }
+  r.stats = json::parse(read_file(stats_file), nullptr, false);
+  return r;
+}
+
+TEST(Compat, TodaysStyleModuleUnderZinniadMatchesDeno) {
+  const std::filesystem::path deno = std::filesystem::path(ZINNIA_SOURCE_DIR) /
+                                     "tests/peers/deno/node_modules/@deno/linux-x64-glibc/deno";
+  ZINNIA_REQUIRE(std::filesystem::exists(deno), "Deno from npm (scripts/setup)");
+  DaemonEnv d;
+  auto zinniad = run_station(
+      [&](const std::filesystem::path& module) {
+        return d.start({"--no-mount", "spark=" + (module / "main.js").string()});
+      },
+      true);
+  auto with_deno = run_station(
+      [&](const std::filesystem::path& module) {
+        return std::make_unique<Process>(
+            std::vector<std::string>{deno.string(), "run", "--allow-net", "--allow-read",
+                                     (module / "deno_shim.js").string()},
+            Env{{"PATH", "/usr/bin:/bin"},
+                {"HOME", d.home().string()},
+                {"NO_COLOR", "1"},
+                {"DENO_DIR", (d.dir.path() / "deno").string()}},
+            Process::Options{.cwd = module});
+      },
+      false);
+  std::printf("zinniad: %llu jobs, %s, server %s\ndeno:    %llu jobs, %s, server %s\n",
+              static_cast<unsigned long long>(zinniad.jobs), zinniad.result.c_str(),
+              zinniad.stats.dump().c_str(), static_cast<unsigned long long>(with_deno.jobs),
+              with_deno.result.c_str(), with_deno.stats.dump().c_str());
+  EXPECT_EQ(with_deno.jobs, 12u);
+  EXPECT_EQ(with_deno.stats["verified"], 12) << with_deno.stats.dump();
+  EXPECT_EQ(zinniad.jobs, with_deno.jobs);
+  EXPECT_EQ(zinniad.result, with_deno.result);
+  EXPECT_EQ(zinniad.stats, with_deno.stats);
+  EXPECT_EQ(zinniad.stats["rejected"], 0) << zinniad.stats.dump();
 }
 
 }  // namespace
