@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/api/host.h"
+#include "engine/v8/bind.h"
 #include "engine/v8/util.h"
 
 namespace zinnia::engine {
@@ -98,10 +99,7 @@ class CloneDelegate final : public v8::ValueSerializer::Delegate,
  public:
   explicit CloneDelegate(v8::Isolate* isolate) : isolate_(isolate) {}
   void ThrowDataCloneError(v8::Local<v8::String> message) override {
-    auto error = v8::Exception::Error(message).As<v8::Object>();
-    discard(error->Set(isolate_->GetCurrentContext(), to_v8(isolate_, "name"),
-                       to_v8(isolate_, "DataCloneError")));
-    isolate_->ThrowException(error);
+    bind::throw_dom_exception(isolate_, "DataCloneError", to_utf8(isolate_, message));
   }
   v8::Maybe<bool> WriteHostObject(v8::Isolate* isolate, v8::Local<v8::Object> object) override {
     ViewKind kind;
@@ -143,9 +141,12 @@ class CloneDelegate final : public v8::ValueSerializer::Delegate,
   v8::Isolate* isolate_;
 };
 
-void StructuredClone(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  auto* isolate = info.GetIsolate();
-  auto context = isolate->GetCurrentContext();
+}  // namespace
+
+// structuredClone(value): a missing value clones undefined (Rest reads past the end as that).
+v8::MaybeLocal<v8::Value> structured_clone(bind::Call& call, bind::Rest args) {
+  auto* isolate = call.isolate();
+  auto context = call.context();
   CloneDelegate delegate(isolate);
   v8::ValueSerializer serializer(isolate, &delegate);
   delegate.serializer_ = &serializer;
@@ -153,28 +154,30 @@ void StructuredClone(const v8::FunctionCallbackInfo<v8::Value>& info) {
   // structuredClone(value, {transfer: [ArrayBuffer...]}): the buffers move (core-js's
   // ArrayBuffer.prototype.transfer is built on this).
   std::vector<v8::Local<v8::ArrayBuffer>> transfer;
-  if (info.Length() > 1 && info[1]->IsObject()) {
+  if (args[1]->IsObject()) {
     v8::Local<v8::Value> list;
-    if (!info[1].As<v8::Object>()->Get(context, to_v8(isolate, "transfer")).ToLocal(&list)) return;
+    if (!args[1].As<v8::Object>()->Get(context, to_v8(isolate, "transfer")).ToLocal(&list))
+      return {};
     if (list->IsArray()) {
       auto array = list.As<v8::Array>();
       for (std::uint32_t i = 0; i < array->Length(); ++i) {
         v8::Local<v8::Value> item;
-        if (!array->Get(context, i).ToLocal(&item)) return;
+        if (!array->Get(context, i).ToLocal(&item)) return {};
         if (!item->IsArrayBuffer() || !item.As<v8::ArrayBuffer>()->IsDetachable()) {
           delegate.ThrowDataCloneError(to_v8(isolate, "Value not transferable"));
-          return;
+          return {};
         }
         transfer.push_back(item.As<v8::ArrayBuffer>());
         serializer.TransferArrayBuffer(static_cast<std::uint32_t>(transfer.size() - 1),
                                        transfer.back());
       }
     } else if (!list->IsUndefined()) {
-      return throw_type_error(isolate, "structuredClone: options.transfer must be an array");
+      throw_type_error(isolate, "structuredClone: options.transfer must be an array");
+      return {};
     }
   }
   serializer.WriteHeader();
-  if (serializer.WriteValue(context, info[0]).IsNothing()) return;
+  if (serializer.WriteValue(context, args[0]).IsNothing()) return {};
   auto [data, size] = serializer.Release();
   v8::ValueDeserializer deserializer(isolate, data, size, &delegate);
   delegate.deserializer_ = &deserializer;
@@ -184,17 +187,10 @@ void StructuredClone(const v8::FunctionCallbackInfo<v8::Value>& info) {
     deserializer.TransferArrayBuffer(static_cast<std::uint32_t>(i),
                                      v8::ArrayBuffer::New(isolate, std::move(store)));
   }
-  v8::Local<v8::Value> out;
-  if (deserializer.ReadHeader(context).FromMaybe(false) &&
-      deserializer.ReadValue(context).ToLocal(&out))
-    info.GetReturnValue().Set(out);
+  v8::MaybeLocal<v8::Value> out;
+  if (deserializer.ReadHeader(context).FromMaybe(false)) out = deserializer.ReadValue(context);
   std::free(data);
-}
-
-}  // namespace
-
-void install_clone(v8::Local<v8::Context> context, v8::Local<v8::Object> host) {
-  set_method(context, host, "structuredClone", &StructuredClone);
+  return out;
 }
 
 }  // namespace zinnia::engine

@@ -5,6 +5,7 @@
 
 #include "engine/api/format.h"
 #include "engine/api/host.h"
+#include "engine/v8/bind.h"
 #include "engine/v8/util.h"
 
 namespace zinnia::engine {
@@ -60,12 +61,11 @@ void append_utf8(v8::Isolate* isolate, v8::Local<v8::String> s, std::string& out
   out.resize(at + static_cast<std::size_t>(written));
 }
 
-// console.log/info/debug/warn/error. The level is the function's data.
-void Print(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  auto* isolate = info.GetIsolate();
-  auto level = static_cast<Level>(info.Data().As<v8::Int32>()->Value());
-  Api& api = Api::from(isolate);
-  int n = info.Length();
+// console.log/info/debug/warn/error.
+template <Level level>
+void print(bind::Call& call, Api& api, bind::Rest info) {
+  auto* isolate = call.isolate();
+  int n = info.size();
   thread_local std::string line;
   line.clear();
   // Fast path: only primitives, and no format string to interpret (no '%' in a leading string
@@ -96,7 +96,7 @@ void Print(const v8::FunctionCallbackInfo<v8::Value>& info) {
       return;
     }
   }
-  auto context = isolate->GetCurrentContext();
+  auto context = call.context();
   std::vector<FormatArg> args(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
     auto v = info[i];
@@ -135,40 +135,37 @@ void Print(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }
 
 // host.print(level, text): console methods written in JS (assert, trace, dir, table ...).
-void PrintText(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  auto* isolate = info.GetIsolate();
-  int level = info[0]->Int32Value(isolate->GetCurrentContext()).FromMaybe(1);
+void print_text(Api& api, std::int32_t level, bind::DOMString text) {
   if (level < 0 || level > 3) level = 1;
-  auto& api = Api::from(isolate);
-  emit(api, static_cast<Level>(level), to_utf8(isolate, info[1]));
+  emit(api, static_cast<Level>(level), text.value);
 }
 
 // host.setGroupIndent(spaces): console.group()/groupEnd().
-void SetGroupIndent(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  auto* isolate = info.GetIsolate();
-  int spaces = info[0]->Int32Value(isolate->GetCurrentContext()).FromMaybe(0);
-  Api::from(isolate).set_group_indent(static_cast<std::size_t>(std::clamp(spaces, 0, 64)));
+void set_group_indent(Api& api, std::int32_t spaces) {
+  api.set_group_indent(static_cast<std::size_t>(std::clamp(spaces, 0, 64)));
 }
 
 }  // namespace
 
-void install_console(v8::Local<v8::Context> context, v8::Local<v8::Object> host) {
-  auto* isolate = context->GetIsolate();
-  struct {
-    const char* name;
-    Level level;
-  } methods[] = {{"log", Level::kInfo},
-                 {"info", Level::kInfo},
-                 {"debug", Level::kDebug},
-                 {"warn", Level::kWarn},
-                 {"error", Level::kError}};
-  auto console = v8::Object::New(isolate);
-  for (auto& m : methods)
-    set_method(context, console, m.name, &Print,
-               v8::Int32::New(isolate, static_cast<int>(m.level)));
-  discard(host->Set(context, to_v8(isolate, "console"), console));
-  set_method(context, host, "print", &PrintText);
-  set_method(context, host, "setGroupIndent", &SetGroupIndent);
+const bind::Extension& console_extension() {
+  static const bind::Extension ext = bind::with_state<Api>({
+      .name = "console",
+      .js = {"engine/js/20_console.js"},
+      .natives = {bind::native<"console.log", &print<Level::kInfo>>(),
+                  bind::native<"console.info", &print<Level::kInfo>>(),
+                  bind::native<"console.debug", &print<Level::kDebug>>(),
+                  bind::native<"console.warn", &print<Level::kWarn>>(),
+                  bind::native<"console.error", &print<Level::kError>>(),
+                  bind::native<"print", &print_text>(),
+                  bind::native<"setGroupIndent", &set_group_indent>()},
+      // The levels of host.print, as the sink numbers them.
+      .constants = {{"level",
+                     {{"DEBUG", static_cast<double>(Level::kDebug)},
+                      {"INFO", static_cast<double>(Level::kInfo)},
+                      {"WARN", static_cast<double>(Level::kWarn)},
+                      {"ERROR", static_cast<double>(Level::kError)}}}},
+  });
+  return ext;
 }
 
 }  // namespace zinnia::engine

@@ -2,10 +2,9 @@
 
 #include <cstdint>
 #include <mutex>
+#include <stdexcept>
 #include <vector>
 
-#include "engine/api/web_hook.h"
-#include "engine/fs/fs_api.h"
 #include "engine/js/embedded.h"
 #include "engine/loop/loop.h"
 #include "engine/v8/util.h"
@@ -35,7 +34,7 @@ v8::MaybeLocal<v8::Script> compile_bootstrap(v8::Local<v8::Context> context, std
   {
     auto& cache = code_cache();
     std::lock_guard lock(cache.mu);
-    if (i < cache.files.size()) data = cache.files[i];
+    if (i < cache.files.size()) data = cache.files[i];  // null until stored
   }
   auto source = to_v8(isolate, embedded::kBootstrap[i].source);
   if (!data) {
@@ -54,7 +53,7 @@ void store_code_cache(std::size_t i, v8::Local<v8::Script> script) {
   auto& cache = code_cache();
   {
     std::lock_guard lock(cache.mu);
-    if (i < cache.files.size()) return;
+    if (i < cache.files.size() && cache.files[i]) return;
   }
   std::unique_ptr<v8::ScriptCompiler::CachedData> data(
       v8::ScriptCompiler::CreateCodeCache(script->GetUnboundScript()));
@@ -62,7 +61,8 @@ void store_code_cache(std::size_t i, v8::Local<v8::Script> script) {
   auto bytes =
       std::make_shared<const std::vector<std::uint8_t>>(data->data, data->data + data->length);
   std::lock_guard lock(cache.mu);
-  if (cache.files.size() == i) cache.files.push_back(std::move(bytes));
+  if (cache.files.size() <= i) cache.files.resize(i + 1);
+  if (!cache.files[i]) cache.files[i] = std::move(bytes);
 }
 }  // namespace
 
@@ -79,6 +79,7 @@ Api::~Api() {
 Api& Api::from(v8::Isolate* isolate) { return *static_cast<Api*>(isolate->GetData(kApiSlot)); }
 
 void Api::reset() {
+  bind::reset_dom_exception_class(loop_.isolate());
   timers_.reset();
   inspect_.Reset();
   host_.Reset();
@@ -86,15 +87,71 @@ void Api::reset() {
 
 v8::Local<v8::Object> Api::host() const { return host_.Get(loop_.isolate()); }
 
-bool Api::bootstrap(v8::Local<v8::Context> context) {
+namespace {
+
+// Where each extension's bootstrap files are in the embedded table; checked once per process
+// (a file listed by no extension, or missing from the build, is a start-up error).
+struct BootstrapPlan {
+  std::vector<std::size_t> order;  // embedded::kBootstrap indices, in run order
+  std::string problems;
+};
+BootstrapPlan plan_bootstrap(std::span<const bind::Extension* const> extensions) {
+  BootstrapPlan plan;
+  plan.problems = bind::check(extensions);
+  std::vector<bool> claimed(embedded::kBootstrapCount, false);
+  for (const bind::Extension* ext : extensions) {
+    for (std::string_view file : ext->js) {
+      std::size_t i = 0;
+      while (i < embedded::kBootstrapCount && embedded::kBootstrap[i].name != file) ++i;
+      if (i == embedded::kBootstrapCount) {
+        plan.problems += "extension '" + std::string(ext->name) + "': bootstrap file " +
+                         std::string(file) + " is not built in\n";
+      } else if (claimed[i]) {
+        plan.problems += "bootstrap file " + std::string(file) + " is listed twice\n";
+      } else {
+        claimed[i] = true;
+        plan.order.push_back(i);
+      }
+    }
+    for (std::string_view name : ext->modules) {
+      bool found = false;
+      for (std::size_t m = 0; m < embedded::kBuiltinModuleCount; ++m)
+        found = found || embedded::kBuiltinModules[m].name == name;
+      if (!found)
+        plan.problems += "extension '" + std::string(ext->name) + "': built-in module " +
+                         std::string(name) + " is not built in\n";
+    }
+  }
+  for (std::size_t i = 0; i < embedded::kBootstrapCount; ++i)
+    if (!claimed[i] && !embedded::kBootstrap[i].name.empty())
+      plan.problems += "bootstrap file " + std::string(embedded::kBootstrap[i].name) +
+                       " belongs to no extension\n";
+  return plan;
+}
+
+}  // namespace
+
+bool Api::bootstrap(v8::Local<v8::Context> context,
+                    std::span<const bind::Extension* const> extensions) {
   auto* isolate = context->GetIsolate();
   v8::HandleScope scope(isolate);
+  // The engine's own list is planned once; another list (tests) each time.
+  static const auto* planned_for = extensions.data();
+  static const BootstrapPlan engine_plan = plan_bootstrap(extensions);
+  const BootstrapPlan plan =
+      extensions.data() == planned_for ? engine_plan : plan_bootstrap(extensions);
+  if (!plan.problems.empty()) {
+    throw_error(isolate, "the engine's extension list is inconsistent:\n" + plan.problems);
+    return false;
+  }
   auto host = v8::Object::New(isolate);
   host_.Reset(isolate, host);
-  install_console(context, host);
-  install_globals(context, host);
-  install_fs(context, host, config_.fs);
-  install_web_apis(context, host);
+  for (const bind::Extension* ext : extensions) {
+    void* state = ext->create ? ext->create(context) : nullptr;
+    if (state && ext->destroy) loop_.on_close([state, destroy = ext->destroy] { destroy(state); });
+    if (!bind::install(context, host, *ext, state)) return false;
+  }
+  auto internals = v8::Object::New(isolate);
   auto global = context->Global();
   bool store = false;
   {
@@ -102,7 +159,7 @@ bool Api::bootstrap(v8::Local<v8::Context> context) {
     std::lock_guard lock(cache.mu);
     store = cache.bootstraps++ > 0;
   }
-  for (std::size_t i = 0; i < embedded::kBootstrapCount; ++i) {
+  for (std::size_t i : plan.order) {
     const auto& file = embedded::kBootstrap[i];
     v8::ScriptOrigin origin(isolate, to_v8(isolate, file.name));
     v8::Local<v8::Script> script;
@@ -114,11 +171,15 @@ bool Api::bootstrap(v8::Local<v8::Context> context) {
       throw_type_error(isolate, std::string(file.name) + " does not evaluate to a function");
       return false;
     }
-    v8::Local<v8::Value> argv[] = {global, host};
-    if (fn.As<v8::Function>()->Call(context, v8::Undefined(isolate), 2, argv).IsEmpty())
+    v8::Local<v8::Value> argv[] = {global, host, internals};
+    if (fn.As<v8::Function>()->Call(context, v8::Undefined(isolate), 3, argv).IsEmpty())
       return false;
     if (store) store_code_cache(i, script);
   }
+  v8::Local<v8::Value> dom_exception;
+  if (internals->Get(context, to_v8(isolate, "DOMException")).ToLocal(&dom_exception) &&
+      dom_exception->IsFunction())
+    bind::set_dom_exception_class(isolate, dom_exception.As<v8::Function>());
   v8::Local<v8::Value> inspect;
   if (host->Get(context, to_v8(isolate, "inspect")).ToLocal(&inspect) && inspect->IsFunction())
     inspect_.Reset(isolate, inspect.As<v8::Function>());

@@ -2,11 +2,13 @@
 #include <v8.h>
 
 #include <memory>
+#include <span>
 #include <string>
 
 #include "engine/fs/guest_fs.h"
 #include "engine/loop/timers.h"
 #include "engine/runtime/sink.h"  // the engine's outward interface (no runtime code)
+#include "engine/v8/bind.h"
 
 namespace zinnia::engine {
 
@@ -21,8 +23,10 @@ struct ApiConfig {
   bool colors = false;          // host.colors: zinnia:test's report may use ANSI colours
 };
 
-// The host APIs of one module: fills the `host` natives object, runs the bootstrap JS, and
-// holds the per-module state the natives need (sink, timers, inspect function, exit code).
+// The host APIs of one module: installs the extensions' natives on the `host` object, runs
+// their bootstrap JS, and holds the per-module state the engine's own natives share (sink,
+// timers, inspect function, exit code): the state of the timers/globals/console/zinnia
+// extensions (bind::with_state<Api>).
 class Api {
  public:
   Api(Loop& loop, Sink& sink, ApiConfig config);
@@ -31,10 +35,16 @@ class Api {
   Api& operator=(const Api&) = delete;
 
   static Api& from(v8::Isolate* isolate);
+  // The extension state of the engine's own natives is this module's Api (not owned by them).
+  static Api* borrow(v8::Local<v8::Context> context) { return &from(context->GetIsolate()); }
 
-  // Creates `host`, installs the engine natives then install_web_apis(), then runs every
-  // bootstrap file. Returns false with an exception pending on the caller's TryCatch.
-  bool bootstrap(v8::Local<v8::Context> context);
+  // Creates `host`, makes each extension's state and installs its natives and constants, then
+  // runs every extension's bootstrap files in list order, each as (globalThis, host,
+  // internals): `internals` is shared by the bootstrap files only, never given to modules.
+  // Returns false with an exception pending on the caller's TryCatch (a name registered twice,
+  // a bootstrap file missing or throwing).
+  bool bootstrap(v8::Local<v8::Context> context,
+                 std::span<const bind::Extension* const> extensions);
   v8::Local<v8::Object> host() const;
 
   Loop& loop() { return loop_; }
@@ -63,9 +73,13 @@ class Api {
   std::string group_indent_;
 };
 
-// Engine natives, installed on `host` by Api::bootstrap.
-void install_console(v8::Local<v8::Context> context, v8::Local<v8::Object> host);
-void install_globals(v8::Local<v8::Context> context, v8::Local<v8::Object> host);
-void install_clone(v8::Local<v8::Context> context, v8::Local<v8::Object> host);
+// The engine's own extensions (listed in engine/runtime/extensions.cc).
+const bind::Extension& timers_extension();   // setTimeout, setInterval, clear*
+const bind::Extension& globals_extension();  // queueMicrotask, structuredClone, atob, btoa
+const bind::Extension& console_extension();  // console.log ... and host.print
+const bind::Extension& zinnia_extension();   // the Zinnia global, zinnia:assert, zinnia:test
+
+// structuredClone (clone.cc, built without RTTI).
+v8::MaybeLocal<v8::Value> structured_clone(bind::Call& call, bind::Rest args);
 
 }  // namespace zinnia::engine

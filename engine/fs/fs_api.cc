@@ -13,7 +13,9 @@
 #include <unordered_map>
 #include <variant>
 
+#include "engine/api/host.h"
 #include "engine/loop/loop.h"
+#include "engine/v8/bind.h"
 #include "engine/v8/util.h"
 
 namespace zinnia::engine {
@@ -96,18 +98,27 @@ struct Watcher {
   Loop::Ref ref;                              // an open follow() keeps the module alive
 };
 
+// Per-module state of the extension; destroyed when the module's loop closes.
 struct FsState {
+  explicit FsState(v8::Local<v8::Context> context)
+      : loop(&Loop::from(context->GetIsolate())),
+        fs(Api::from(context->GetIsolate()).config().fs),
+        poster(loop->poster()) {}
+  ~FsState() {
+    // Subscriptions first (they wait for a running callback), then the Globals and Refs.
+    watchers.clear();
+    pending.clear();
+  }
+  FsState(const FsState&) = delete;
+  FsState& operator=(const FsState&) = delete;
+
   Loop* loop = nullptr;
-  std::shared_ptr<GuestFs> fs;
+  std::shared_ptr<GuestFs> fs;  // null: every path is PermissionDenied
   std::shared_ptr<Poster> poster;
   double next_id = 1;
   std::unordered_map<double, Pending> pending;
   std::unordered_map<double, Watcher> watchers;
 };
-
-FsState* state_of(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  return static_cast<FsState*>(info.Data().As<v8::External>()->Value());
-}
 
 v8::Local<v8::Uint8Array> to_bytes(v8::Isolate* isolate, std::string&& data) {
   const std::size_t size = data.size();
@@ -153,12 +164,11 @@ v8::Local<v8::Value> to_js(v8::Isolate* isolate, v8::Local<v8::Context> context,
 
 // Starts `job` on the pool and returns a promise settled on the module thread with its
 // outcome: the value, or a rejection with the error's class name (JS adds the guest path).
-void start(const v8::FunctionCallbackInfo<v8::Value>& info, std::function<Outcome(GuestFs&)> job) {
-  v8::Isolate* isolate = info.GetIsolate();
-  auto context = isolate->GetCurrentContext();
-  FsState* state = state_of(info);
-  auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
-  info.GetReturnValue().Set(resolver->GetPromise());
+v8::Local<v8::Promise> start(bind::Call& call, FsState& fs_state,
+                             std::function<Outcome(GuestFs&)> job) {
+  v8::Isolate* isolate = call.isolate();
+  FsState* state = &fs_state;
+  auto resolver = v8::Promise::Resolver::New(call.context()).ToLocalChecked();
   const double id = state->next_id++;
   state->pending.emplace(
       id, Pending{v8::Global<v8::Promise::Resolver>(isolate, resolver), state->loop->ref()});
@@ -185,22 +195,11 @@ void start(const v8::FunctionCallbackInfo<v8::Value>& info, std::function<Outcom
           state->pending.erase(it);
         });
       });
+  return resolver->GetPromise();
 }
 
-bool path_arg(const v8::FunctionCallbackInfo<v8::Value>& info, std::string& out) {
-  if (info.Length() < 1 || !info[0]->IsString()) {
-    throw_type_error(info.GetIsolate(), "zinnia:fs: the path must be a string");
-    return false;
-  }
-  v8::String::Utf8Value text(info.GetIsolate(), info[0]);
-  out.assign(*text, static_cast<std::size_t>(text.length()));
-  return true;
-}
-
-void FsStat(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  std::string path;
-  if (!path_arg(info, path)) return;
-  start(info, [path](GuestFs& fs) {
+v8::Local<v8::Promise> fs_stat(bind::Call& call, FsState& state, std::string path) {
+  return start(call, state, [path = std::move(path)](GuestFs& fs) {
     Outcome out;
     GuestFs::Stat st;
     out.error = fs.stat(path, st);
@@ -209,10 +208,8 @@ void FsStat(const v8::FunctionCallbackInfo<v8::Value>& info) {
   });
 }
 
-void FsReadFile(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  std::string path;
-  if (!path_arg(info, path)) return;
-  start(info, [path](GuestFs& fs) {
+v8::Local<v8::Promise> fs_read_file(bind::Call& call, FsState& state, std::string path) {
+  return start(call, state, [path = std::move(path)](GuestFs& fs) {
     Outcome out;
     std::string data;
     out.error = fs.read_file(path, data);
@@ -221,17 +218,12 @@ void FsReadFile(const v8::FunctionCallbackInfo<v8::Value>& info) {
   });
 }
 
-void FsRead(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  std::string path;
-  if (!path_arg(info, path)) return;
-  auto context = info.GetIsolate()->GetCurrentContext();
-  const double offset = info[1]->NumberValue(context).FromMaybe(0);
-  const double max = info[2]->NumberValue(context).FromMaybe(0);
-  if (!(offset >= 0) || !(max >= 0) || max > double(64 << 20)) {
-    throw_range_error(info.GetIsolate(), "zinnia:fs: bad offset or length");
-    return;
-  }
-  start(info, [path, offset, max](GuestFs& fs) {
+// fsRead(path, offset, max): at most `max` bytes (up to 64 MiB) from `offset`.
+v8::Local<v8::Promise> fs_read(bind::Call& call, FsState& state, std::string path, double offset,
+                               double max) {
+  if (!(offset >= 0) || !(max >= 0) || max > double(64 << 20))
+    throw bind::RangeError("zinnia:fs: bad offset or length");
+  return start(call, state, [path = std::move(path), offset, max](GuestFs& fs) {
     Outcome out;
     std::string data;
     out.error =
@@ -241,10 +233,8 @@ void FsRead(const v8::FunctionCallbackInfo<v8::Value>& info) {
   });
 }
 
-void FsReadDir(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  std::string path;
-  if (!path_arg(info, path)) return;
-  start(info, [path](GuestFs& fs) {
+v8::Local<v8::Promise> fs_read_dir(bind::Call& call, FsState& state, std::string path) {
+  return start(call, state, [path = std::move(path)](GuestFs& fs) {
     Outcome out;
     std::vector<GuestFs::Entry> entries;
     out.error = fs.list(path, entries);
@@ -254,19 +244,11 @@ void FsReadDir(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }
 
 // fsWatch(path, callback) -> id, or the error's class name (a string).
-void FsWatch(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* isolate = info.GetIsolate();
-  std::string path;
-  if (!path_arg(info, path)) return;
-  if (info.Length() < 2 || !info[1]->IsFunction()) {
-    throw_type_error(isolate, "zinnia:fs: watch needs a callback");
-    return;
-  }
-  FsState* state = state_of(info);
-  if (!state->fs) {
-    info.GetReturnValue().Set(to_v8(isolate, "PermissionDenied"));
-    return;
-  }
+v8::Local<v8::Value> fs_watch(bind::Call& call, FsState& fs_state, std::string path,
+                              v8::Local<v8::Function> callback) {
+  v8::Isolate* isolate = call.isolate();
+  FsState* state = &fs_state;
+  if (!state->fs) return to_v8(isolate, "PermissionDenied");
   const double id = state->next_id++;
   auto queued = std::make_shared<std::atomic<bool>>(false);
   std::unique_ptr<GuestFs::Subscription> sub;
@@ -285,43 +267,25 @@ void FsWatch(const v8::FunctionCallbackInfo<v8::Value>& info) {
         });
       },
       sub);
-  if (error != GuestFs::Error::kOk) {
-    info.GetReturnValue().Set(to_v8(isolate, guest_fs_error_name(error)));
-    return;
-  }
-  state->watchers.emplace(id, Watcher{v8::Global<v8::Function>(isolate, info[1].As<v8::Function>()),
-                                      std::move(sub), queued, state->loop->ref()});
-  info.GetReturnValue().Set(v8::Number::New(isolate, id));
+  if (error != GuestFs::Error::kOk) return to_v8(isolate, guest_fs_error_name(error));
+  state->watchers.emplace(id, Watcher{v8::Global<v8::Function>(isolate, callback), std::move(sub),
+                                      queued, state->loop->ref()});
+  return v8::Number::New(isolate, id);
 }
 
-void FsUnwatch(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  auto context = info.GetIsolate()->GetCurrentContext();
-  state_of(info)->watchers.erase(info[0]->NumberValue(context).FromMaybe(0));
-}
+void fs_unwatch(FsState& state, double id) { state.watchers.erase(id); }
 
 }  // namespace
 
-void install_fs(v8::Local<v8::Context> context, v8::Local<v8::Object> host,
-                std::shared_ptr<GuestFs> fs) {
-  v8::Isolate* isolate = context->GetIsolate();
-  Loop& loop = Loop::from(isolate);
-  auto* state = new FsState;
-  state->loop = &loop;
-  state->fs = std::move(fs);
-  state->poster = loop.poster();
-  // Subscriptions first (they wait for a running callback), then the Globals and Refs.
-  loop.on_close([state] {
-    state->watchers.clear();
-    state->pending.clear();
-    delete state;
+const bind::Extension& fs_extension() {
+  static const bind::Extension ext = bind::with_state<FsState>({
+      .name = "fs",
+      .modules = {"zinnia:fs"},
+      .natives = {bind::native<"fsStat", &fs_stat>(), bind::native<"fsReadFile", &fs_read_file>(),
+                  bind::native<"fsRead", &fs_read>(), bind::native<"fsReadDir", &fs_read_dir>(),
+                  bind::native<"fsWatch", &fs_watch>(), bind::native<"fsUnwatch", &fs_unwatch>()},
   });
-  auto data = v8::External::New(isolate, state);
-  set_method(context, host, "fsStat", FsStat, data);
-  set_method(context, host, "fsReadFile", FsReadFile, data);
-  set_method(context, host, "fsRead", FsRead, data);
-  set_method(context, host, "fsReadDir", FsReadDir, data);
-  set_method(context, host, "fsWatch", FsWatch, data);
-  set_method(context, host, "fsUnwatch", FsUnwatch, data);
+  return ext;
 }
 
 }  // namespace zinnia::engine

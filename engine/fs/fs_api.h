@@ -1,16 +1,12 @@
 #pragma once
-#include <v8.h>
-
-#include <memory>
-
 #include "engine/fs/guest_fs.h"
+#include "engine/v8/bind.h"
 
 namespace zinnia::engine {
 
-// Installs the natives behind `zinnia:fs` on `host` (fsStat, fsReadFile, fsRead, fsReadDir,
-// fsWatch, fsUnwatch). With a null `fs` every path is PermissionDenied: a module without
-// grants sees nothing. Module thread, inside `context`.
-void install_fs(v8::Local<v8::Context> context, v8::Local<v8::Object> host,
-                std::shared_ptr<GuestFs> fs);
+// The natives behind `zinnia:fs` (fsStat, fsReadFile, fsRead, fsReadDir, fsWatch, fsUnwatch)
+// over the module's GuestFs (ApiConfig::fs). With a null GuestFs every path is
+// PermissionDenied: a module without grants sees nothing.
+const bind::Extension& fs_extension();
 
 }  // namespace zinnia::engine

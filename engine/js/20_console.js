@@ -4,7 +4,9 @@
   const c = host.console;
   const print = host.print;
   const inspect = host.inspectValue;
-  const DEBUG = 0, INFO = 1, WARN = 2, ERROR = 3;
+  // The sink's levels, declared once in C++ (engine/api/console.cc).
+  const { INFO, WARN, ERROR } = host.level;
+  if ([INFO, WARN, ERROR].some((v) => typeof v !== "number")) throw new Error("host.level is incomplete");
   const counts = new Map();
   const timers = new Map();
   let depth = 0;
@@ -87,5 +89,4 @@
   };
   Object.defineProperty(console, Symbol.toStringTag, { value: "console", configurable: true });
   host.define("console", console);
-  void DEBUG;
 });

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "engine/js/embedded.h"
+#include "engine/v8/bind.h"
 #include "engine/v8/util.h"
 
 namespace zinnia::engine {
@@ -44,9 +45,8 @@ std::string assertion_type(v8::Local<v8::Context> context, v8::Local<v8::FixedAr
   return {};
 }
 
-void return_namespace(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  info.GetReturnValue().Set(info.Data());
-}
+// A reaction returning the module namespace it was made with.
+v8::Local<v8::Value> return_namespace(bind::Call& call) { return call.data(); }
 
 }  // namespace
 
@@ -193,7 +193,7 @@ v8::MaybeLocal<v8::Promise> Loader::on_dynamic_import(v8::Local<v8::Context> con
   }
   auto ns = module->GetModuleNamespace();
   if (result->IsPromise()) {
-    auto then = v8::Function::New(context, &return_namespace, ns).ToLocalChecked();
+    auto then = bind::function<"returnNamespace", &return_namespace>(context, ns);
     v8::Local<v8::Promise> chained;
     if (result.As<v8::Promise>()->Then(context, then).ToLocal(&chained))
       discard(resolver->Resolve(context, chained));

@@ -7,7 +7,9 @@
 #include "engine/api/host.h"
 #include "engine/loop/loop.h"
 #include "engine/modules/loader.h"
+#include "engine/runtime/extensions.h"
 #include "engine/runtime/watchdog.h"
+#include "engine/v8/bind.h"
 #include "engine/v8/isolate.h"
 #include "engine/v8/isolate_pool.h"
 #include "engine/v8/platform.h"
@@ -65,10 +67,9 @@ void Module::Impl::sample_heap(v8::Isolate* iso) {
 }
 
 namespace {
-void on_entry_rejected(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  auto* isolate = info.GetIsolate();
+void on_entry_rejected(bind::Call& call, v8::Local<v8::Value> reason) {
+  auto* isolate = call.isolate();
   auto& loop = Loop::from(isolate);
-  auto reason = info[0];
   loop.end(Loop::Failure{describe_exception(isolate, loop.context(), reason,
                                             v8::Exception::CreateMessage(isolate, reason),
                                             "Uncaught ")});
@@ -129,12 +130,12 @@ Exit Module::Impl::run(v8::Isolate* iso) {
 
   v8::Global<v8::Promise> entry_promise;
   loop.run([&] {
-    if (!api.bootstrap(context)) return;
+    if (!api.bootstrap(context, extensions())) return;
     loader.set_host(api.host());
     v8::Local<v8::Promise> promise;
     if (!loader.run_entry(context, options.entry).ToLocal(&promise)) return;
     entry_promise.Reset(iso, promise);
-    auto on_rejected = v8::Function::New(context, &on_entry_rejected).ToLocalChecked();
+    auto on_rejected = bind::function<"onEntryRejected", &on_entry_rejected>(context);
     if (promise->State() == v8::Promise::kRejected) {
       auto reason = promise->Result();
       loop.end(Loop::Failure{describe_exception(

@@ -8,8 +8,35 @@
 
 namespace zinnia::engine::web {
 
-// Event kinds sent to the JS side (engine/web/js/fetch.js onEvent).
-enum Event : int { kHeaders = 0, kData = 1, kEnd = 2, kError = 3, kNeedBody = 4 };
+namespace {
+struct EventName {
+  FetchEvent event;
+  std::string_view name;
+};
+constexpr EventName kEventNames[] = {{FetchEvent::kHeaders, "HEADERS"},
+                                     {FetchEvent::kData, "DATA"},
+                                     {FetchEvent::kEnd, "END"},
+                                     {FetchEvent::kError, "ERROR"},
+                                     {FetchEvent::kNeedBody, "NEED_BODY"}};
+static_assert(std::size(kEventNames) == static_cast<std::size_t>(FetchEvent::kCount),
+              "every FetchEvent is exported to JS");
+constexpr bool events_in_order() {
+  for (std::size_t i = 0; i < std::size(kEventNames); ++i)
+    if (static_cast<std::size_t>(kEventNames[i].event) != i) return false;
+  return true;
+}
+static_assert(events_in_order());
+
+v8::Local<v8::Integer> event(v8::Isolate* isolate, FetchEvent kind) {
+  return v8::Integer::New(isolate, static_cast<int>(kind));
+}
+}  // namespace
+
+std::vector<bind::Constant> fetch_event_constants() {
+  std::vector<bind::Constant> out;
+  for (const auto& e : kEventNames) out.push_back({e.name, static_cast<double>(e.event)});
+  return out;
+}
 
 struct Transfer {
   FetchClient* client = nullptr;
@@ -240,7 +267,7 @@ size_t FetchClient::read(Transfer& t, char* buffer, size_t len) {
     t.upload_asked = true;
     auto* isolate = loop_.isolate();
     v8::HandleScope scope(isolate);
-    v8::Local<v8::Value> argv[] = {v8::Integer::New(isolate, kNeedBody)};
+    v8::Local<v8::Value> argv[] = {event(isolate, FetchEvent::kNeedBody)};
     if (!emit(t, 1, argv)) return CURL_READFUNC_ABORT;
     // JS may have answered synchronously (it never does today, but stay correct).
     if (t.upload.size() > t.upload_offset || t.upload_end) return read(t, buffer, len);
@@ -322,7 +349,7 @@ size_t FetchClient::write(Transfer& t, const char* data, size_t len) {
   auto store = v8::ArrayBuffer::NewBackingStore(isolate, len);
   std::memcpy(store->Data(), data, len);
   auto buffer = v8::ArrayBuffer::New(isolate, std::move(store));
-  v8::Local<v8::Value> argv[] = {v8::Integer::New(isolate, kData),
+  v8::Local<v8::Value> argv[] = {event(isolate, FetchEvent::kData),
                                  v8::Uint8Array::New(buffer, 0, len)};
   v8::Local<v8::Function> fn = t.on_event.Get(isolate);
   v8::Local<v8::Value> more;
@@ -360,9 +387,9 @@ void FetchClient::send_headers(Transfer& t) {
     pairs->Set(context, i++, to_v8(isolate, value)).Check();
   }
   v8::Local<v8::Value> argv[] = {
-      v8::Integer::New(isolate, kHeaders), v8::Integer::New(isolate, static_cast<int>(status)),
-      to_v8(isolate, t.status_text),       pairs,
-      to_v8(isolate, url ? url : ""),      v8::Boolean::New(isolate, redirects > 0)};
+      event(isolate, FetchEvent::kHeaders), v8::Integer::New(isolate, static_cast<int>(status)),
+      to_v8(isolate, t.status_text),        pairs,
+      to_v8(isolate, url ? url : ""),       v8::Boolean::New(isolate, redirects > 0)};
   emit(t, 6, argv);
 }
 
@@ -371,7 +398,7 @@ void FetchClient::finish(Transfer& t, CURLcode result) {
   v8::HandleScope scope(isolate);
   if (result == CURLE_OK) {
     if (!t.headers_sent) send_headers(t);
-    v8::Local<v8::Value> argv[] = {v8::Integer::New(isolate, kEnd)};
+    v8::Local<v8::Value> argv[] = {event(isolate, FetchEvent::kEnd)};
     emit(t, 1, argv);
   } else {
     std::string reason = t.errbuf[0] ? t.errbuf : curl_easy_strerror(result);
@@ -379,7 +406,7 @@ void FetchClient::finish(Transfer& t, CURLcode result) {
     long os_errno = 0;
     curl_easy_getinfo(t.easy.get(), CURLINFO_OS_ERRNO, &os_errno);
     v8::Local<v8::Value> argv[] = {
-        v8::Integer::New(isolate, kError),
+        event(isolate, FetchEvent::kError),
         to_v8(isolate, reason),
         to_v8(isolate, "CURLE_" + std::to_string(result)),
         v8::Integer::New(isolate, static_cast<int>(result)),

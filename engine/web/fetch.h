@@ -10,11 +10,19 @@
 #include <unordered_set>
 #include <vector>
 
+#include "engine/v8/bind.h"
+
 namespace zinnia::engine {
 class Loop;
 }
 
 namespace zinnia::engine::web {
+
+// The kinds of event FetchClient sends to the JS side (engine/web/js/fetch.js onEvent),
+// exported to it as host.fetchEvent.{HEADERS, DATA, END, ERROR, NEED_BODY}.
+enum class FetchEvent : int { kHeaders, kData, kEnd, kError, kNeedBody, kCount };
+// host.fetchEvent, one entry per FetchEvent (checked at compile time in fetch.cc).
+std::vector<bind::Constant> fetch_event_constants();
 
 struct CurlEasyDeleter {
   void operator()(CURL* easy) const { curl_easy_cleanup(easy); }

@@ -1,5 +1,6 @@
-// The web APIs' natives on `host`: fetch (fetch.cc), crypto on OpenSSL, performance clock,
-// and a fast UTF-8 encoder. The JS halves live in engine/web/js/.
+// The web APIs as extensions: events (DOMException, AbortSignal's weak timer), url, streams,
+// encoding (a fast UTF-8 encoder), crypto (OpenSSL; the performance clock) and fetch
+// (fetch.cc). The JS halves live in engine/web/js/.
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -11,223 +12,227 @@
 #include <mutex>
 #include <unordered_set>
 
-#include "engine/api/web_hook.h"
 #include "engine/loop/loop.h"
+#include "engine/v8/bind.h"
 #include "engine/v8/util.h"
 #include "engine/web/fetch.h"
+#include "engine/web/web.h"
 
 namespace zinnia::engine {
 namespace {
 
-// Per-module state behind the natives; freed by the loop's close hook.
-struct WebState;
+// --- events: AbortSignal.timeout's timer, which does not keep the module alive -------------
+struct EventsState;
 
-// A timer that does not keep the module alive (AbortSignal.timeout, as in browsers and Deno).
 struct WeakTimer {
   uv_timer_t handle;
-  WebState* web;
+  EventsState* events;
   v8::Global<v8::Function> callback;
 };
 
-struct WebState {
-  explicit WebState(Loop& l) : loop(l), fetch(l) {}
-  ~WebState() {
+struct EventsState {
+  explicit EventsState(v8::Local<v8::Context> context) : loop(Loop::from(context->GetIsolate())) {}
+  ~EventsState() {
     for (auto* t : timers) {
       t->callback.Reset();
       uv_close(reinterpret_cast<uv_handle_t*>(&t->handle),
                [](uv_handle_t* h) { delete reinterpret_cast<WeakTimer*>(h); });
     }
   }
+  EventsState(const EventsState&) = delete;
+  EventsState& operator=(const EventsState&) = delete;
   Loop& loop;
   std::unordered_set<WeakTimer*> timers;
-  std::chrono::steady_clock::time_point origin = std::chrono::steady_clock::now();
-  double origin_epoch_ms =
-      static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count()) /
-      1000.0;
-  web::FetchClient fetch;
 };
 
-WebState* state(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  return static_cast<WebState*>(args.Data().As<v8::External>()->Value());
+// host.weakTimer(ms, fn): calls fn once after ms unless the module has ended by then.
+void weak_timer(bind::Call& call, EventsState& events, double ms, v8::Local<v8::Function> fn) {
+  auto* t = new WeakTimer{};
+  t->events = &events;
+  t->callback.Reset(call.isolate(), fn);
+  uv_timer_init(events.loop.uv(), &t->handle);
+  t->handle.data = t;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&t->handle));
+  events.timers.insert(t);
+  uv_timer_start(
+      &t->handle,
+      [](uv_timer_t* h) {
+        auto* timer = static_cast<WeakTimer*>(h->data);
+        EventsState* e = timer->events;
+        e->timers.erase(timer);
+        Loop& loop = e->loop;
+        loop.run([&] {
+          auto* iso = loop.isolate();
+          auto callback = timer->callback.Get(iso);
+          timer->callback.Reset();
+          loop.call(callback, v8::Undefined(iso), 0, nullptr);
+        });
+        uv_close(reinterpret_cast<uv_handle_t*>(h),
+                 [](uv_handle_t* handle) { delete reinterpret_cast<WeakTimer*>(handle); });
+      },
+      static_cast<std::uint64_t>(std::max(0.0, ms)), 0);
 }
 
-// Bytes of a Uint8Array (or any ArrayBufferView) argument.
-bool view_bytes(v8::Local<v8::Value> value, std::uint8_t*& data, std::size_t& size) {
-  if (!value->IsArrayBufferView()) return false;
-  auto view = value.As<v8::ArrayBufferView>();
-  auto buffer = view->Buffer();
-  data = static_cast<std::uint8_t*>(buffer->Data()) + view->ByteOffset();
-  size = view->ByteLength();
-  return true;
-}
-
-// host.randomFill(u8): fills in place from OpenSSL's CSPRNG.
-void RandomFill(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  std::uint8_t* data = nullptr;
-  std::size_t size = 0;
-  if (args.Length() < 1 || !view_bytes(args[0], data, size))
-    return throw_type_error(args.GetIsolate(), "randomFill: expected a typed array");
-  if (size > 0 && RAND_bytes(data, static_cast<int>(size)) != 1)
-    return throw_error(args.GetIsolate(), "randomFill: RAND_bytes failed");
-}
-
-// host.digest("SHA256", u8) -> ArrayBuffer.
-void Digest(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  auto* isolate = args.GetIsolate();
-  std::uint8_t* data = nullptr;
-  std::size_t size = 0;
-  if (args.Length() < 2 || !view_bytes(args[1], data, size))
-    return throw_type_error(isolate, "digest: expected (name, bytes)");
-  std::string name = to_utf8(isolate, args[0]);
-  const EVP_MD* md = name == "SHA1"     ? EVP_sha1()
-                     : name == "SHA256" ? EVP_sha256()
-                     : name == "SHA384" ? EVP_sha384()
-                     : name == "SHA512" ? EVP_sha512()
-                                        : nullptr;
-  if (!md) return throw_type_error(isolate, "digest: unsupported algorithm " + name);
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data, size, out, &len, md, nullptr) != 1)
-    return throw_error(isolate, "digest: EVP_Digest failed");
-  auto store = v8::ArrayBuffer::NewBackingStore(isolate, len);
-  std::memcpy(store->Data(), out, len);
-  args.GetReturnValue().Set(v8::ArrayBuffer::New(isolate, std::move(store)));
-}
-
-// host.now(): monotonic milliseconds (with fractions) since the module's time origin.
-void Now(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  auto elapsed = std::chrono::steady_clock::now() - state(args)->origin;
-  double ms =
-      static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()) /
-      1e6;
-  args.GetReturnValue().Set(ms);
-}
-
-void TimeOrigin(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  args.GetReturnValue().Set(state(args)->origin_epoch_ms);
-}
-
+// --- encoding --------------------------------------------------------------------------------
 // host.utf8Encode(string) -> Uint8Array; lone surrogates become U+FFFD.
-void Utf8Encode(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  auto* isolate = args.GetIsolate();
-  if (args.Length() < 1 || !args[0]->IsString())
-    return throw_type_error(isolate, "utf8Encode: expected a string");
-  auto str = args[0].As<v8::String>();
+v8::Local<v8::Uint8Array> utf8_encode(bind::Call& call, v8::Local<v8::String> str) {
+  auto* isolate = call.isolate();
   int len = str->Utf8Length(isolate);
   auto store = v8::ArrayBuffer::NewBackingStore(isolate, static_cast<std::size_t>(len));
   if (len > 0)
     str->WriteUtf8(isolate, static_cast<char*>(store->Data()), len, nullptr,
                    v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
   auto buffer = v8::ArrayBuffer::New(isolate, std::move(store));
-  args.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, static_cast<std::size_t>(len)));
+  return v8::Uint8Array::New(buffer, 0, static_cast<std::size_t>(len));
 }
 
-// host.weakTimer(ms, fn): calls fn once after ms unless the module has ended by then.
-void WeakTimerStart(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  auto* isolate = args.GetIsolate();
-  if (args.Length() < 2 || !args[0]->IsNumber() || !args[1]->IsFunction())
-    return throw_type_error(isolate, "weakTimer: expected (ms, fn)");
-  WebState* web = state(args);
-  double ms = std::max(0.0, args[0].As<v8::Number>()->Value());
-  auto* t = new WeakTimer{};
-  t->web = web;
-  t->callback.Reset(isolate, args[1].As<v8::Function>());
-  uv_timer_init(web->loop.uv(), &t->handle);
-  t->handle.data = t;
-  uv_unref(reinterpret_cast<uv_handle_t*>(&t->handle));
-  web->timers.insert(t);
-  uv_timer_start(
-      &t->handle,
-      [](uv_timer_t* h) {
-        auto* timer = static_cast<WeakTimer*>(h->data);
-        WebState* w = timer->web;
-        w->timers.erase(timer);
-        Loop& loop = w->loop;
-        loop.run([&] {
-          auto* iso = loop.isolate();
-          auto fn = timer->callback.Get(iso);
-          timer->callback.Reset();
-          loop.call(fn, v8::Undefined(iso), 0, nullptr);
-        });
-        uv_close(reinterpret_cast<uv_handle_t*>(h),
-                 [](uv_handle_t* handle) { delete reinterpret_cast<WeakTimer*>(handle); });
-      },
-      static_cast<std::uint64_t>(ms), 0);
+// --- crypto and the performance clock ----------------------------------------------------------
+struct ClockState {
+  explicit ClockState(v8::Local<v8::Context>) {}
+  std::chrono::steady_clock::time_point origin = std::chrono::steady_clock::now();
+  double origin_epoch_ms =
+      static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count()) /
+      1000.0;
+};
+
+// host.randomFill(view): fills in place from OpenSSL's CSPRNG.
+void random_fill(bind::Bytes bytes) {
+  if (bytes.size > 0 && RAND_bytes(bytes.data, static_cast<int>(bytes.size)) != 1)
+    throw bind::Error("randomFill: RAND_bytes failed");
 }
 
-// host.fetchStart(method, url, [name, value, ...], body: Uint8Array|null|true, follow, onEvent)
-// -> id; body `true`: a streamed body, pulled with onEvent(4) and given with fetchWrite.
-void FetchStart(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  auto* isolate = args.GetIsolate();
-  auto context = isolate->GetCurrentContext();
-  if (args.Length() < 6 || !args[2]->IsArray() || !args[5]->IsFunction())
-    return throw_type_error(isolate, "fetchStart: bad arguments");
+// host.digest("SHA256", bytes) -> ArrayBuffer.
+v8::Local<v8::ArrayBuffer> digest(bind::Call& call, bind::DOMString name, bind::Bytes bytes) {
+  const std::string& n = name.value;
+  const EVP_MD* md = n == "SHA1"     ? EVP_sha1()
+                     : n == "SHA256" ? EVP_sha256()
+                     : n == "SHA384" ? EVP_sha384()
+                     : n == "SHA512" ? EVP_sha512()
+                                     : nullptr;
+  if (!md) throw bind::TypeError("digest: unsupported algorithm " + n);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(bytes.data, bytes.size, out, &len, md, nullptr) != 1)
+    throw bind::Error("digest: EVP_Digest failed");
+  auto store = v8::ArrayBuffer::NewBackingStore(call.isolate(), len);
+  std::memcpy(store->Data(), out, len);
+  return v8::ArrayBuffer::New(call.isolate(), std::move(store));
+}
+
+// host.now(): monotonic milliseconds (with fractions) since the module's time origin
+// (performance.now, console.time, zinnia:test durations).
+double now(ClockState& clock) {
+  auto elapsed = std::chrono::steady_clock::now() - clock.origin;
+  return static_cast<double>(
+             std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()) /
+         1e6;
+}
+double time_origin(ClockState& clock) { return clock.origin_epoch_ms; }
+
+// --- fetch -----------------------------------------------------------------------------------
+struct FetchState {
+  explicit FetchState(v8::Local<v8::Context> context) : client(Loop::from(context->GetIsolate())) {
+    static std::once_flag curl_once;
+    std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  }
+  ~FetchState() { client.shutdown(); }
+  FetchState(const FetchState&) = delete;
+  FetchState& operator=(const FetchState&) = delete;
+  web::FetchClient client;
+};
+
+// host.fetchStart(method, url, [name, value, ...], body: view|null|true, follow, onEvent)
+// -> id; body `true`: a streamed body, pulled with onEvent(NEED_BODY) and given with fetchWrite.
+std::optional<std::uint32_t> fetch_start(bind::Call& call, FetchState& fetch,
+                                         bind::DOMString method, bind::DOMString url,
+                                         v8::Local<v8::Array> pairs, v8::Local<v8::Value> body,
+                                         bool follow, v8::Local<v8::Function> on_event) {
+  auto* isolate = call.isolate();
+  auto context = call.context();
   web::FetchClient::Request req;
-  req.method = to_utf8(isolate, args[0]);
-  req.url = to_utf8(isolate, args[1]);
-  auto pairs = args[2].As<v8::Array>();
+  req.method = std::move(method.value);
+  req.url = std::move(url.value);
   for (uint32_t i = 0; i + 1 < pairs->Length(); i += 2) {
     v8::Local<v8::Value> name, value;
     if (!pairs->Get(context, i).ToLocal(&name) || !pairs->Get(context, i + 1).ToLocal(&value))
-      return;
+      throw bind::Pending();
     req.headers.emplace_back(to_utf8(isolate, name), to_utf8(isolate, value));
   }
-  std::uint8_t* data = nullptr;
-  std::size_t size = 0;
-  if (view_bytes(args[3], data, size)) {
+  bind::Bytes bytes;
+  if (bind::Convert<bind::Bytes>::from(call, body, bytes) == bind::Got::kOk) {
     req.has_body = true;
-    req.body.assign(data, data + size);
+    req.body.assign(bytes.data, bytes.data + bytes.size);
   }
-  if (args[3]->IsTrue()) req.stream_body = true;  // chunks follow through fetchWrite
-  req.follow_redirects = args[4]->IsTrue();
-  auto id = state(args)->fetch.start(std::move(req), args[5].As<v8::Function>());
-  if (id != 0) args.GetReturnValue().Set(v8::Integer::NewFromUnsigned(isolate, id));
+  if (body->IsTrue()) req.stream_body = true;  // chunks follow through fetchWrite
+  req.follow_redirects = follow;
+  auto id = fetch.client.start(std::move(req), on_event);
+  if (id == 0) return std::nullopt;  // a JS exception is pending
+  return id;
 }
 
-void FetchResume(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  if (args.Length() < 1 || !args[0]->IsUint32()) return;
-  state(args)->fetch.resume(args[0].As<v8::Uint32>()->Value());
+void fetch_resume(FetchState& fetch, std::uint32_t id) { fetch.client.resume(id); }
+
+// host.fetchWrite(id, chunk: view | null): the next streamed body chunk; null ends it.
+void fetch_write(FetchState& fetch, std::uint32_t id, std::optional<bind::Bytes> chunk) {
+  if (chunk)
+    fetch.client.write_body(id, chunk->data, chunk->size, false);
+  else
+    fetch.client.write_body(id, nullptr, 0, true);
 }
 
-// host.fetchWrite(id, chunk: Uint8Array | null): the next streamed body chunk; null ends it.
-void FetchWrite(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  if (args.Length() < 2 || !args[0]->IsUint32()) return;
-  std::uint8_t* data = nullptr;
-  std::size_t size = 0;
-  bool end = !view_bytes(args[1], data, size);
-  state(args)->fetch.write_body(args[0].As<v8::Uint32>()->Value(), data, size, end);
-}
-
-void FetchAbort(const v8::FunctionCallbackInfo<v8::Value>& args) {
-  if (args.Length() < 1 || !args[0]->IsUint32()) return;
-  state(args)->fetch.abort(args[0].As<v8::Uint32>()->Value());
-}
+void fetch_abort(FetchState& fetch, std::uint32_t id) { fetch.client.abort(id); }
 
 }  // namespace
 
-void install_web_apis(v8::Local<v8::Context> context, v8::Local<v8::Object> host) {
-  static std::once_flag curl_once;
-  std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  auto* isolate = context->GetIsolate();
-  auto& loop = Loop::from(isolate);
-  auto* web = new WebState(loop);
-  loop.on_close([web] {
-    web->fetch.shutdown();
-    delete web;
+const bind::Extension& events_extension() {
+  static const bind::Extension ext = bind::with_state<EventsState>({
+      .name = "events",
+      .js = {"engine/web/js/events.js"},
+      .natives = {bind::native<"weakTimer", &weak_timer>()},
   });
-  auto data = v8::External::New(isolate, web);
-  set_method(context, host, "randomFill", RandomFill, data);
-  set_method(context, host, "digest", Digest, data);
-  set_method(context, host, "now", Now, data);
-  set_method(context, host, "timeOrigin", TimeOrigin, data);
-  set_method(context, host, "utf8Encode", Utf8Encode, data);
-  set_method(context, host, "weakTimer", WeakTimerStart, data);
-  set_method(context, host, "fetchStart", FetchStart, data);
-  set_method(context, host, "fetchResume", FetchResume, data);
-  set_method(context, host, "fetchWrite", FetchWrite, data);
-  set_method(context, host, "fetchAbort", FetchAbort, data);
+  return ext;
+}
+
+const bind::Extension& url_extension() {
+  static const bind::Extension ext{.name = "url", .js = {"engine/web/js/url.js"}};
+  return ext;
+}
+
+const bind::Extension& streams_extension() {
+  static const bind::Extension ext{.name = "streams", .js = {"engine/web/js/streams.js"}};
+  return ext;
+}
+
+const bind::Extension& encoding_extension() {
+  static const bind::Extension ext{.name = "encoding",
+                                   .js = {"engine/web/js/encoding.js"},
+                                   .natives = {bind::native<"utf8Encode", &utf8_encode>()}};
+  return ext;
+}
+
+const bind::Extension& crypto_extension() {
+  static const bind::Extension ext = bind::with_state<ClockState>({
+      .name = "crypto",
+      .js = {"engine/web/js/crypto.js"},
+      .natives = {bind::native<"randomFill", &random_fill>(), bind::native<"digest", &digest>(),
+                  bind::native<"now", &now>(), bind::native<"timeOrigin", &time_origin>()},
+  });
+  return ext;
+}
+
+const bind::Extension& fetch_extension() {
+  static const bind::Extension ext = bind::with_state<FetchState>({
+      .name = "fetch",
+      .js = {"engine/web/js/fetch.js"},
+      .natives = {bind::native<"fetchStart", &fetch_start>(),
+                  bind::native<"fetchResume", &fetch_resume>(),
+                  bind::native<"fetchWrite", &fetch_write>(),
+                  bind::native<"fetchAbort", &fetch_abort>()},
+      .constants = {{"fetchEvent", web::fetch_event_constants()}},
+  });
+  return ext;
 }
 
 }  // namespace zinnia::engine

@@ -27,7 +27,7 @@ builder({ modules, targets: 'node 18.20', format: 'bundle', summary: {} })
   .then((code) => {
     // A bootstrap file is a script whose completion value is (globalThis, host) => void.
     // core-js detects transfer support through structuredClone, defined again by 00_core.js.
-    require('fs').writeFileSync(out, `(function (globalThis, host) {\n` +
+    require('fs').writeFileSync(out, `(function (globalThis, host, internals) {\n` +
       `if (typeof globalThis.structuredClone !== 'function') globalThis.structuredClone = host.structuredClone;\n` +
       `${code}\n});\n`);
   })

@@ -1,5 +1,5 @@
 // DOMException, Event, CustomEvent, EventTarget, AbortController and AbortSignal.
-((globalThis, host) => {
+((globalThis, host, internals) => {
   'use strict';
   const define = (name, value) =>
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
@@ -48,6 +48,8 @@
     Object.defineProperty(DOMException.prototype, k, { value: v, enumerable: true });
   }
   define('DOMException', DOMException);
+  // The class natives throw (bind::DOMException), whatever user code later does to the global.
+  internals.DOMException = DOMException;
 
   // ---- Event ----
   const kState = Symbol('eventState');
@@ -271,7 +273,7 @@
     signal[kAlgorithms].add(fn);
     return () => signal[kAlgorithms]?.delete(fn);
   }
-  Object.defineProperty(AbortSignal, Symbol.for('zinnia.addAbortAlgorithm'), { value: addAbortAlgorithm });
+  internals.addAbortAlgorithm = addAbortAlgorithm;
 
   define('Event', Event);
   define('CustomEvent', CustomEvent);

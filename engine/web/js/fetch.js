@@ -1,6 +1,6 @@
 // Headers, Request, Response and fetch(). The transfer runs in C++ on libcurl's multi
 // interface (engine/web/fetch.cc), reached through host.fetchStart/fetchResume/fetchAbort.
-((globalThis, host) => {
+((globalThis, host, internals) => {
   'use strict';
   const define = (name, value) =>
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
@@ -8,8 +8,13 @@
 
   // Captured at install time: user code may replace the globals later.
   const { ReadableStream, URL, URLSearchParams, TextEncoder, TextDecoder, AbortSignal, DOMException } = globalThis;
-  const S = ReadableStream[Symbol.for('zinnia.streams')];
-  const addAbortAlgorithm = AbortSignal[Symbol.for('zinnia.addAbortAlgorithm')];
+  const S = internals.streams;
+  const addAbortAlgorithm = internals.addAbortAlgorithm;
+  // The event kinds of host.fetchStart's onEvent, declared once in C++ (engine/web/fetch.h).
+  const EV = host.fetchEvent;
+  for (const k of ['HEADERS', 'DATA', 'END', 'ERROR', 'NEED_BODY']) {
+    if (typeof EV?.[k] !== 'number') throw new Error(`host.fetchEvent.${k} is not declared`);
+  }
   const encoder = new TextEncoder();
 
   // ---- Headers ----
@@ -479,7 +484,7 @@
       };
       const onEvent = (kind, a, b, c, d, e) => {
         switch (kind) {
-          case 0: { // headers: status, statusText, [name, value, ...], final URL, redirected
+          case EV.HEADERS: { // headers: status, statusText, [name, value, ...], final URL, redirected
             const list = [];
             for (let i = 0; i < c.length; i += 2) list.push([String(c[i]).toLowerCase(), c[i + 1]]);
             const status = a;
@@ -498,19 +503,19 @@
             resolve(response);
             return true;
           }
-          case 1: // data: Uint8Array; returns whether more is wanted now
+          case EV.DATA: // data: Uint8Array; returns whether more is wanted now
             if (stream === null || S.state(stream) !== 'readable') return false;
             S.enqueue(stream, a);
             return S.desiredSize(stream) > 0;
-          case 2: // end
+          case EV.END: // end
             removeAbort();
             if (stream !== null && S.state(stream) === 'readable') S.close(stream);
             return false;
-          case 3: // error: message, curl error name, CURLcode, OS errno, its strerror
+          case EV.ERROR: // error: message, curl error name, CURLcode, OS errno, its strerror
             if (uploadReader !== null) uploadReader.cancel(a).catch(() => {});
             fail(networkError(a, b, callSite, r.url, c, d, e));
             return false;
-          case 4: // curl wants the next chunk of the streamed request body
+          case EV.NEED_BODY: // curl wants the next chunk of the streamed request body
             uploadReader.read().then(({ value, done }) => {
               if (done) host.fetchWrite(id, null);
               else if (value instanceof Uint8Array) host.fetchWrite(id, value);

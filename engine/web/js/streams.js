@@ -1,7 +1,7 @@
 // WHATWG Streams: ReadableStream (default controller and reader; `type: 'bytes'` is accepted
 // and served through the default controller), WritableStream, TransformStream, the queuing
 // strategies. Follows the spec's abstract operations, condensed.
-((globalThis, host) => {
+((globalThis, host, internals) => {
   'use strict';
   const define = (name, value) =>
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
@@ -490,7 +490,7 @@
         shutdownWithAction(() => Promise.all(actions.map((a) => a())), true, error);
       };
       if (signal.aborted) { abortAlgorithm(); return result.promise; }
-      const add = globalThis.AbortSignal?.[Symbol.for('zinnia.addAbortAlgorithm')];
+      const add = internals.addAbortAlgorithm;
       if (add) removeAbort = add(signal, abortAlgorithm);
       else {
         signal.addEventListener('abort', abortAlgorithm, { once: true });
@@ -1041,8 +1041,7 @@
   tag(CountQueuingStrategy, 'CountQueuingStrategy');
 
   // Internals for fetch: a pull-driven byte source, and stream state probes.
-  Object.defineProperty(ReadableStream, Symbol.for('zinnia.streams'), {
-    value: {
+  internals.streams = Object.freeze({
       createReadableStream,
       enqueue: (s, chunk) => rsControllerEnqueue(s._controller, chunk),
       close: (s) => rsControllerClose(s._controller),
@@ -1051,7 +1050,6 @@
       isDisturbed: (s) => s._disturbed,
       isLocked,
       state: (s) => s._state,
-    },
   });
 
   define('ReadableStream', ReadableStream);
