@@ -20,6 +20,10 @@
   Object.defineProperty(globalThis, "self", {
     get() { return globalThis; }, configurable: true, enumerable: true,
   });
+  // The real Zinnia has `window` too (its globals test checks window === globalThis).
+  Object.defineProperty(globalThis, "window", {
+    get() { return globalThis; }, configurable: true, enumerable: true,
+  });
   Object.defineProperty(globalThis, Symbol.toStringTag, {
     value: "Window", configurable: true, writable: false, enumerable: false,
   });

@@ -102,7 +102,7 @@ TEST(Compat, TestRunnerReportsAsZinnia) {
 TEST(Compat, SmallDifferencesRealTestsCheck) {
   TestServer server;
   ASSERT_GT(server.port(), 0);
-  expect_fixture("small_diffs.js", server.prefix(), {}, 4);
+  expect_fixture("small_diffs.js", server.prefix(), {}, 5);
 }
 
 // Issue 14.9: an uncaught error prints the source line with a caret under the column (Deno).
