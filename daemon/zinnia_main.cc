@@ -14,8 +14,7 @@
 #include "daemon/component_sink.h"
 #include "daemon/version.h"
 #include "engine/runtime/module.h"
-#include "engine/v8/isolate_pool.h"
-#include "engine/v8/platform.h"
+#include "engine/runtime/runtime.h"
 #include "util/version.h"
 
 namespace {
@@ -158,8 +157,8 @@ int main(int argc, char** argv) {
   const char* no_color = std::getenv("NO_COLOR");
   const bool color = !(no_color && *no_color) && ::isatty(1);
   DevSink sink(color);
-  zinnia::engine::set_isolate_spare(false);  // one module: a spare isolate would be waste
-  zinnia::engine::initialize_v8();
+  // One module: a spare isolate would be waste.
+  const auto runtime = zinnia::engine::Runtime::acquire({.spare_isolate = false});
   zinnia::engine::ModuleOptions options;
   options.name = file.stem().string();
   options.entry = file;

@@ -13,7 +13,7 @@
 #include "daemon/core/stderr_log.h"
 #include "daemon/supervisor.h"
 #include "daemon/version.h"
-#include "engine/v8/platform.h"
+#include "engine/runtime/runtime.h"
 #include "fusefs/fuse/mount.h"
 #include "fusefs/tree/tree.h"
 
@@ -83,7 +83,8 @@ int main(int argc, char** argv) {
   int rc = 0;
   auto stopped = std::make_shared<std::atomic<bool>>(false);
   try {
-    engine::initialize_v8();
+    // Outlives the supervisor (declared after it) and so every module.
+    const auto runtime = engine::Runtime::acquire();
     fusefs::TreeOptions tree_options;
     tree_options.spin_root = config.spin_root;
     tree_options.app = config.manifest.app;

@@ -13,29 +13,10 @@ namespace zinnia::engine {
 namespace {
 constexpr int kApiSlot = 2;  // isolate data slot holding the Api*
 
-// Compiled code of the bootstrap files, shared by every module of the process: the second
-// module compiles (and runs, so lazily compiled functions are included) and stores it, later
-// ones reuse it. The first does not store: in a one-module process (`zinnia run`) serialising
-// the cache was 4% of the whole start (callgrind) and never used.
-struct CodeCache {
-  std::mutex mu;
-  std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> files;
-  std::size_t bootstraps = 0;
-};
-CodeCache& code_cache() {
-  static CodeCache* cache = new CodeCache;  // never destroyed: modules may outlive statics
-  return *cache;
-}
-
 v8::MaybeLocal<v8::Script> compile_bootstrap(v8::Local<v8::Context> context, std::size_t i,
-                                             v8::ScriptOrigin& origin) {
+                                             v8::ScriptOrigin& origin, CodeCache* cache) {
   auto* isolate = context->GetIsolate();
-  std::shared_ptr<const std::vector<std::uint8_t>> data;
-  {
-    auto& cache = code_cache();
-    std::lock_guard lock(cache.mu);
-    if (i < cache.files.size()) data = cache.files[i];  // null until stored
-  }
+  CodeCache::Bytes data = cache ? cache->get(i) : nullptr;
   auto source = to_v8(isolate, embedded::kBootstrap[i].source);
   if (!data) {
     v8::ScriptCompiler::Source src(source, origin);
@@ -49,22 +30,31 @@ v8::MaybeLocal<v8::Script> compile_bootstrap(v8::Local<v8::Context> context, std
   return v8::ScriptCompiler::Compile(context, &src, v8::ScriptCompiler::kConsumeCodeCache);
 }
 
-void store_code_cache(std::size_t i, v8::Local<v8::Script> script) {
-  auto& cache = code_cache();
-  {
-    std::lock_guard lock(cache.mu);
-    if (i < cache.files.size() && cache.files[i]) return;
-  }
+void store_code_cache(CodeCache& cache, std::size_t i, v8::Local<v8::Script> script) {
+  if (cache.get(i)) return;
   std::unique_ptr<v8::ScriptCompiler::CachedData> data(
       v8::ScriptCompiler::CreateCodeCache(script->GetUnboundScript()));
   if (!data) return;
-  auto bytes =
-      std::make_shared<const std::vector<std::uint8_t>>(data->data, data->data + data->length);
-  std::lock_guard lock(cache.mu);
-  if (cache.files.size() <= i) cache.files.resize(i + 1);
-  if (!cache.files[i]) cache.files[i] = std::move(bytes);
+  cache.put(
+      i, std::make_shared<const std::vector<std::uint8_t>>(data->data, data->data + data->length));
 }
 }  // namespace
+
+CodeCache::Bytes CodeCache::get(std::size_t file) {
+  std::lock_guard lock(mu_);
+  return file < files_.size() ? files_[file] : nullptr;
+}
+
+void CodeCache::put(std::size_t file, Bytes bytes) {
+  std::lock_guard lock(mu_);
+  if (files_.size() <= file) files_.resize(file + 1);
+  if (!files_[file]) files_[file] = std::move(bytes);
+}
+
+bool CodeCache::should_store() {
+  std::lock_guard lock(mu_);
+  return bootstraps_++ > 0;
+}
 
 Api::Api(Loop& loop, Sink& sink, ApiConfig config)
     : loop_(loop), sink_(sink), config_(std::move(config)), timers_(loop) {
@@ -153,18 +143,14 @@ bool Api::bootstrap(v8::Local<v8::Context> context,
   }
   auto internals = v8::Object::New(isolate);
   auto global = context->Global();
-  bool store = false;
-  {
-    auto& cache = code_cache();
-    std::lock_guard lock(cache.mu);
-    store = cache.bootstraps++ > 0;
-  }
+  CodeCache* cache = config_.code_cache;
+  const bool store = cache && cache->should_store();
   for (std::size_t i : plan.order) {
     const auto& file = embedded::kBootstrap[i];
     v8::ScriptOrigin origin(isolate, to_v8(isolate, file.name));
     v8::Local<v8::Script> script;
     v8::Local<v8::Value> fn;
-    if (!compile_bootstrap(context, i, origin).ToLocal(&script) ||
+    if (!compile_bootstrap(context, i, origin, cache).ToLocal(&script) ||
         !script->Run(context).ToLocal(&fn))
       return false;
     if (!fn->IsFunction()) {
@@ -174,7 +160,7 @@ bool Api::bootstrap(v8::Local<v8::Context> context,
     v8::Local<v8::Value> argv[] = {global, host, internals};
     if (fn.As<v8::Function>()->Call(context, v8::Undefined(isolate), 3, argv).IsEmpty())
       return false;
-    if (store) store_code_cache(i, script);
+    if (store) store_code_cache(*cache, i, script);
   }
   v8::Local<v8::Value> dom_exception;
   if (internals->Get(context, to_v8(isolate, "DOMException")).ToLocal(&dom_exception) &&

@@ -1,15 +1,11 @@
-// zinnia:fs natives. Disk work runs on a small process-wide pool of threads; results come
-// back to the module thread through its Poster, so the module's loop never blocks on disk.
+// zinnia:fs natives. Disk work runs on libuv's thread pool (uv_queue_work on the module's
+// loop); its result is delivered on the module thread, so the loop never blocks on disk.
 // Globals (promise resolvers, watch callbacks) live in per-module state on the module thread
-// and are dropped in the loop's close hook; what crosses threads holds only ids and data.
+// and are dropped when the loop closes; what crosses threads holds only ids and data.
 #include "engine/fs/fs_api.h"
 
-#include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <functional>
-#include <mutex>
-#include <thread>
 #include <unordered_map>
 #include <variant>
 
@@ -42,53 +38,27 @@ const char* guest_fs_error_name(GuestFs::Error error) {
 
 namespace {
 
-// A few threads shared by every module for blocking file work. Never destroyed: modules may
-// still be ending while the process exits.
-class BlockingPool {
- public:
-  static BlockingPool& get() {
-    static auto* pool = new BlockingPool(2);
-    return *pool;
-  }
-  void submit(std::function<void()> job) {
-    {
-      std::lock_guard lock(mu_);
-      jobs_.push_back(std::move(job));
-    }
-    cv_.notify_one();
-  }
-
- private:
-  explicit BlockingPool(int threads) {
-    for (int i = 0; i < threads; ++i) {
-      std::thread([this] { work(); }).detach();
-    }
-  }
-  void work() {
-    for (;;) {
-      std::function<void()> job;
-      {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return !jobs_.empty(); });
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      job();
-    }
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
-};
-
 struct Outcome {
   GuestFs::Error error = GuestFs::Error::kOk;
   std::variant<std::monostate, GuestFs::Stat, std::string, std::vector<GuestFs::Entry>> value;
 };
 
+struct FsState;
+
+// One operation on libuv's pool. The request keeps the loop alive (and Loop::close waits for
+// it); `state` is null once the module's state is gone.
+struct Work {
+  uv_work_t req{};
+  std::shared_ptr<GuestFs> fs;
+  std::function<Outcome(GuestFs&)> job;
+  Outcome outcome;
+  FsState* state = nullptr;
+  double id = 0;
+};
+
 struct Pending {
   v8::Global<v8::Promise::Resolver> resolver;
-  Loop::Ref ref;  // the module does not finish while an operation is in flight
+  Work* work = nullptr;  // in flight, owned by libuv until its after-work callback
 };
 
 struct Watcher {
@@ -107,6 +77,12 @@ struct FsState {
   ~FsState() {
     // Subscriptions first (they wait for a running callback), then the Globals and Refs.
     watchers.clear();
+    // Work not started yet is cancelled; work running finishes (Loop::close waits for it)
+    // and then finds no state.
+    for (auto& [id, p] : pending) {
+      p.work->state = nullptr;
+      uv_cancel(reinterpret_cast<uv_req_t*>(&p.work->req));
+    }
     pending.clear();
   }
   FsState(const FsState&) = delete;
@@ -164,37 +140,50 @@ v8::Local<v8::Value> to_js(v8::Isolate* isolate, v8::Local<v8::Context> context,
 
 // Starts `job` on the pool and returns a promise settled on the module thread with its
 // outcome: the value, or a rejection with the error's class name (JS adds the guest path).
-v8::Local<v8::Promise> start(bind::Call& call, FsState& fs_state,
+v8::Local<v8::Promise> start(bind::Call& call, FsState& state,
                              std::function<Outcome(GuestFs&)> job) {
   v8::Isolate* isolate = call.isolate();
-  FsState* state = &fs_state;
   auto resolver = v8::Promise::Resolver::New(call.context()).ToLocalChecked();
-  const double id = state->next_id++;
-  state->pending.emplace(
-      id, Pending{v8::Global<v8::Promise::Resolver>(isolate, resolver), state->loop->ref()});
-  BlockingPool::get().submit(
-      [fs = state->fs, poster = state->poster, job = std::move(job), state, id]() mutable {
-        auto outcome = std::make_shared<Outcome>();
-        if (fs) {
-          *outcome = job(*fs);
+  const double id = state.next_id++;
+  auto* work = new Work;
+  work->fs = state.fs;
+  work->job = std::move(job);
+  work->state = &state;
+  work->id = id;
+  work->req.data = work;
+  const int rc = uv_queue_work(
+      state.loop->uv(), &work->req,
+      [](uv_work_t* req) {  // a pool thread
+        auto* w = static_cast<Work*>(req->data);
+        if (w->fs) {
+          w->outcome = w->job(*w->fs);
         } else {
-          outcome->error = GuestFs::Error::kPermissionDenied;
+          w->outcome.error = GuestFs::Error::kPermissionDenied;
         }
-        // post() runs only while the module lives, so `state` is still there when it does.
-        poster->post([state, id, outcome] {
-          auto it = state->pending.find(id);
-          if (it == state->pending.end()) return;
-          v8::Isolate* iso = state->loop->isolate();
-          auto ctx = state->loop->context();
+      },
+      [](uv_work_t* req, int) {  // the module thread
+        std::unique_ptr<Work> w(static_cast<Work*>(req->data));
+        FsState* s = w->state;
+        if (!s) return;  // the module has ended (or the work was cancelled with it)
+        s->loop->run([&] {
+          auto it = s->pending.find(w->id);
+          if (it == s->pending.end()) return;
+          v8::Isolate* iso = s->loop->isolate();
+          auto ctx = s->loop->context();
           auto res = it->second.resolver.Get(iso);
-          if (outcome->error == GuestFs::Error::kOk) {
-            discard(res->Resolve(ctx, to_js(iso, ctx, *outcome)));
+          s->pending.erase(it);
+          if (w->outcome.error == GuestFs::Error::kOk) {
+            discard(res->Resolve(ctx, to_js(iso, ctx, w->outcome)));
           } else {
-            discard(res->Reject(ctx, to_v8(iso, guest_fs_error_name(outcome->error))));
+            discard(res->Reject(ctx, to_v8(iso, guest_fs_error_name(w->outcome.error))));
           }
-          state->pending.erase(it);
         });
       });
+  if (rc != 0) {
+    delete work;
+    throw bind::Error(std::string("zinnia:fs: cannot queue the operation: ") + uv_strerror(rc));
+  }
+  state.pending.emplace(id, Pending{v8::Global<v8::Promise::Resolver>(isolate, resolver), work});
   return resolver->GetPromise();
 }
 

@@ -254,7 +254,9 @@ void Loop::close() {
       },
       nullptr);
   uv_run(&uv_, UV_RUN_NOWAIT);
-  uv_loop_close(&uv_);
+  // Work queued on libuv's pool (zinnia:fs) that already started cannot be cancelled: wait
+  // for its after-work callback, which must not touch module state any more.
+  while (uv_loop_close(&uv_) == UV_EBUSY) uv_run(&uv_, UV_RUN_ONCE);
   isolate_->RemoveMessageListeners(&Loop::on_message);
   context_.Reset();
   if (isolate_->GetData(kLoopSlot) == this) isolate_->SetData(kLoopSlot, nullptr);

@@ -8,10 +8,10 @@
 #include "engine/loop/loop.h"
 #include "engine/modules/loader.h"
 #include "engine/runtime/extensions.h"
+#include "engine/runtime/runtime.h"
 #include "engine/runtime/watchdog.h"
 #include "engine/v8/bind.h"
 #include "engine/v8/isolate.h"
-#include "engine/v8/isolate_pool.h"
 #include "engine/v8/platform.h"
 #include "engine/v8/util.h"
 
@@ -20,6 +20,7 @@ namespace zinnia::engine {
 struct Module::Impl {
   ModuleOptions options;
   Sink& sink;
+  std::shared_ptr<Runtime> runtime = Runtime::acquire();
   std::thread thread;
 
   std::mutex mu;  // guards isolate/poster/stop_requested against stop() from other threads
@@ -90,14 +91,14 @@ Exit Module::Impl::run(v8::Isolate* iso) {
   Loader loader(iso, ResolveOptions{root, options.sandboxed});
   Api api(loop, sink,
           ApiConfig{options.name, options.wallet_address, options.station_id, options.fs,
-                    options.user_agent, options.colors});
+                    options.user_agent, &runtime->code_cache(), options.colors});
   // On every way out (exceptions too): unwatch, unpublish the isolate, and close the loop
   // (running on_close hooks) while Api and Loader still exist.
   struct Teardown {
     Impl& self;
     Loop& loop;
     ~Teardown() {
-      watchdog_remove(&self.watched);
+      self.runtime->watchdog().remove(&self.watched);
       {
         std::lock_guard lock(self.mu);
         self.isolate = nullptr;
@@ -115,7 +116,7 @@ Exit Module::Impl::run(v8::Isolate* iso) {
   watched.isolate = iso;
   watched.limit = options.hang_timeout;
   watched.share_cpu = options.share_cpu;
-  watchdog_add(&watched);
+  runtime->watchdog().add(&watched);
   loop.on_turn_begin = [this] { watched.turn_start.store(watchdog_now()); };
   loop.on_turn_end = [this, iso] {
     std::int64_t now = watchdog_now();
@@ -147,7 +148,7 @@ Exit Module::Impl::run(v8::Isolate* iso) {
   });
   loop.run_until_done();
 
-  watchdog_remove(&watched);
+  runtime->watchdog().remove(&watched);
   {
     std::lock_guard lock(mu);
     isolate = nullptr;
@@ -196,8 +197,7 @@ Exit Module::Impl::run(v8::Isolate* iso) {
 void Module::Impl::main() {
   Exit exit;
   try {
-    initialize_v8();
-    auto holder = take_isolate(options.heap_limit_bytes);
+    auto holder = runtime->isolates().take(options.heap_limit_bytes);
     watched.isolate = holder->get();
     holder->get()->AddNearHeapLimitCallback(&Impl::near_heap_limit, this);
     exit = run(holder->get());

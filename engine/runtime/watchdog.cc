@@ -105,49 +105,42 @@ void measure_cpu(WatchedModule& m, std::int64_t now) {
   m.window_sleeps = t.sleeps;
 }
 
-struct Watchdog {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<WatchedModule*> modules;
-  std::thread thread;
+}  // namespace
 
-  void loop() {
-    std::unique_lock lock(mu);
-    for (;;) {
-      if (modules.empty()) {
-        cv.wait(lock);
-        continue;
-      }
-      // Ticks of at most a fifth of the CPU window keep the measured windows close to it.
-      auto tick = std::chrono::duration_cast<std::chrono::milliseconds>(kCpuWindow / 5);
-      std::int64_t now = watchdog_now();
-      for (auto* m : modules) {
-        tick = std::min(tick, std::max(std::chrono::milliseconds(2), m->limit / 10));
-        std::int64_t start = m->turn_start.load(std::memory_order_acquire);
-        if (start != 0 && !m->hung.load() &&
-            now - start > std::chrono::duration_cast<std::chrono::nanoseconds>(m->limit).count()) {
-          m->hung.store(true);
-          terminate_execution(m->isolate);
-        }
-        measure_cpu(*m, now);
-      }
-      cv.wait_for(lock, tick);
-    }
+Watchdog::Watchdog() : thread_([this] { loop(); }) {}
+
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
   }
-};
-
-Watchdog& instance() {
-  // Never destroyed: the thread lives as long as the process.
-  static Watchdog* w = [] {
-    auto* d = new Watchdog;
-    d->thread = std::thread([d] { d->loop(); });
-    d->thread.detach();
-    return d;
-  }();
-  return *w;
+  cv_.notify_one();
+  thread_.join();
 }
 
-}  // namespace
+void Watchdog::loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    if (modules_.empty()) {
+      cv_.wait(lock);
+      continue;
+    }
+    // Ticks of at most a fifth of the CPU window keep the measured windows close to it.
+    auto tick = std::chrono::duration_cast<std::chrono::milliseconds>(kCpuWindow / 5);
+    std::int64_t now = watchdog_now();
+    for (auto* m : modules_) {
+      tick = std::min(tick, std::max(std::chrono::milliseconds(2), m->limit / 10));
+      std::int64_t start = m->turn_start.load(std::memory_order_acquire);
+      if (start != 0 && !m->hung.load() &&
+          now - start > std::chrono::duration_cast<std::chrono::nanoseconds>(m->limit).count()) {
+        m->hung.store(true);
+        terminate_execution(m->isolate);
+      }
+      measure_cpu(*m, now);
+    }
+    cv_.wait_for(lock, tick);
+  }
+}
 
 std::int64_t watchdog_now() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -155,22 +148,20 @@ std::int64_t watchdog_now() {
       .count();
 }
 
-void watchdog_add(WatchedModule* module) {
+void Watchdog::add(WatchedModule* module) {
   if (module->share_cpu) {
     module->tid = ::gettid();
     if (::pthread_getcpuclockid(::pthread_self(), &module->cpu_clock) != 0)
       module->share_cpu = false;
   }
-  auto& w = instance();
-  std::lock_guard lock(w.mu);
-  w.modules.push_back(module);
-  w.cv.notify_one();
+  std::lock_guard lock(mu_);
+  modules_.push_back(module);
+  cv_.notify_one();
 }
 
-void watchdog_remove(WatchedModule* module) {
-  auto& w = instance();
-  std::lock_guard lock(w.mu);
-  std::erase(w.modules, module);
+void Watchdog::remove(WatchedModule* module) {
+  std::lock_guard lock(mu_);
+  std::erase(modules_, module);
 }
 
 }  // namespace zinnia::engine

@@ -4,8 +4,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <ctime>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 namespace zinnia::engine {
 
@@ -32,11 +36,32 @@ struct WatchedModule {
   std::int64_t window_wall = 0, window_run = 0, window_wait = 0, window_sleeps = 0;
 };
 
-// One thread for the whole process; terminates a module whose turn outlasts its limit.
-// add() before the module's first turn, on the module's thread (it records the thread's
-// CPU clock and id when share_cpu is set); remove() before its isolate is disposed.
-void watchdog_add(WatchedModule* module);
-void watchdog_remove(WatchedModule* module);
+// One thread for every module of an engine::Runtime; terminates a module whose turn outlasts
+// its limit and moves CPU hogs to background priority. The thread starts with the object and
+// is stopped and joined by its destructor (after every module has been removed).
+class Watchdog {
+ public:
+  Watchdog();
+  ~Watchdog();
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+  // add() before the module's first turn, on the module's thread (it records the thread's
+  // CPU clock and id when share_cpu is set); remove() before its isolate is disposed.
+  void add(WatchedModule* module);
+  void remove(WatchedModule* module);
+
+ private:
+  void loop();
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<WatchedModule*> modules_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
+// Steady-clock nanoseconds (WatchedModule::turn_start).
 std::int64_t watchdog_now();
 
 }  // namespace zinnia::engine

@@ -6,8 +6,6 @@
 #include <memory>
 #include <mutex>
 
-#include "engine/v8/isolate_pool.h"
-
 namespace zinnia::engine {
 namespace {
 std::once_flag g_init;
@@ -30,7 +28,6 @@ void initialize_v8() {
 
 void shutdown_v8() {
   if (!g_platform) return;
-  drain_isolate_pool();
   v8::V8::Dispose();
   v8::V8::DisposePlatform();
   g_platform.reset();

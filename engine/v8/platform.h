@@ -11,7 +11,8 @@ namespace zinnia::engine {
 // V8::Initialize hangs the child.
 void initialize_v8();
 
-// Tears the platform down; only at process exit, after every isolate is disposed.
+// Tears the platform down; only at process exit, after every isolate is disposed (every
+// engine::Runtime destroyed).
 void shutdown_v8();
 
 // "10.2.154.26-node.37"

@@ -1,0 +1,43 @@
+#pragma once
+#include <memory>
+
+#include "engine/api/host.h"
+#include "engine/runtime/watchdog.h"
+#include "engine/v8/isolate_pool.h"
+
+namespace zinnia::engine {
+
+struct RuntimeOptions {
+  // Keep a spare isolate made ahead (off for a one-module process such as `zinnia run`).
+  bool spare_isolate = true;
+};
+
+// The background work every module of a process shares: the watchdog thread, the
+// spare-isolate maker and the bootstrap code cache. (zinnia:fs work runs on libuv's thread
+// pool, which libuv owns.) Constructing it initialises V8 and starts the watchdog; destroying
+// it stops them in order: the spare maker (disposing the spare), then the watchdog, then the
+// cache. Modules hold it through a shared_ptr, so it ends after the last of them.
+class Runtime {
+ public:
+  explicit Runtime(RuntimeOptions options = {});
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // The process's runtime: the live one, or a new one with `options` (ignored if one lives).
+  // An embedder holds it for as long as it runs modules; a Module holds it while it runs.
+  static std::shared_ptr<Runtime> acquire(RuntimeOptions options = {});
+
+  Watchdog& watchdog() { return watchdog_; }
+  IsolateMaker& isolates() { return isolates_; }
+  CodeCache& code_cache() { return code_cache_; }
+
+ private:
+  // Destroyed in reverse order: isolates_ first (its thread makes isolates), then the
+  // watchdog (no module left to watch), then the cache.
+  CodeCache code_cache_;
+  Watchdog watchdog_;
+  IsolateMaker isolates_;
+};
+
+}  // namespace zinnia::engine
