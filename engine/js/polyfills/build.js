@@ -26,9 +26,49 @@ const modules = [
 builder({ modules, targets: 'node 18.20', format: 'bundle', summary: {} })
   .then((code) => {
     // A bootstrap file is a script whose completion value is (globalThis, host) => void.
+    // Lazily: every polyfilled name starts as a stub accessor; the first use of any of them
+    // removes all stubs and runs core-js once. A module that uses none pays nothing but the
+    // stubs (restart storms of misbehaving modules must not slow their siblings down).
     // core-js detects transfer support through structuredClone, defined again by 00_core.js.
-    require('fs').writeFileSync(out, `(function (globalThis, host, internals) {\n` +
-      `if (typeof globalThis.structuredClone !== 'function') globalThis.structuredClone = host.structuredClone;\n` +
-      `${code}\n});\n`);
+    require('fs').writeFileSync(out, `(function (globalThis, host, internals) {
+"use strict";
+const TA = Object.getPrototypeOf(Uint8Array.prototype);
+const IP = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()));
+const names = [
+  [Object, ["groupBy"]], [Map, ["groupBy"]], [Promise, ["withResolvers", "try"]], [Array, ["fromAsync"]],
+  [Array.prototype, ["toSorted", "toReversed", "toSpliced", "with"]], [TA, ["toSorted", "toReversed", "with"]],
+  [String.prototype, ["isWellFormed", "toWellFormed"]],
+  [Set.prototype, ["union", "intersection", "difference", "symmetricDifference", "isSubsetOf", "isSupersetOf", "isDisjointFrom"]],
+  [globalThis, ["Iterator"]],
+  [IP, ["map", "filter", "take", "drop", "flatMap", "reduce", "toArray", "forEach", "some", "every", "find"]],
+  [ArrayBuffer.prototype, ["transfer", "transferToFixedLength"]], [Symbol, ["dispose", "asyncDispose"]],
+  [Uint8Array, ["fromBase64", "fromHex"]], [Uint8Array.prototype, ["toBase64", "toHex", "setFromBase64", "setFromHex"]],
+];
+let loaded = false;
+function load() {
+  if (loaded) return;
+  loaded = true;
+  for (const [target, keys] of names) for (const key of keys) {
+    const d = Object.getOwnPropertyDescriptor(target, key);
+    if (d && d.get && d.get.zinniaStub) delete target[key];
+  }
+  const hadClone = Object.getOwnPropertyDescriptor(globalThis, "structuredClone");
+  if (!hadClone) globalThis.structuredClone = host.structuredClone;
+  (function () {
+${code}
+  }).call(globalThis);
+  if (!hadClone) delete globalThis.structuredClone;
+}
+for (const [target, keys] of names) for (const key of keys) {
+  if (Object.prototype.hasOwnProperty.call(target, key)) continue;
+  const get = function () { load(); return Reflect.get(target, key, this); };
+  get.zinniaStub = true;
+  Object.defineProperty(target, key, {
+    configurable: true, enumerable: false, get,
+    set(value) { load(); Object.defineProperty(this, key, { value, writable: true, configurable: true }); },
+  });
+}
+});
+`);
   })
   .catch((e) => { console.error(`polyfills: ${e.stack || e}`); process.exit(1); });
