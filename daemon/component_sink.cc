@@ -44,6 +44,9 @@ void ComponentSink::activity(engine::Level level, std::string_view message) {
 void ComponentSink::job_completed() {
   t_.jobs->fetch_add(1, std::memory_order_relaxed);
   t_.job_changes->fetch_add(1, std::memory_order_release);
+  if (t_.jobs_wake_armed && t_.jobs_wake_armed->exchange(false, std::memory_order_acq_rel) &&
+      t_.wake)
+    t_.wake();
 }
 
 void ComponentSink::turn_end() { flush(); }

@@ -29,7 +29,11 @@ class ComponentSink final : public engine::Sink {
     EventWriter* events = nullptr;
     std::shared_ptr<std::atomic<std::uint64_t>> jobs;   // this component's total
     std::atomic<std::uint64_t>* job_changes = nullptr;  // bumped on every job, any component
-    std::function<void(const engine::Exit&)> on_exit;   // after the logs are flushed
+    // Set by the supervisor after each report: the next job wakes it, so the first job after
+    // a quiet spell is reported at once and coalescing starts from there.
+    std::atomic<bool>* jobs_wake_armed = nullptr;
+    std::function<void()> wake;
+    std::function<void(const engine::Exit&)> on_exit;  // after the logs are flushed
   };
   ComponentSink(std::string name, Targets targets);
 

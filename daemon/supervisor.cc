@@ -197,6 +197,11 @@ void Supervisor::start(Slot& slot) {
   t.events = &events_;
   t.jobs = slot.jobs;
   t.job_changes = &job_changes_;
+  t.jobs_wake_armed = &jobs_wake_armed_;
+  t.wake = [this] {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_.get(), &one, sizeof one);
+  };
   t.on_exit = [this, name = slot.spec.id, generation](const engine::Exit& exit) {
     {
       std::lock_guard lock(exits_mutex_);
@@ -356,6 +361,7 @@ void Supervisor::tick(bool force) {
   if (changes != job_changes_reported_ && (force || now - last_jobs_ >= 200ms)) {
     job_changes_reported_ = changes;
     last_jobs_ = now;
+    jobs_wake_armed_.store(true, std::memory_order_release);
     const JobTotals t = totals();
     events_.post(event_jobs_completed(t));
     try {
@@ -424,13 +430,19 @@ int Supervisor::run() {
   std::string warning;
   persisted_ = state_.load(&warning);
   if (!warning.empty()) log_.daemon().warn("{}", warning);
+  if (auto legacy = persisted_.find(std::string(StateFile::kLegacyTotal));
+      legacy != persisted_.end() && !config_.manifest.components.empty()) {
+    persisted_[config_.manifest.components.front().id] += legacy->second;
+    persisted_.erase(std::string(StateFile::kLegacyTotal));
+  }
   state_.save(totals());  // fails early (exit 1) when STATE_ROOT is unusable
 
   publish_manifest();
   events_.post(event_started());
   for (const auto& c : config_.manifest.components) persisted_.try_emplace(c.id, 0);
   events_.post(event_jobs_completed(persisted_));
-  last_jobs_ = Clock::now();
+  // The start-up report does not open a coalescing window: the first job goes out at once.
+  last_jobs_ = Clock::now() - 200ms;
   for (const auto& c : config_.manifest.components) {
     order_.push_back(c.id);
     add(c, fingerprint(c));

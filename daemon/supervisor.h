@@ -79,6 +79,7 @@ class Supervisor {
   std::atomic<std::uint64_t> job_changes_{0};
   std::uint64_t job_changes_reported_ = 0;
   Clock::time_point last_jobs_;
+  std::atomic<bool> jobs_wake_armed_{true};
   Clock::time_point last_status_;
   bool status_dirty_ = true;
   bool ever_started_ = false;

@@ -15,6 +15,7 @@
 #include "daemon/version.h"
 #include "engine/runtime/module.h"
 #include "engine/runtime/runtime.h"
+#include "util/version.h"
 
 namespace {
 constexpr const char kUsage[] = R"(Usage: zinnia run FILE
@@ -165,7 +166,8 @@ int main(int argc, char** argv) {
   options.wallet_address = "0x000000000000000000000000000000000000dEaD";
   options.station_id = std::string(88, '0');
   options.hang_timeout = std::chrono::hours(24 * 365);  // a developer's loop is theirs to stop
-  options.user_agent = std::string("zinnia/") + zinnia::daemon::version_line("zinnia");
+  options.user_agent = std::string("zinnia/") + zinnia::kVersion;  // as the real zinnia's fetch
+  options.colors = color;
   {
     zinnia::engine::Module module(std::move(options), sink);
     while (!sink.done()) {
@@ -178,6 +180,7 @@ int main(int argc, char** argv) {
   const auto exit = sink.exit();
   if (exit.reason == zinnia::engine::ExitReason::kFinished) return exit.code;
   std::string report = "error: " + exit.message;
+  if (!exit.source.empty()) report += "\n" + exit.source;  // as Deno: the line and a caret
   if (std::string frames = zinnia::daemon::stack_frames(exit.stack); !frames.empty())
     report += "\n" + frames;
   std::fprintf(stderr, "%s\n", report.c_str());

@@ -29,6 +29,9 @@ Runs Filecoin Station modules, each in its own V8 isolate, with a live monitor t
   --mount DIR        where the live monitor tree is mounted with FUSE; env ZINNIA_MOUNT;
                      default $XDG_RUNTIME_DIR/zinniad/<app>, else <spin-root>/<app>/monitor
   --no-mount         run without the FUSE mount (everything else unchanged)
+  -w, --wallet-address ADDR  env FIL_WALLET_ADDRESS    --station-id ID  env STATION_ID
+  --state-root DIR   env STATE_ROOT                     --cache-root DIR env CACHE_ROOT
+                     (the real zinniad's flags; a flag wins over its variable)
   -h, --help         usage;  -V, --version  version
 )";
 }  // namespace

@@ -24,7 +24,8 @@ struct Exit {
   int code = 0;  // process-style status: 0 ok; 1 error or failed zinnia:test run
   std::string
       message;  // one line, e.g. "Uncaught Error: boom" or "out of memory (heap limit 128 MiB)"
-  std::string stack;  // the stack with file:line:col, empty if none
+  std::string stack;   // the stack with file:line:col, empty if none
+  std::string source;  // the source line and a caret under the column (kUncaught); may be empty
 };
 
 // Receives what a module produces. Implemented by the daemon. Every call for one module

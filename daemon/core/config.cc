@@ -113,6 +113,8 @@ Config parse_config(const std::vector<std::string>& args, const Env& env, const 
   std::string app = get(env, "ZINNIA_APP");
   std::string spin_root = get(env, "SPIN_ROOT");
   std::string mount = get(env, "ZINNIA_MOUNT");
+  // The real zinniad's flags; each means the same as its variable, and a flag wins.
+  std::string wallet_flag, station_flag, state_flag, cache_flag;
 
   bool flags_done = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -141,6 +143,10 @@ Config parse_config(const std::vector<std::string>& args, const Env& env, const 
     if (flag == "--app") target = &app;
     if (flag == "--spin-root") target = &spin_root;
     if (flag == "--mount") target = &mount;
+    if (flag == "-w" || flag == "--wallet-address") target = &wallet_flag;
+    if (flag == "--station-id") target = &station_flag;
+    if (flag == "--state-root") target = &state_flag;
+    if (flag == "--cache-root") target = &cache_flag;
     if (!target) throw ConfigError("unknown flag '" + a + "' (see --help)");
     if (!has_value) {
       if (i + 1 >= args.size()) throw ConfigError("flag " + flag + " needs a value");
@@ -150,7 +156,7 @@ Config parse_config(const std::vector<std::string>& args, const Env& env, const 
     *target = value;
   }
 
-  c.wallet_address = get(env, "FIL_WALLET_ADDRESS");
+  c.wallet_address = wallet_flag.empty() ? get(env, "FIL_WALLET_ADDRESS") : wallet_flag;
   if (c.wallet_address.empty())
     throw ConfigError("FIL_WALLET_ADDRESS is not set (the wallet address is required)");
   // It reaches modules and log lines: a newline or other control character would forge lines.
@@ -158,7 +164,7 @@ Config parse_config(const std::vector<std::string>& args, const Env& env, const 
                   [](unsigned char ch) { return ch < 0x20 || ch == 0x7f; }))
     throw ConfigError("FIL_WALLET_ADDRESS must be one line without control characters");
 
-  c.station_id = get(env, "STATION_ID");
+  c.station_id = station_flag.empty() ? get(env, "STATION_ID") : station_flag;
   if (c.station_id.empty()) {
     c.station_id = std::string(88, '0');
     c.station_id_defaulted = true;
@@ -175,14 +181,14 @@ Config parse_config(const std::vector<std::string>& args, const Env& env, const 
     if (!x.empty() && x[0] == '/') return fs::path(x) / "zinniad";
     return home(env) / fallback / "zinniad";
   };
-  if (std::string s = get(env, "STATE_ROOT"); !s.empty()) {
+  if (std::string s = state_flag.empty() ? get(env, "STATE_ROOT") : state_flag; !s.empty()) {
     c.state_root = s;
   } else if (!root_dir.empty()) {
     c.state_root = fs::path(root_dir) / "state";
   } else {
     c.state_root = xdg("XDG_STATE_HOME", ".local/state");
   }
-  if (std::string s = get(env, "CACHE_ROOT"); !s.empty()) {
+  if (std::string s = cache_flag.empty() ? get(env, "CACHE_ROOT") : cache_flag; !s.empty()) {
     c.cache_root = s;
   } else if (!root_dir.empty()) {
     c.cache_root = fs::path(root_dir) / "cache";

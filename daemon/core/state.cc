@@ -25,6 +25,11 @@ JobTotals StateFile::load(std::string* warning) {
   text << in.rdbuf();
   try {
     auto j = nlohmann::json::parse(text.str());
+    if (!j.contains("modules") && j.contains("total_jobs_completed")) {
+      // The real zinniad's file: one count for its one module, attributed at start-up.
+      totals[std::string(kLegacyTotal)] = j.at("total_jobs_completed").get<std::uint64_t>();
+      return totals;
+    }
     for (const auto& [name, n] : j.at("modules").items()) totals[name] = n.get<std::uint64_t>();
   } catch (const std::exception& e) {
     totals.clear();
@@ -43,6 +48,8 @@ void StateFile::save(const JobTotals& totals) {
   if (ec) throw_errno("create", dir_.string(), ec.value());
   nlohmann::ordered_json j;
   j["total"] = sum(totals);
+  // Read by the real zinniad (serde ignores the rest), so a downgrade keeps the count.
+  j["total_jobs_completed"] = sum(totals);
   nlohmann::ordered_json modules = nlohmann::ordered_json::object();
   for (const auto& [name, n] : totals) modules[name] = n;
   j["modules"] = std::move(modules);

@@ -1,6 +1,7 @@
 #pragma once
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "daemon/core/events.h"
 
@@ -9,6 +10,10 @@ namespace zinnia::daemon {
 // $STATE_ROOT/state.json: the persisted job totals.
 class StateFile {
  public:
+  // The key load() gives the count of the real zinniad's `{"total_jobs_completed": N}`;
+  // the supervisor attributes it to the app's first component.
+  static constexpr std::string_view kLegacyTotal = "";
+
   explicit StateFile(std::filesystem::path state_root);
 
   // The persisted totals; empty when there is no file yet. A file that cannot be parsed is

@@ -1,7 +1,10 @@
 #include <uv.h>
 
+#include <cctype>
 #include <cstring>
+#include <fstream>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "engine/api/host.h"
@@ -114,6 +117,29 @@ void activity_error(Api& api, bind::DOMString message) {
   api.sink().activity(Level::kError, message.value);
 }
 void job_completed(Api& api) { api.sink().job_completed(); }
+
+// sourceLine(url, line): line `line` (1-based) of a local module file, for zinnia:test's
+// failure report (the source line under the failing frame, as the real Zinnia prints it);
+// "" when it cannot be read. Only file: URLs; the text of a module the module could import.
+std::string source_line(bind::DOMString url, std::int32_t wanted) {
+  const std::string& u = url.value;
+  if (!u.starts_with("file://") || wanted < 1) return {};
+  std::string path;
+  for (std::size_t i = 7; i < u.size(); ++i) {
+    if (u[i] == '%' && i + 2 < u.size() && std::isxdigit(static_cast<unsigned char>(u[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(u[i + 2]))) {
+      path += static_cast<char>(std::stoi(u.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      path += u[i];
+    }
+  }
+  std::ifstream in(path);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n)
+    if (n == wanted) return line;
+  return {};
+}
 void set_exit_code(Api& api, std::int32_t code) { api.set_exit_code(code); }
 
 }  // namespace
@@ -132,7 +158,8 @@ const bind::Extension& timers_extension() {
 const bind::Extension& globals_extension() {
   static const bind::Extension ext = bind::with_state<Api>({
       .name = "globals",
-      .js = {"engine/js/00_core.js", "engine/js/10_inspect.js"},
+      // core-js first (engine/js/polyfills/, built into the build dir): everything after sees it.
+      .js = {"generated/js/05_polyfills.js", "engine/js/00_core.js", "engine/js/10_inspect.js"},
       .natives = {bind::native<"queueMicrotask", &queue_microtask>(),
                   bind::native<"structuredClone", &structured_clone>(),
                   bind::native<"atob", &atob>(), bind::native<"btoa", &btoa>(),
@@ -149,7 +176,8 @@ const bind::Extension& zinnia_extension() {
       .natives = {bind::native<"activityInfo", &activity_info>(),
                   bind::native<"activityError", &activity_error>(),
                   bind::native<"jobCompleted", &job_completed>(),
-                  bind::native<"setExitCode", &set_exit_code>()},
+                  bind::native<"setExitCode", &set_exit_code>(),
+                  bind::native<"sourceLine", &source_line>()},
       .values =
           [](v8::Local<v8::Context> context, void* state,
              const std::function<void(std::string_view, v8::Local<v8::Value>)>& set) {
@@ -160,7 +188,10 @@ const bind::Extension& zinnia_extension() {
             set("moduleName", to_v8(isolate, config.module_name));
             set("userAgent", to_v8(isolate, config.user_agent));
             set("zinniaVersion", to_v8(isolate, kVersion));
-            set("v8Version", to_v8(isolate, v8_version()));
+            // Four numbers, as V8 reports itself elsewhere: Debian's build adds "-node.37".
+            std::string_view v8 = v8_version();
+            set("v8Version", to_v8(isolate, v8.substr(0, v8.find('-'))));
+            set("colors", v8::Boolean::New(isolate, config.colors));
           },
   });
   return ext;

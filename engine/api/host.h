@@ -42,6 +42,7 @@ struct ApiConfig {
   std::shared_ptr<GuestFs> fs;      // behind zinnia:fs
   std::string user_agent;           // fetch's User-Agent (host.userAgent)
   CodeCache* code_cache = nullptr;  // the runtime's; null: compile every time
+  bool colors = false;              // host.colors: zinnia:test's report may use ANSI colours
 };
 
 // The host APIs of one module: installs the extensions' natives on the `host` object, runs

@@ -83,7 +83,8 @@ Resolved resolve_specifier(std::string_view specifier, std::string_view referrer
     if (scheme == "zinnia") return {Resolved::Kind::kBuiltin, spec};
     if (scheme != "file")
       return error("Import of \"" + spec + "\" refused: only local files and zinnia: built-ins " +
-                   "can be imported (the " + std::string(scheme) + ": scheme is not supported)");
+                   "can be imported (the " + std::string(scheme) +
+                   ": scheme is not supported; Zinnia can import local modules only)");
     std::string_view rest = std::string_view(spec).substr(5);
     if (rest.substr(0, 2) == "//") {
       rest.remove_prefix(2);

@@ -91,7 +91,7 @@ Exit Module::Impl::run(v8::Isolate* iso) {
   Loader loader(iso, ResolveOptions{root, options.sandboxed});
   Api api(loop, sink,
           ApiConfig{options.name, options.wallet_address, options.station_id, options.fs,
-                    options.user_agent, &runtime->code_cache()});
+                    options.user_agent, &runtime->code_cache(), options.colors});
   // On every way out (exceptions too): unwatch, unpublish the isolate, and close the loop
   // (running on_close hooks) while Api and Loader still exist.
   struct Teardown {
@@ -171,6 +171,7 @@ Exit Module::Impl::run(v8::Isolate* iso) {
     exit.reason = ExitReason::kUncaught;
     exit.message = loop.failure()->report.message;
     exit.stack = loop.failure()->report.stack;
+    exit.source = loop.failure()->report.source;
   } else if (stopped()) {
     exit.reason = ExitReason::kStopped;
     exit.code = 0;

@@ -30,6 +30,7 @@ struct ModuleOptions {
   std::chrono::milliseconds hang_timeout{30'000};  // one turn of JS longer than this: kHung
   std::shared_ptr<GuestFs> fs;  // zinnia:fs; null: every path is PermissionDenied
   std::string user_agent;       // fetch's User-Agent: "zinniad/<version> <component>"
+  bool colors = false;          // zinnia:test may colour its report (stdout is a terminal)
   // Move the module's thread to background priority once it keeps a core busy (see
   // WatchedModule); for modules that share a process with others.
   bool share_cpu = false;

@@ -14,8 +14,11 @@ std::unique_ptr<v8::Platform> g_platform;
 
 void initialize_v8() {
   std::call_once(g_init, [] {
-    // Import assertions ({type: "json"}) are behind a flag in V8 10.2.
-    static const char kFlags[] = "--harmony-import-assertions";
+    // V8 10.2 keeps these behind flags; Station modules use them today (docs/engine.md):
+    // import assertions (`assert {type: "json"}`) and attributes (`with {...}`, Debian's
+    // backport), and resizable ArrayBuffers (`new ArrayBuffer(0, {maxByteLength})`).
+    static const char kFlags[] =
+        "--harmony-import-assertions --harmony-import-attributes --harmony-rab-gsab";
     v8::V8::SetFlagsFromString(kFlags, sizeof(kFlags) - 1);
     g_platform = v8::platform::NewDefaultPlatform();
     v8::V8::InitializePlatform(g_platform.get());

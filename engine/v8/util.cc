@@ -35,12 +35,33 @@ void throw_range_error(v8::Isolate* isolate, std::string_view message) {
   isolate->ThrowException(v8::Exception::RangeError(to_v8(isolate, message)));
 }
 
+std::string source_excerpt(v8::Local<v8::Context> context, v8::Local<v8::Message> message) {
+  auto* isolate = context->GetIsolate();
+  v8::Local<v8::String> line;
+  if (!message->GetSourceLine(context).ToLocal(&line)) return {};
+  std::string text = to_utf8(isolate, line);
+  const int column = message->GetStartColumn(context).FromMaybe(-1);
+  if (text.empty() || column < 0 || static_cast<std::size_t>(column) > text.size()) return {};
+  // Tabs stay tabs so the caret lines up; every other character is one column.
+  std::string caret;
+  for (int i = 0; i < column; ++i) caret += text[static_cast<std::size_t>(i)] == '\t' ? '\t' : ' ';
+  return text + "\n" + caret + "^";
+}
+
 ErrorReport describe_exception(v8::Isolate* isolate, v8::Local<v8::Context> context,
                                v8::Local<v8::Value> exception, v8::Local<v8::Message> message,
                                std::string_view prefix) {
   v8::HandleScope scope(isolate);
   v8::TryCatch try_catch(isolate);
   ErrorReport report;
+  // Where the error was made (its captured stack) for errors, where it was thrown otherwise;
+  // before error.stack is read, which replaces the captured frames with text.
+  v8::Local<v8::Message> at = message;
+  if (exception->IsNativeError() || at.IsEmpty()) {
+    auto made = v8::Exception::CreateMessage(isolate, exception);
+    if (!made.IsEmpty() && made->GetLineNumber(context).FromMaybe(0) > 0) at = made;
+  }
+  if (!at.IsEmpty()) report.source = source_excerpt(context, at);
   std::string text;
   if (exception->IsNativeError() || exception->IsObject()) {
     // "Error: boom" the way Error.prototype.toString says it; objects fall back to their

@@ -26,7 +26,11 @@ void throw_range_error(v8::Isolate* isolate, std::string_view message);
 struct ErrorReport {
   std::string message;  // one line, prefixed as asked (e.g. "Uncaught ", "Uncaught (in promise) ")
   std::string stack;    // error.stack if it has one, else "    at file:line:col"; may be empty
+  std::string source;   // the source line and a caret under the column, as Deno shows; may be empty
 };
+// "  throw new Error(x);\n        ^": the line `message` points at and a caret under its
+// column; empty when the message has no source line.
+std::string source_excerpt(v8::Local<v8::Context> context, v8::Local<v8::Message> message);
 ErrorReport describe_exception(v8::Isolate* isolate, v8::Local<v8::Context> context,
                                v8::Local<v8::Value> exception, v8::Local<v8::Message> message,
                                std::string_view prefix);

@@ -402,9 +402,17 @@ void FetchClient::finish(Transfer& t, CURLcode result) {
     emit(t, 1, argv);
   } else {
     std::string reason = t.errbuf[0] ? t.errbuf : curl_easy_strerror(result);
-    v8::Local<v8::Value> argv[] = {event(isolate, FetchEvent::kError), to_v8(isolate, reason),
-                                   to_v8(isolate, "CURLE_" + std::to_string(result))};
-    emit(t, 3, argv);
+    // The OS error lets JS word the failure as Zinnia's fetch did ("... (os error 111)").
+    long os_errno = 0;
+    curl_easy_getinfo(t.easy.get(), CURLINFO_OS_ERRNO, &os_errno);
+    v8::Local<v8::Value> argv[] = {
+        event(isolate, FetchEvent::kError),
+        to_v8(isolate, reason),
+        to_v8(isolate, "CURLE_" + std::to_string(result)),
+        v8::Integer::New(isolate, static_cast<int>(result)),
+        v8::Integer::New(isolate, static_cast<int>(os_errno)),
+        to_v8(isolate, os_errno ? std::strerror(static_cast<int>(os_errno)) : "")};
+    emit(t, 6, argv);
   }
 }
 

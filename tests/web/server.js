@@ -15,6 +15,9 @@ function json(res, status, body, headers = {}) {
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://127.0.0.1');
   const path = url.pathname;
+  // Network failures for the error-wording tests: a reset, and a close with no reply.
+  if (path === '/reset') { req.socket.resetAndDestroy ? req.socket.resetAndDestroy() : req.socket.destroy(); return; }
+  if (path === '/empty') { req.socket.destroy(); return; }
   if (path === '/json') return json(res, 200, { hello: 'world', n: 42 }, { 'x-test': 'yes', 'set-cookie': 'a=1' });
   if (path === '/text') { res.writeHead(200, { 'content-type': 'text/plain' }); return res.end('héllo'); }
   if (path === '/redirect') { res.writeHead(302, { location: '/json' }); return res.end(); }

@@ -307,8 +307,14 @@
           throw new TypeError('Request body has already been used');
         }
         r = { ...src, headers: null };
-        this[kBody] = init.body === undefined ? input[kBody] : null;
-        if (init.body === undefined && input[kBody] !== null) input[kBody].used = true;
+        // Fetch standard: with no init body the new request gets its own body that proxies the
+        // input's; only then is the input's body disturbed. The two never share one object.
+        const inputBody = input[kBody];
+        this[kBody] = null;
+        if ((init.body === undefined || init.body === null) && inputBody !== null) {
+          this[kBody] = { stream: inputBody.stream, bytes: inputBody.bytes, used: false };
+          input[kBody] = { stream: inputBody.stream, bytes: inputBody.stream === null ? new Uint8Array(0) : null, used: true };
+        }
         this[kReq] = r;
         this[kGuard] = new Headers(input.headers);
       } else {
@@ -351,8 +357,10 @@
       const headers = this[kGuard];
       delete this[kGuard];
       this[kList] = headers;
-      if (init.body !== undefined && init.body !== null) {
+      if ((init.body !== undefined && init.body !== null) || this[kBody] !== null) {
         if (r.method === 'GET' || r.method === 'HEAD') throw new TypeError('Request with GET/HEAD method cannot have body');
+      }
+      if (init.body !== undefined && init.body !== null) {
         const { body, type } = extractBody(init.body);
         this[kBody] = body;
         if (type !== null && !headers.has('content-type')) headers.append('content-type', type);
@@ -466,15 +474,42 @@
     }
     return userAgent;
   }
-  function networkError(message, code, callSite) {
+  // Modules classify failures by the text Zinnia's fetch (Deno's, on reqwest/hyper) gave, e.g.
+  // SPARK maps 'dns error' to 801 and 'tcp connect error' to 802. The libcurl detail stays in
+  // `cause` ({message, code: 'CURLE_N', errno}).
+  const osError = (errno, text, fallback) => (errno ? `${text} (os error ${errno})` : fallback);
+  function zinniaWording(url, curlCode, errno, errText, detail) {
+    const prefix = `error sending request for url (${url})`;
+    switch (curlCode) {
+      case 5: case 6: // could not resolve proxy / host
+        return `${prefix}: error trying to connect: dns error: failed to lookup address information: Name or service not known`;
+      case 7: // could not connect: refused, unreachable
+        return `${prefix}: error trying to connect: tcp connect error: ${osError(errno, errText, detail)}`;
+      case 28: // timed out
+        return errno
+          ? `${prefix}: error trying to connect: tcp connect error: ${osError(errno, errText, detail)}`
+          : `${prefix}: operation timed out`;
+      case 35: case 51: case 53: case 54: case 58: case 59: case 60: case 64: case 66: case 77: case 80: case 82: case 83: case 90: case 91:
+        return `${prefix}: error trying to connect: tls error: ${detail}`;
+      case 52: // empty reply
+        return `${prefix}: connection closed before message completed`;
+      case 55: case 56: // send/recv failure: reset
+        return `${prefix}: connection error: ${osError(errno, errText, 'Connection reset by peer (os error 104)')}`;
+      default:
+        return `${prefix}: ${detail}`;
+    }
+  }
+  function networkError(message, code, callSite, url, curlCode, errno, errText) {
     const cause = new Error(message);
     if (code !== undefined) cause.code = code;
-    const err = new TypeError(`fetch failed: ${message}`, { cause });
+    if (errno) cause.errno = errno;
+    const text = url === undefined ? `fetch failed: ${message}` : zinniaWording(url, curlCode, errno, errText, message);
+    const err = new TypeError(text, { cause });
     // The error is made in a native callback; show where fetch() was called instead.
     const frames = callSite?.stack;
     if (typeof frames === 'string') {
       const nl = frames.indexOf('\n');
-      err.stack = `TypeError: fetch failed: ${message}` + (nl >= 0 ? frames.slice(nl) : '');
+      err.stack = `TypeError: ${text}` + (nl >= 0 ? frames.slice(nl) : '');
     }
     return err;
   }
@@ -563,9 +598,9 @@
             removeAbort();
             if (stream !== null && S.state(stream) === 'readable') S.close(stream);
             return false;
-          case EV.ERROR: // error: message, curl error name
+          case EV.ERROR: // error: message, curl error name, CURLcode, OS errno, its strerror
             if (uploadReader !== null) uploadReader.cancel(a).catch(() => {});
-            fail(networkError(a, b, callSite));
+            fail(networkError(a, b, callSite, r.url, c, d, e));
             return false;
           case EV.NEED_BODY: // curl wants the next chunk of the streamed request body
             uploadReader.read().then(({ value, done }) => {
