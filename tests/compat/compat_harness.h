@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/files.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/web/web_harness.h"
@@ -57,7 +58,7 @@ inline void expect_fixture(const std::string& name, const std::string& prefix = 
   TempDir dir;
   for (auto& f : extra) std::filesystem::copy_file(compat_dir() / "fixtures" / f, dir.path() / f);
   std::string src = prefix + zinnia::web::testing::kPrelude +
-                    zinnia::web::testing::read_text(compat_dir() / "fixtures" / name) +
+                    zinnia::testing::read_file(compat_dir() / "fixtures" / name) +
                     "\nconsole.log('done');\n";
   auto r = zinnia_run(dir.path(), src);
   int oks = 0;

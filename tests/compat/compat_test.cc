@@ -138,7 +138,7 @@ std::filesystem::path fixture_path(const std::string& name) {
 // Issue 14.6: the real zinniad's state.json ({"total_jobs_completed": N}) is read, and the
 // field is written back beside our per-module totals.
 TEST(Compat, StateJsonOfTheRealZinniadIsReadAndKept) {
-  DaemonEnv d;
+  Daemon d{true};
   std::filesystem::create_directories(d.state().parent_path());
   std::ofstream(d.state()) << "{\n  \"total_jobs_completed\": 41\n}";
   auto p = d.start({"--no-mount", "spark=" + fixture_path("one_job.js").string()});
@@ -158,7 +158,7 @@ TEST(Compat, StateJsonOfTheRealZinniadIsReadAndKept) {
 
 // Issue 14.6: -w/--wallet-address, --station-id, --state-root, --cache-root; a flag wins.
 TEST(Compat, RealZinniadFlagsWinOverTheirVariables) {
-  DaemonEnv d;
+  Daemon d{true};
   const std::string station(88, 'a');
   const auto state_dir = d.dir.path() / "flag-state";
   const auto cache_dir = d.dir.path() / "flag-cache";
@@ -194,7 +194,7 @@ TEST(Compat, RealZinniadFlagsWinOverTheirVariables) {
 // Issue 14.9: the first jobCompleted() is reported at once. The start-up report used to open a
 // 200 ms coalescing window, so a job right at start waited for it to close.
 TEST(Compat, FirstJobIsReportedAtOnce) {
-  DaemonEnv d;
+  Daemon d{true};
   auto p = d.start({"--no-mount", "m=" + fixture_path("first_job.js").string()});
   // The activity event goes out as it is made, just before the job.
   ASSERT_TRUE(p->wait_out("first job now", 20s)) << p->err();
@@ -251,7 +251,7 @@ TEST(Compat, TodaysStyleModuleUnderZinniadMatchesDeno) {
   const std::filesystem::path deno = std::filesystem::path(ZINNIA_SOURCE_DIR) /
                                      "tests/peers/deno/node_modules/@deno/linux-x64-glibc/deno";
   ZINNIA_REQUIRE(std::filesystem::exists(deno), "Deno from npm (scripts/setup)");
-  DaemonEnv d;
+  Daemon d{true};
   auto zinniad = run_station(
       [&](const std::filesystem::path& module) {
         return d.start({"--no-mount", "spark=" + (module / "main.js").string()});

@@ -42,7 +42,8 @@ TEST(ZinniaTest, FailingRunPrintsFailSummaryAndExitsOne) {
                       "  \u2716 fails \\(\\d+ms\\)\n"
                       "  \u2714 also passes \\(\\d+ms\\)\n"
                       "\n FAILURES \n"
-                      "\nfails => " + std::regex_replace(file, std::regex("[.^$|()\\[\\]{}*+?\\\\]"), "\\$&") +
+                      "\nfails => " +
+                      std::regex_replace(file, std::regex("[.^$|()\\[\\]{}*+?\\\\]"), "\\$&") +
                       ":5:1\n"
                       "error: AssertionError: Values are not equal[^]*\n"
                       "  assertEquals\\(\\[1, 2\\], \\[1, 3\\]\\);\n"
