@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tests/engine/engine_harness.h"
@@ -34,17 +35,17 @@ inline std::filesystem::path web_dir() {
 // each: "ok <name>" per check, then "ok | N passed | 0 failed" (or FAIL lines, a
 // "FAIL | ..." summary and exit code 1). A fixture that never reaches done() reports nothing.
 inline const char* kPrelude = R"JS(
-import { test } from 'zinnia:test';
-import { assert, assertEquals } from 'zinnia:assert';
+import { test as __test } from 'zinnia:test';
+import { assert as __assert, assertEquals as __assertEquals } from 'zinnia:assert';
 const checks = [];
-const check = (name, cond, detail = '') => checks.push({ name, run: () => assert(cond, detail) });
+const check = (name, cond, detail = '') => checks.push({ name, run: () => __assert(cond, detail) });
 const eq = (name, got, want) => {
   const same = Object.is(got, want);
   const [g, w] = [JSON.stringify(got), JSON.stringify(want)];
-  checks.push({ name, run: () => same || assertEquals(g, w) });
+  checks.push({ name, run: () => same || __assertEquals(g, w) });
 };
 const done = () => {
-  for (const c of checks) test(c.name, c.run);
+  for (const c of checks) __test(c.name, c.run);
   console.log('done');
 };
 )JS";
@@ -64,8 +65,17 @@ struct Result {
   }
   // zinnia:test's summary: "ok | N passed | 0 failed (Xms)" ("" if there is none).
   std::string summary() const {
-    for (auto& l : lines)
-      if (l.rfind("ok | ", 0) == 0 || l.rfind("FAIL | ", 0) == 0) return l;
+    // A console record may hold several lines (the runner prints "\nok | ...\n").
+    for (auto& record : lines) {
+      std::string_view rest = record;
+      while (!rest.empty()) {
+        const auto nl = rest.find('\n');
+        const std::string_view l = rest.substr(0, nl);
+        if (l.starts_with("ok | ") || l.starts_with("FAIL | ")) return std::string(l);
+        if (nl == std::string_view::npos) break;
+        rest.remove_prefix(nl + 1);
+      }
+    }
     return {};
   }
   bool has(std::string_view line) const {
