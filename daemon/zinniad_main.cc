@@ -1,4 +1,6 @@
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,6 +18,7 @@
 #include "engine/v8/platform.h"
 #include "fusefs/fuse/mount.h"
 #include "fusefs/tree/tree.h"
+#include "util/unique_fd.h"
 
 namespace {
 constexpr const char kUsage[] = R"(Usage: zinniad [OPTIONS] [MODULE...]
@@ -31,6 +34,35 @@ Runs Filecoin Station modules, each in its own V8 isolate, with a live monitor t
   --no-mount         run without the FUSE mount (everything else unchanged)
   -h, --help         usage;  -V, --version  version
 )";
+
+// Two instances on one app would append to the same logs and race on state.json; the lock
+// lives as long as the process, and the kernel drops it however the process ends.
+// Returns an empty string once locked, else the reason to exit with.
+std::string lock_instance(const std::filesystem::path& dir, zinnia::UniqueFd& out) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::filesystem::path file = dir / "zinniad.lock";
+  zinnia::UniqueFd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+  if (!fd) return "cannot open the instance lock " + file.string() + ": " + std::strerror(errno);
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    if (err != EWOULDBLOCK) {
+      return "cannot lock " + file.string() + ": " + std::strerror(err);
+    }
+    char buf[32] = {};
+    const ssize_t n = ::pread(fd.get(), buf, sizeof buf - 1, 0);
+    std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "unknown";
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    return "another zinniad (pid " + pid + ") holds " + file.string() + "; stop it first";
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd.get(), 0) != 0 ||
+      ::pwrite(fd.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    return "cannot write " + file.string() + ": " + std::strerror(errno);
+  }
+  out = std::move(fd);
+  return {};
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -69,6 +101,14 @@ int main(int argc, char** argv) {
   } catch (const daemon::ConfigError& e) {
     std::fprintf(stderr, "zinniad: %s\n", e.what());
     return 2;
+  }
+  zinnia::UniqueFd app_lock, state_lock;
+  for (auto [dir, fd] : {std::pair{config.spin_root / config.manifest.app, &app_lock},
+                         std::pair{config.state_root, &state_lock}}) {
+    if (std::string why = lock_instance(dir, *fd); !why.empty()) {
+      std::fprintf(stderr, "zinniad: %s\n", why.c_str());
+      return 2;
+    }
   }
 
   const bool color = !config.no_color && ::isatty(2);

@@ -112,6 +112,27 @@ TEST(Zinniad, StateSurvivesRestartsAndSigkill) {
   EXPECT_EQ(p->wait(5s), 0);
 }
 
+// Issue 19 #4: a second instance on the same spin-root and app would append to the first's
+// logs and race on state.json; it must exit 2 naming the pid that holds the lock.
+TEST(Zinniad, ASecondInstanceOnTheSameAppExitsTwoNamingThePid) {
+  Daemon d(/*fast_restarts=*/true);
+  auto first = d.start({"--no-mount", "p=" + fixture("persist.js").string()});
+  ASSERT_TRUE(first->wait_out(R"("total":4,)"));
+  auto second = d.start({"--no-mount", "p=" + fixture("persist.js").string()});
+  EXPECT_EQ(second->wait(10s), 2);
+  EXPECT_NE(second->err().find("another zinniad (pid " + std::to_string(first->pid()) + ")"),
+            std::string::npos)
+      << second->err();
+  EXPECT_TRUE(first->running());
+  first->kill(SIGTERM);
+  ASSERT_EQ(first->wait(5s), 0);
+  // The lock goes with the process: a third instance starts.
+  auto third = d.start({"--no-mount", "p=" + fixture("persist.js").string()});
+  ASSERT_TRUE(third->wait_out(R"("total":8,)"));
+  third->kill(SIGTERM);
+  EXPECT_EQ(third->wait(5s), 0);
+}
+
 TEST(Zinniad, CrashRestartsWithBackoffWhileSiblingRuns) {
   Daemon d(/*fast_restarts=*/true);
   auto p = d.start(
