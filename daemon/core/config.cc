@@ -106,6 +106,30 @@ Manifest effective_manifest(const Config& config) {
   return m;
 }
 
+// A mount over (or above) a folder zinniad writes hides it for the whole run: nothing would
+// persist. Symlinks are resolved where they exist, so an alias is caught too.
+static void check_mount(const Config& c) {
+  std::error_code ec;
+  auto real = [&ec](const fs::path& p) {
+    fs::path r = fs::weakly_canonical(p, ec);
+    return ec ? p : r;
+  };
+  const fs::path mount = real(c.mount);
+  const fs::path logs = real(c.spin_root / c.manifest.app / "logs");
+  const fs::path state = real(c.state_root);
+  auto within = [](const fs::path& p, const fs::path& dir) {
+    return std::mismatch(dir.begin(), dir.end(), p.begin(), p.end()).first == dir.end();
+  };
+  if (within(logs, mount) || within(mount, logs) || within(state, mount)) {
+    throw ConfigError("--mount / ZINNIA_MOUNT: " + c.mount.string() +
+                      " would hide what zinniad writes (the logs under " + logs.string() +
+                      " and the state in " + state.string() + "); choose another folder");
+  }
+  if (fs::exists(c.mount, ec) && !fs::is_directory(c.mount, ec)) {
+    throw ConfigError("--mount / ZINNIA_MOUNT: " + c.mount.string() + " is not a folder");
+  }
+}
+
 Config parse_config(const std::vector<std::string>& args, const Env& env, const fs::path& cwd) {
   Config c;
   c.cwd = cwd;
@@ -224,6 +248,7 @@ Config parse_config(const std::vector<std::string>& args, const Env& env, const 
   } else {
     c.mount = c.spin_root / c.manifest.app / "monitor";
   }
+  check_mount(c);
   return c;
 }
 
