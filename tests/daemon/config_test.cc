@@ -163,6 +163,18 @@ TEST_F(ConfigTest, AMountOverWhatZinniadWritesOrOnAFileIsRefused) {
             dir.path() / "elsewhere");
 }
 
+// Issue 19 #19: a module path that is not UTF-8 cannot travel as JSON text; it used to kill
+// the daemon with an internal json.exception. Now it is a usage error naming the argument.
+TEST_F(ConfigTest, AModulePathThatIsNotUtf8IsAUsageError) {
+  write_file(dir.path() / "bad\xff.js", "");
+  write_file(dir.path() / "caf\xc3\xa9.js", "");
+  EXPECT_EQ(error({"m=bad\xff.js"}),
+            "MODULE 'm=bad\\xff.js': the path is not valid UTF-8 (rename the file or folder)");
+  EXPECT_EQ(error({"m=caf\xc3.js"}),
+            "MODULE 'm=caf\\xc3.js': the path is not valid UTF-8 (rename the file or folder)");
+  EXPECT_EQ(parse({"m=caf\xc3\xa9.js"}).manifest.components.at(0).source, "caf\xc3\xa9.js");
+}
+
 TEST_F(ConfigTest, DoubleDashEndsFlags) {
   write_file(dir.path() / "-x.js", "");
   auto c = parse({"--", "x=-x.js"});
