@@ -116,6 +116,12 @@ int main(int argc, char** argv) {
   auto events = std::make_unique<daemon::EventWriter>(1, 100'000, [&log](std::size_t n) {
     log->daemon().warn("stdout was not being read: {} Station events were dropped", n);
   });
+  // The Station reads stdout; once it is gone there is no one to report to: stop cleanly
+  // through the same path as SIGTERM (the supervisor's signalfd).
+  events->set_on_closed([&log] {
+    log->daemon().info("stdout was closed (the Station is gone); stopping");
+    ::kill(::getpid(), SIGTERM);
+  });
   for (const auto& w : config.warnings) log->daemon().warn("{}", w);
   int rc = 0;
   auto stopped = std::make_shared<std::atomic<bool>>(false);

@@ -133,6 +133,26 @@ TEST(Zinniad, ASecondInstanceOnTheSameAppExitsTwoNamingThePid) {
   EXPECT_EQ(third->wait(5s), 0);
 }
 
+// Issue 19 #20: when the Station (stdout's reader) dies, zinniad stops cleanly, as the real
+// zinniad does, instead of running on with no one to report to.
+TEST(Zinniad, StopsCleanlyWhenStdoutsReaderIsGone) {
+  Daemon d(/*fast_restarts=*/true);
+  d.module("jobs",
+           "console.error('ready');\n"
+           "for (;;) { Zinnia.jobCompleted(); await new Promise(r => setTimeout(r, 20)); }");
+  auto args = d.argv({"jobs"}, /*mount=*/false);
+  Process p(args, d.env, Process::Options{.cwd = d.dir.path(), .read_stdout = false});
+  ASSERT_TRUE(eventually([&] {
+    std::error_code ec;
+    return std::filesystem::exists(d.log("jobs", "stderr.txt"), ec) &&
+           read_file(d.log("jobs", "stderr.txt")).find("ready") != std::string::npos;
+  })) << p.err();
+  p.close_stdout();
+  EXPECT_EQ(p.wait(10s), 0) << p.err();
+  EXPECT_NE(p.err().find("stdout was closed (the Station is gone); stopping"), std::string::npos)
+      << p.err();
+}
+
 TEST(Zinniad, CrashRestartsWithBackoffWhileSiblingRuns) {
   Daemon d(/*fast_restarts=*/true);
   auto p = d.start(
