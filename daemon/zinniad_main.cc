@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -39,10 +40,14 @@ Runs Filecoin Station modules, each in its own V8 isolate, with a live monitor t
 // lives as long as the process, and the kernel drops it however the process ends.
 // Returns an empty string once locked, else the reason to exit with.
 std::string lock_instance(const std::filesystem::path& dir, zinnia::UniqueFd& out) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  // Private like everything else zinniad writes: folders 0700, the lock 0600.
+  std::filesystem::path made;
+  for (const auto& part : dir) {
+    made /= part;
+    ::mkdir(made.c_str(), 0700);  // EEXIST is the common case; open() reports the rest
+  }
   const std::filesystem::path file = dir / "zinniad.lock";
-  zinnia::UniqueFd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+  zinnia::UniqueFd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd) return "cannot open the instance lock " + file.string() + ": " + std::strerror(errno);
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
