@@ -354,7 +354,7 @@ TEST(Zinniad, BadInputExitsTwoWithOneLine) {
       {{"--manifest", "badid.toml"},
        {},
        "zinniad: badid.toml:4:12: bad component id 'Bad' (lowercase letters, digits and '-', "
-       "starting with a letter)\n"},
+       "starting with a letter, at most 64 characters)\n"},
       {{"--manifest", "missing.toml"},
        {},
        "zinniad: missing.toml:5:11: source 'gone.js' of component 'x' does not exist "
