@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <tuple>
 
 #include "daemon/core/config.h"
 #include "daemon/core/event_writer.h"
@@ -39,7 +40,8 @@ Runs Filecoin Station modules, each in its own V8 isolate, with a live monitor t
 // Two instances on one app would append to the same logs and race on state.json; the lock
 // lives as long as the process, and the kernel drops it however the process ends.
 // Returns an empty string once locked, else the reason to exit with.
-std::string lock_instance(const std::filesystem::path& dir, zinnia::UniqueFd& out) {
+std::string lock_instance(const std::string& what, const std::filesystem::path& dir,
+                          zinnia::UniqueFd& out) {
   // Private like everything else zinniad writes: folders 0700, the lock 0600.
   std::filesystem::path made;
   for (const auto& part : dir) {
@@ -48,11 +50,12 @@ std::string lock_instance(const std::filesystem::path& dir, zinnia::UniqueFd& ou
   }
   const std::filesystem::path file = dir / "zinniad.lock";
   zinnia::UniqueFd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!fd) return "cannot open the instance lock " + file.string() + ": " + std::strerror(errno);
+  if (!fd)
+    return what + ": cannot open the instance lock " + file.string() + ": " + std::strerror(errno);
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     if (err != EWOULDBLOCK) {
-      return "cannot lock " + file.string() + ": " + std::strerror(err);
+      return what + ": cannot lock " + file.string() + ": " + std::strerror(err);
     }
     char buf[32] = {};
     const ssize_t n = ::pread(fd.get(), buf, sizeof buf - 1, 0);
@@ -63,7 +66,7 @@ std::string lock_instance(const std::filesystem::path& dir, zinnia::UniqueFd& ou
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd.get(), 0) != 0 ||
       ::pwrite(fd.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-    return "cannot write " + file.string() + ": " + std::strerror(errno);
+    return what + ": cannot write " + file.string() + ": " + std::strerror(errno);
   }
   out = std::move(fd);
   return {};
@@ -108,9 +111,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   zinnia::UniqueFd app_lock, state_lock;
-  for (auto [dir, fd] : {std::pair{config.spin_root / config.manifest.app, &app_lock},
-                         std::pair{config.state_root, &state_lock}}) {
-    if (std::string why = lock_instance(dir, *fd); !why.empty()) {
+  for (auto [what, dir, fd] :
+       {std::tuple{"--spin-root / SPIN_ROOT", config.spin_root / config.manifest.app, &app_lock},
+        std::tuple{"STATE_ROOT", config.state_root, &state_lock}}) {
+    if (std::string why = lock_instance(what, dir, *fd); !why.empty()) {
       std::fprintf(stderr, "zinniad: %s\n", why.c_str());
       return 2;
     }

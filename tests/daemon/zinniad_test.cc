@@ -153,6 +153,17 @@ TEST(Zinniad, StopsCleanlyWhenStdoutsReaderIsGone) {
       << p.err();
 }
 
+// Issue 19 #21: a STATE_ROOT that cannot be used is an error naming the variable.
+TEST(Zinniad, AStateRootThatIsAFileNamesTheVariable) {
+  Daemon d;
+  write_file(d.dir.path() / "not-a-folder", "");
+  d.env["STATE_ROOT"] = (d.dir.path() / "not-a-folder").string();
+  auto p = d.start({"--no-mount", "p=" + fixture("persist.js").string()});
+  EXPECT_EQ(p->wait(10s), 2);
+  EXPECT_EQ(p->err().rfind("zinniad: STATE_ROOT: cannot open the instance lock ", 0), 0u)
+      << p->err();
+}
+
 TEST(Zinniad, CrashRestartsWithBackoffWhileSiblingRuns) {
   Daemon d(/*fast_restarts=*/true);
   auto p = d.start(
