@@ -1,4 +1,7 @@
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -7,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <tuple>
 
 #include "daemon/core/config.h"
 #include "daemon/core/event_writer.h"
@@ -16,6 +20,7 @@
 #include "engine/runtime/runtime.h"
 #include "fusefs/fuse/mount.h"
 #include "fusefs/tree/tree.h"
+#include "util/unique_fd.h"
 
 namespace {
 constexpr const char kUsage[] = R"(Usage: zinniad [OPTIONS] [MODULE...]
@@ -34,6 +39,41 @@ Runs Filecoin Station modules, each in its own V8 isolate, with a live monitor t
                      (the real zinniad's flags; a flag wins over its variable)
   -h, --help         usage;  -V, --version  version
 )";
+
+// Two instances on one app would append to the same logs and race on state.json; the lock
+// lives as long as the process, and the kernel drops it however the process ends.
+// Returns an empty string once locked, else the reason to exit with.
+std::string lock_instance(const std::string& what, const std::filesystem::path& dir,
+                          zinnia::UniqueFd& out) {
+  // Private like everything else zinniad writes: folders 0700, the lock 0600.
+  std::filesystem::path made;
+  for (const auto& part : dir) {
+    made /= part;
+    ::mkdir(made.c_str(), 0700);  // EEXIST is the common case; open() reports the rest
+  }
+  const std::filesystem::path file = dir / "zinniad.lock";
+  zinnia::UniqueFd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd)
+    return what + ": cannot open the instance lock " + file.string() + ": " + std::strerror(errno);
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    if (err != EWOULDBLOCK) {
+      return what + ": cannot lock " + file.string() + ": " + std::strerror(err);
+    }
+    char buf[32] = {};
+    const ssize_t n = ::pread(fd.get(), buf, sizeof buf - 1, 0);
+    std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "unknown";
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    return "another zinniad (pid " + pid + ") holds " + file.string() + "; stop it first";
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd.get(), 0) != 0 ||
+      ::pwrite(fd.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    return what + ": cannot write " + file.string() + ": " + std::strerror(errno);
+  }
+  out = std::move(fd);
+  return {};
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -73,11 +113,26 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "zinniad: %s\n", e.what());
     return 2;
   }
+  zinnia::UniqueFd app_lock, state_lock;
+  for (auto [what, dir, fd] :
+       {std::tuple{"--spin-root / SPIN_ROOT", config.spin_root / config.manifest.app, &app_lock},
+        std::tuple{"STATE_ROOT", config.state_root, &state_lock}}) {
+    if (std::string why = lock_instance(what, dir, *fd); !why.empty()) {
+      std::fprintf(stderr, "zinniad: %s\n", why.c_str());
+      return 2;
+    }
+  }
 
   const bool color = !config.no_color && ::isatty(2);
   auto log = std::make_unique<daemon::StderrLog>(2, config.log_level, color);
   auto events = std::make_unique<daemon::EventWriter>(1, 100'000, [&log](std::size_t n) {
     log->daemon().warn("stdout was not being read: {} Station events were dropped", n);
+  });
+  // The Station reads stdout; once it is gone there is no one to report to: stop cleanly
+  // through the same path as SIGTERM (the supervisor's signalfd).
+  events->set_on_closed([&log] {
+    log->daemon().info("stdout was closed (the Station is gone); stopping");
+    ::kill(::getpid(), SIGTERM);
   });
   for (const auto& w : config.warnings) log->daemon().warn("{}", w);
   int rc = 0;

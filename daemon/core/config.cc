@@ -64,6 +64,54 @@ std::optional<LogLevel> parse_log_level(const std::string& text) {
   return std::nullopt;
 }
 
+// The module path travels as JSON text (manifest.json, events): it must be UTF-8.
+bool valid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;  // continuation bytes
+    if (b < 0x80) {
+      ++i;
+      continue;
+    } else if ((b >> 5) == 0x6) {
+      n = 1;
+    } else if ((b >> 4) == 0xE) {
+      n = 2;
+    } else if ((b >> 3) == 0x1E) {
+      n = 3;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= n) return false;
+    std::uint32_t cp = b & (0x3Fu >> n);
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (c & 0x3Fu);
+    }
+    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+// Bytes that are not UTF-8 shown as \xNN, so the error itself is readable text.
+std::string escaped(std::string_view s) {
+  std::string out;
+  for (char ch : s) {
+    const auto b = static_cast<unsigned char>(ch);
+    if (b >= 0x80 || b < 0x20) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 0xF];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 Manifest effective_manifest(const Config& config) {
   Manifest m;
   if (config.manifest_path) {
@@ -72,6 +120,9 @@ Manifest effective_manifest(const Config& config) {
   std::map<std::string, std::string> origin;
   for (const auto& c : m.components) origin[c.id] = "the manifest";
   for (const std::string& arg : config.modules) {
+    if (!valid_utf8(arg))
+      throw ConfigError("MODULE '" + escaped(arg) +
+                        "': the path is not valid UTF-8 (rename the file or folder)");
     std::string name, path = arg;
     if (auto eq = arg.find('='); eq != std::string::npos && arg.find('/') > eq) {
       name = arg.substr(0, eq);
@@ -104,6 +155,30 @@ Manifest effective_manifest(const Config& config) {
     m.app = "zinniad";
   }
   return m;
+}
+
+// A mount over (or above) a folder zinniad writes hides it for the whole run: nothing would
+// persist. Symlinks are resolved where they exist, so an alias is caught too.
+static void check_mount(const Config& c) {
+  std::error_code ec;
+  auto real = [&ec](const fs::path& p) {
+    fs::path r = fs::weakly_canonical(p, ec);
+    return ec ? p : r;
+  };
+  const fs::path mount = real(c.mount);
+  const fs::path logs = real(c.spin_root / c.manifest.app / "logs");
+  const fs::path state = real(c.state_root);
+  auto within = [](const fs::path& p, const fs::path& dir) {
+    return std::mismatch(dir.begin(), dir.end(), p.begin(), p.end()).first == dir.end();
+  };
+  if (within(logs, mount) || within(mount, logs) || within(state, mount)) {
+    throw ConfigError("--mount / ZINNIA_MOUNT: " + c.mount.string() +
+                      " would hide what zinniad writes (the logs under " + logs.string() +
+                      " and the state in " + state.string() + "); choose another folder");
+  }
+  if (fs::exists(c.mount, ec) && !fs::is_directory(c.mount, ec)) {
+    throw ConfigError("--mount / ZINNIA_MOUNT: " + c.mount.string() + " is not a folder");
+  }
 }
 
 Config parse_config(const std::vector<std::string>& args, const Env& env, const fs::path& cwd) {
@@ -230,6 +305,7 @@ Config parse_config(const std::vector<std::string>& args, const Env& env, const 
   } else {
     c.mount = c.spin_root / c.manifest.app / "monitor";
   }
+  check_mount(c);
   return c;
 }
 

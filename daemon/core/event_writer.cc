@@ -76,7 +76,15 @@ void EventWriter::run() {
       queue_.clear();
     }
     cv_.notify_all();
-    if (closed_) return;
+    if (closed_) {
+      if (failed && on_closed_) {
+        auto f = std::move(on_closed_);
+        lock.unlock();
+        f();
+        lock.lock();
+      }
+      return;
+    }
     if (queue_.empty() && dropped_ > reported_ && on_drops_) {
       const std::size_t n = dropped_ - reported_;
       reported_ = dropped_;
@@ -85,6 +93,11 @@ void EventWriter::run() {
       lock.lock();
     }
   }
+}
+
+void EventWriter::set_on_closed(std::function<void()> f) {
+  std::lock_guard lock(mutex_);
+  on_closed_ = std::move(f);
 }
 
 }  // namespace zinnia::daemon

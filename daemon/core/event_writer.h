@@ -28,6 +28,9 @@ class EventWriter {
   // Waits until everything queued is written; false on timeout.
   bool flush(std::chrono::milliseconds max_wait);
   std::size_t dropped() const;
+  // `f` is called once, on the writer thread, when the reader is gone (EPIPE or any write
+  // error): the Station has died and the daemon should stop, as the real zinniad does.
+  void set_on_closed(std::function<void()> f);
 
  private:
   void run();
@@ -41,6 +44,7 @@ class EventWriter {
   std::size_t dropped_ = 0;
   std::size_t reported_ = 0;  // drops already passed to on_drops_
   std::function<void(std::size_t)> on_drops_;
+  std::function<void()> on_closed_;
   bool closed_ = false;
   bool stopping_ = false;
   std::thread thread_;

@@ -116,8 +116,9 @@ Component read_component(const std::string& file, const fs::path& base, const st
                          const toml::value& table, const Where& id_where) {
   const std::string context = "component " + q(id);
   if (!valid_component_id(id))
-    fail(id_where, "bad component id " + q(id) +
-                       " (lowercase letters, digits and '-', starting with a letter)");
+    fail(id_where,
+         "bad component id " + q(id) +
+             " (lowercase letters, digits and '-', starting with a letter, at most 64 characters)");
   check_keys(file, table, kComponentCommon, context);
   Component c;
   c.id = id;

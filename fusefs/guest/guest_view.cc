@@ -61,9 +61,10 @@ GuestFs::Error GuestView::resolve(std::string_view guest_path, Resolved& out) co
   for (const auto& e : grants_) {
     const std::string& dest = e.grant.destination;
     if (path_within(p, dest)) {
-      const std::string_view rest = p.size() == dest.size()
-                                        ? std::string_view()
-                                        : std::string_view(p).substr(dest.size() + 1);
+      // A grant at "/" has no separator of its own to skip.
+      const std::size_t skip = dest == "/" ? 1 : dest.size() + 1;
+      const std::string_view rest =
+          p.size() <= skip ? std::string_view() : std::string_view(p).substr(skip);
       out.entry = &e;
       if (e.grant.tree_path) {
         if (!tree_) return Error::kNotFound;

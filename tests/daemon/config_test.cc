@@ -138,6 +138,43 @@ TEST_F(ConfigTest, EveryBadInputNamesTheItem) {
   EXPECT_EQ(error({"ping.js"}), "FIL_WALLET_ADDRESS is not set (the wallet address is required)");
 }
 
+// Issue 19 #7 and #21: a mount over a folder zinniad writes hides everything it persists for
+// the whole run; a mount on a regular file used to claim success and then fail with EIO.
+TEST_F(ConfigTest, AMountOverWhatZinniadWritesOrOnAFileIsRefused) {
+  env["STATE_ROOT"] = (dir.path() / "state").string();
+  const std::string spin = (dir.path() / "spin").string();
+  for (const std::string& bad :
+       {spin, spin + "/zinniad", spin + "/zinniad/logs", spin + "/zinniad/logs/x",
+        dir.path().string(), (dir.path() / "state").string()}) {
+    EXPECT_EQ(error({"--spin-root", spin, "--mount", bad, "ping.js"}),
+              "--mount / ZINNIA_MOUNT: " + bad +
+                  " would hide what zinniad writes (the logs under " + spin +
+                  "/zinniad/logs and the state in " + (dir.path() / "state").string() +
+                  "); choose another folder")
+        << bad;
+  }
+  EXPECT_EQ(error({"--spin-root", spin, "--mount", "ping.js", "ping.js"}),
+            "--mount / ZINNIA_MOUNT: " + (dir.path() / "ping.js").string() + " is not a folder");
+  // The default (a sibling of logs/) and an unrelated folder are fine.
+  EXPECT_EQ(parse({"--spin-root", spin, "ping.js"}).mount, dir.path() / "spin/zinniad/monitor");
+  EXPECT_EQ(parse({"--spin-root", spin, "--mount", spin + "/zinniad/monitor", "ping.js"}).mount,
+            dir.path() / "spin/zinniad/monitor");
+  EXPECT_EQ(parse({"--spin-root", spin, "--mount", "elsewhere", "ping.js"}).mount,
+            dir.path() / "elsewhere");
+}
+
+// Issue 19 #19: a module path that is not UTF-8 cannot travel as JSON text; it used to kill
+// the daemon with an internal json.exception. Now it is a usage error naming the argument.
+TEST_F(ConfigTest, AModulePathThatIsNotUtf8IsAUsageError) {
+  write_file(dir.path() / "bad\xff.js", "");
+  write_file(dir.path() / "caf\xc3\xa9.js", "");
+  EXPECT_EQ(error({"m=bad\xff.js"}),
+            "MODULE 'm=bad\\xff.js': the path is not valid UTF-8 (rename the file or folder)");
+  EXPECT_EQ(error({"m=caf\xc3.js"}),
+            "MODULE 'm=caf\\xc3.js': the path is not valid UTF-8 (rename the file or folder)");
+  EXPECT_EQ(parse({"m=caf\xc3\xa9.js"}).manifest.components.at(0).source, "caf\xc3\xa9.js");
+}
+
 TEST_F(ConfigTest, DoubleDashEndsFlags) {
   write_file(dir.path() / "-x.js", "");
   auto c = parse({"--", "x=-x.js"});

@@ -114,7 +114,17 @@ TEST_F(ManifestTest, BadComponentId) {
                   "source = \"spark/main.js\"\n"),
             file() +
                 ":4:12: bad component id 'Spark_1' (lowercase letters, digits and '-', "
-                "starting with a letter)");
+                "starting with a letter, at most 64 characters)");
+}
+
+// Issue 19 #21: a 65-character id was refused without naming the limit.
+TEST_F(ManifestTest, AnIdPastSixtyFourCharactersNamesTheLimit) {
+  const std::string id(65, 'a');
+  EXPECT_EQ(error("spin_manifest_version = 2\n[application]\nname = \"a\"\n[component." + id +
+                  "]\nsource = \"spark/main.js\"\n"),
+            file() + ":4:12: bad component id '" + id +
+                "' (lowercase letters, digits and '-', starting with a letter, at most 64 "
+                "characters)");
 }
 
 TEST_F(ManifestTest, DuplicateIdInVersion1) {

@@ -112,6 +112,58 @@ TEST(Zinniad, StateSurvivesRestartsAndSigkill) {
   EXPECT_EQ(p->wait(5s), 0);
 }
 
+// Issue 19 #4: a second instance on the same spin-root and app would append to the first's
+// logs and race on state.json; it must exit 2 naming the pid that holds the lock.
+TEST(Zinniad, ASecondInstanceOnTheSameAppExitsTwoNamingThePid) {
+  Daemon d(/*fast_restarts=*/true);
+  auto first = d.start({"--no-mount", "p=" + fixture("persist.js").string()});
+  ASSERT_TRUE(first->wait_out(R"("total":4,)"));
+  auto second = d.start({"--no-mount", "p=" + fixture("persist.js").string()});
+  EXPECT_EQ(second->wait(10s), 2);
+  EXPECT_NE(second->err().find("another zinniad (pid " + std::to_string(first->pid()) + ")"),
+            std::string::npos)
+      << second->err();
+  EXPECT_TRUE(first->running());
+  first->kill(SIGTERM);
+  ASSERT_EQ(first->wait(5s), 0);
+  // The lock goes with the process: a third instance starts.
+  auto third = d.start({"--no-mount", "p=" + fixture("persist.js").string()});
+  ASSERT_TRUE(third->wait_out(R"("total":8,)"));
+  third->kill(SIGTERM);
+  EXPECT_EQ(third->wait(5s), 0);
+}
+
+// Issue 19 #20: when the Station (stdout's reader) dies, zinniad stops cleanly, as the real
+// zinniad does, instead of running on with no one to report to.
+TEST(Zinniad, StopsCleanlyWhenStdoutsReaderIsGone) {
+  Daemon d(/*fast_restarts=*/true);
+  d.module("jobs",
+           "console.error('ready');\n"
+           "for (;;) { Zinnia.jobCompleted(); await new Promise(r => setTimeout(r, 20)); }");
+  auto args = d.argv({"jobs"}, /*mount=*/false);
+  Process p(args, d.env, Process::Options{.cwd = d.dir.path(), .read_stdout = false});
+  ASSERT_TRUE(eventually([&] {
+    std::error_code ec;
+    return std::filesystem::exists(d.log("jobs", "stderr.txt"), ec) &&
+           read_file(d.log("jobs", "stderr.txt")).find("ready") != std::string::npos;
+  })) << p.err();
+  p.close_stdout();
+  EXPECT_EQ(p.wait(10s), 0) << p.err();
+  EXPECT_NE(p.err().find("stdout was closed (the Station is gone); stopping"), std::string::npos)
+      << p.err();
+}
+
+// Issue 19 #21: a STATE_ROOT that cannot be used is an error naming the variable.
+TEST(Zinniad, AStateRootThatIsAFileNamesTheVariable) {
+  Daemon d;
+  write_file(d.dir.path() / "not-a-folder", "");
+  d.env["STATE_ROOT"] = (d.dir.path() / "not-a-folder").string();
+  auto p = d.start({"--no-mount", "p=" + fixture("persist.js").string()});
+  EXPECT_EQ(p->wait(10s), 2);
+  EXPECT_EQ(p->err().rfind("zinniad: STATE_ROOT: cannot open the instance lock ", 0), 0u)
+      << p->err();
+}
+
 TEST(Zinniad, CrashRestartsWithBackoffWhileSiblingRuns) {
   Daemon d(/*fast_restarts=*/true);
   auto p = d.start(
@@ -313,7 +365,7 @@ TEST(Zinniad, BadInputExitsTwoWithOneLine) {
       {{"--manifest", "badid.toml"},
        {},
        "zinniad: badid.toml:4:12: bad component id 'Bad' (lowercase letters, digits and '-', "
-       "starting with a letter)\n"},
+       "starting with a letter, at most 64 characters)\n"},
       {{"--manifest", "missing.toml"},
        {},
        "zinniad: missing.toml:5:11: source 'gone.js' of component 'x' does not exist "

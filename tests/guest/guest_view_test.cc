@@ -140,4 +140,24 @@ TEST_F(GuestViewTest, OverlappingDestinationsAreRefused) {
   EXPECT_THROW(GuestView(std::move(relative), tree.get()), std::invalid_argument);
 }
 
+// Issue 19 #16: a grant at "/" once dropped the first character of every path below it.
+TEST_F(GuestViewTest, AGrantAtRootKeepsEveryCharacterOfThePath) {
+  std::vector<Grant> host_grants;
+  host_grants.push_back(Grant{"/", std::nullopt, host});
+  GuestView host_view(std::move(host_grants), tree.get());
+  std::string out;
+  ASSERT_EQ(host_view.read_file("/data.txt", out), GuestFs::Error::kOk);
+  EXPECT_EQ(out, "data");
+
+  std::vector<Grant> tree_grants;
+  tree_grants.push_back(Grant{"/", std::string("config"), {}});
+  GuestView tree_view(std::move(tree_grants), tree.get());
+  ASSERT_EQ(tree_view.read_file("/station/manifest.json", out), GuestFs::Error::kOk);
+  EXPECT_EQ(out, R"({"name":"station"})");
+  std::vector<GuestFs::Entry> entries;
+  ASSERT_EQ(tree_view.list("/station", entries), GuestFs::Error::kOk);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].name, "manifest.json");
+}
+
 }  // namespace

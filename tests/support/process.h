@@ -128,6 +128,14 @@ class Process {
   pid_t pid() const { return pid_; }
   void start_reading_stdout() { start_reading(out_); }
   void start_reading_stderr() { start_reading(err_); }
+  // Closes the read end of stdout (only one started with read_stdout = false): the child's
+  // next write to stdout fails with EPIPE, as when its reader dies.
+  void close_stdout() {
+    std::lock_guard lock(mutex_);
+    if (out_.fd >= 0) ::close(out_.fd);
+    out_.fd = -1;
+    out_.eof = true;
+  }
 
   // Sends `sig` unless the child was already reaped (its pid may be someone else's by now).
   void kill(int sig) {
