@@ -148,9 +148,12 @@ bool Loop::check(v8::TryCatch& try_catch) {
   auto exception = try_catch.Exception();
   auto message = try_catch.Message();
   try_catch.Reset();
+  // Described before the error event: a listener reading error.stack turns its captured
+  // frames into text, and the report's source line would then point at the throw.
+  auto report = describe_exception(isolate_, context, exception, message, "Uncaught ");
   if (dispatch_error("error", exception, v8::Undefined(isolate_))) return !ending_;
   if (ending_) return false;
-  end(Failure{describe_exception(isolate_, context, exception, message, "Uncaught ")});
+  end(Failure{std::move(report)});
   return false;
 }
 
@@ -180,13 +183,14 @@ void Loop::report_errors() {
     auto exception = errors_.front().first.Get(isolate_);
     auto message = errors_.front().second.Get(isolate_);
     errors_.erase(errors_.begin());
+    auto report = describe_exception(isolate_, context(), exception, message, "Uncaught ");
     if (dispatch_error("error", exception, v8::Undefined(isolate_))) {
       isolate_->PerformMicrotaskCheckpoint();
       continue;
     }
     if (ending_) break;
     errors_.clear();
-    end(Failure{describe_exception(isolate_, context(), exception, message, "Uncaught ")});
+    end(Failure{std::move(report)});
   }
 }
 
@@ -276,15 +280,16 @@ void Loop::report_rejections() {
         auto promise = rejections_.front().first.Get(isolate_);
         auto reason = rejections_.front().second.Get(isolate_);
         rejections_.erase(rejections_.begin());
+        auto report = describe_exception(isolate_, context(), reason,
+                                         v8::Exception::CreateMessage(isolate_, reason),
+                                         "Uncaught (in promise) ");
         if (dispatch_error("unhandledrejection", reason, promise)) {
           // Bounded: a handled rejection is remembered until it gets a handler.
           if (reported_.size() >= 4096) reported_.erase(reported_.begin());
           reported_.emplace_back(isolate_, promise);
         } else if (!ending_) {
           rejections_.clear();
-          auto message = v8::Exception::CreateMessage(isolate_, reason);
-          end(Failure{
-              describe_exception(isolate_, context(), reason, message, "Uncaught (in promise) ")});
+          end(Failure{std::move(report)});
           return;
         }
       }
