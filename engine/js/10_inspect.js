@@ -33,24 +33,39 @@
 
   function formatPrimitive(v) {
     switch (typeof v) {
-      case "string": return quote(v);
-      case "number": return Object.is(v, -0) ? "-0" : String(v);
-      case "bigint": return v + "n";
-      case "symbol": return v.toString();
-      case "undefined": return "undefined";
-      default: return String(v);
+      case "string":
+        return quote(v);
+      case "number":
+        return Object.is(v, -0) ? "-0" : String(v);
+      case "bigint":
+        return v + "n";
+      case "symbol":
+        return v.toString();
+      case "undefined":
+        return "undefined";
+      default:
+        return String(v);
     }
   }
 
   function functionLabel(fn) {
     let src = "";
-    try { src = fnToString.call(fn); } catch { /* revoked proxies */ }
+    try {
+      src = fnToString.call(fn);
+    } catch {
+      /* revoked proxies */
+    }
     const name = fn.name ? fn.name : "";
     if (src.startsWith("class")) return name ? `[class ${name}]` : "[class (anonymous)]";
     const tag = objToString.call(fn).slice(8, -1);
-    const kind = tag === "AsyncFunction" ? "AsyncFunction"
-      : tag === "GeneratorFunction" ? "GeneratorFunction"
-      : tag === "AsyncGeneratorFunction" ? "AsyncGeneratorFunction" : "Function";
+    const kind =
+      tag === "AsyncFunction"
+        ? "AsyncFunction"
+        : tag === "GeneratorFunction"
+          ? "GeneratorFunction"
+          : tag === "AsyncGeneratorFunction"
+            ? "AsyncGeneratorFunction"
+            : "Function";
     return name ? `[${kind}: ${name}]` : `[${kind} (anonymous)]`;
   }
 
@@ -78,8 +93,16 @@
       return start + entries.join(", ") + " " + close;
     }
     const pad = " ".repeat(ctx.indent + 2);
-    return prefix + open + "\n" + pad + entries.join(",\n" + pad) + ",\n" +
-      " ".repeat(ctx.indent) + close;
+    return (
+      prefix +
+      open +
+      "\n" +
+      pad +
+      entries.join(",\n" + pad) +
+      ",\n" +
+      " ".repeat(ctx.indent) +
+      close
+    );
   }
 
   function propEntries(obj, ctx, keys, level, skipIndices) {
@@ -87,9 +110,10 @@
     for (const key of keys) {
       if (skipIndices && typeof key === "string" && /^(0|[1-9][0-9]*)$/.test(key)) continue;
       const d = Object.getOwnPropertyDescriptor(obj, key);
-      if (!d || (!d.enumerable)) continue;
+      if (!d || !d.enumerable) continue;
       let text;
-      if (d.get || d.set) text = d.get && d.set ? "[Getter/Setter]" : d.get ? "[Getter]" : "[Setter]";
+      if (d.get || d.set)
+        text = d.get && d.set ? "[Getter/Setter]" : d.get ? "[Getter]" : "[Setter]";
       else text = formatValue(d.value, ctx, level + 1);
       out.push(formatKey(key) + ": " + text);
     }
@@ -172,7 +196,10 @@
         holes = 0;
       };
       for (let i = 0; i < max; i++) {
-        if (!Object.prototype.hasOwnProperty.call(value, i)) { holes++; continue; }
+        if (!Object.prototype.hasOwnProperty.call(value, i)) {
+          holes++;
+          continue;
+        }
         flushHoles();
         entries.push(formatValue(value[i], ctx, level + 1));
       }
@@ -208,10 +235,19 @@
     if (value instanceof RegExp) return RegExp.prototype.toString.call(value);
     if (value instanceof Promise && host.promiseState) {
       const [state, result] = host.promiseState(value);
-      const inner = state === "pending" ? "<pending>"
-        : state === "rejected" ? "<rejected> " + formatValue(result, ctx, level + 1)
-        : formatValue(result, ctx, level + 1);
-      return wrap(prefixOf("Promise"), "{", [inner, ...propEntries(value, ctx, ownKeys(value), level)], "}", ctx);
+      const inner =
+        state === "pending"
+          ? "<pending>"
+          : state === "rejected"
+            ? "<rejected> " + formatValue(result, ctx, level + 1)
+            : formatValue(result, ctx, level + 1);
+      return wrap(
+        prefixOf("Promise"),
+        "{",
+        [inner, ...propEntries(value, ctx, ownKeys(value), level)],
+        "}",
+        ctx,
+      );
     }
     if (value instanceof ArrayBuffer) {
       const bytes = new Uint8Array(value, 0, Math.min(value.byteLength, 50));
@@ -221,9 +257,18 @@
     }
     if (value instanceof WeakMap) return "WeakMap { <items unknown> }";
     if (value instanceof WeakSet) return "WeakSet { <items unknown> }";
-    const boxed = value instanceof Number ? "Number" : value instanceof String ? "String"
-      : value instanceof Boolean ? "Boolean" : value instanceof Symbol ? "Symbol"
-      : value instanceof BigInt ? "BigInt" : null;
+    const boxed =
+      value instanceof Number
+        ? "Number"
+        : value instanceof String
+          ? "String"
+          : value instanceof Boolean
+            ? "Boolean"
+            : value instanceof Symbol
+              ? "Symbol"
+              : value instanceof BigInt
+                ? "BigInt"
+                : null;
     if (boxed) return `[${boxed}: ${formatPrimitive(value.valueOf())}]`;
     const keys = ownKeys(value);
     let prefix = "";

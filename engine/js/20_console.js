@@ -6,7 +6,8 @@
   const inspect = host.inspectValue;
   // The sink's levels, declared once in C++ (engine/api/console.cc).
   const { INFO, WARN, ERROR } = host.level;
-  if ([INFO, WARN, ERROR].some((v) => typeof v !== "number")) throw new Error("host.level is incomplete");
+  if ([INFO, WARN, ERROR].some((v) => typeof v !== "number"))
+    throw new Error("host.level is incomplete");
   const counts = new Map();
   const timers = new Map();
   let depth = 0;
@@ -29,7 +30,9 @@
     dir(value, options) {
       print(INFO, inspect(value, options));
     },
-    dirxml(...args) { c.log(...args); },
+    dirxml(...args) {
+      c.log(...args);
+    },
     assert(condition, ...args) {
       if (condition) return;
       if (args.length === 0) print(ERROR, "Assertion failed");
@@ -80,11 +83,15 @@
       if (args.length) c.log(...args);
       host.setGroupIndent(2 * ++depth);
     },
-    groupCollapsed(...args) { console.group(...args); },
+    groupCollapsed(...args) {
+      console.group(...args);
+    },
     groupEnd() {
       if (depth > 0) host.setGroupIndent(2 * --depth);
     },
-    table(data) { print(INFO, inspect(data)); },
+    table(data) {
+      print(INFO, inspect(data));
+    },
     clear() {},
   };
   Object.defineProperty(console, Symbol.toStringTag, { value: "console", configurable: true });

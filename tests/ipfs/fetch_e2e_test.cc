@@ -70,7 +70,8 @@ TEST(FetchIpfs, FromAModuleUnderZinniaRun) {
   EXPECT_EQ(out["auth"],
             "TypeError: fetch: an Authorization header is not allowed for ipfs:// URLs");
   EXPECT_EQ(out["abort"], "AbortError");
-  EXPECT_NE(out["truncated"].get<std::string>().find("retrieving " + net.cid("file") + ": every provider failed"),
+  EXPECT_NE(out["truncated"].get<std::string>().find("retrieving " + net.cid("file") +
+                                                     ": every provider failed"),
             std::string::npos)
       << out["truncated"];
   ASSERT_EQ(out["concurrent"].size(), 10u);

@@ -141,6 +141,22 @@ export const mkdir = (path) => readOnly(path);
 export const remove = (path) => readOnly(path);
 export const rename = (path) => readOnly(path);
 
-export default { readFile, readTextFile, readDir, stat, follow, FsError, NotFound,
-  PermissionDenied, NotADirectory, IsADirectory, NotSupported, Io, writeFile, writeTextFile,
-  mkdir, remove, rename };
+export default {
+  readFile,
+  readTextFile,
+  readDir,
+  stat,
+  follow,
+  FsError,
+  NotFound,
+  PermissionDenied,
+  NotADirectory,
+  IsADirectory,
+  NotSupported,
+  Io,
+  writeFile,
+  writeTextFile,
+  mkdir,
+  remove,
+  rename,
+};

@@ -58,25 +58,31 @@ export function assertFalse(expr, msg = "") {
 export function assertEquals(actual, expected, msg) {
   if (equal(actual, expected)) return;
   throw new AssertionError(
-    (msg ? msg + ": " : "") + `Values are not equal:\n\n    actual: ${inspect(actual)}\n  expected: ${inspect(expected)}`,
+    (msg ? msg + ": " : "") +
+      `Values are not equal:\n\n    actual: ${inspect(actual)}\n  expected: ${inspect(expected)}`,
   );
 }
 
 export function assertNotEquals(actual, expected, msg) {
   if (!equal(actual, expected)) return;
-  throw new AssertionError(msg || `Expected actual: ${inspect(actual)} not to be: ${inspect(expected)}`);
+  throw new AssertionError(
+    msg || `Expected actual: ${inspect(actual)} not to be: ${inspect(expected)}`,
+  );
 }
 
 export function assertStrictEquals(actual, expected, msg) {
   if (Object.is(actual, expected)) return;
   throw new AssertionError(
-    (msg ? msg + ": " : "") + `Values are not strictly equal:\n\n    actual: ${inspect(actual)}\n  expected: ${inspect(expected)}`,
+    (msg ? msg + ": " : "") +
+      `Values are not strictly equal:\n\n    actual: ${inspect(actual)}\n  expected: ${inspect(expected)}`,
   );
 }
 
 export function assertNotStrictEquals(actual, expected, msg) {
   if (!Object.is(actual, expected)) return;
-  throw new AssertionError(msg || `Expected "actual" to not be strictly equal to: ${inspect(expected)}`);
+  throw new AssertionError(
+    msg || `Expected "actual" to not be strictly equal to: ${inspect(expected)}`,
+  );
 }
 
 export function assertExists(actual, msg) {
@@ -100,7 +106,10 @@ export function assertStringIncludes(actual, expected, msg) {
 export function assertArrayIncludes(actual, expected, msg) {
   const missing = expected.filter((e) => !actual.some((a) => equal(a, e)));
   if (missing.length) {
-    throw new AssertionError(msg || `actual: ${inspect(actual)} expected to include: ${inspect(expected)}\nmissing: ${inspect(missing)}`);
+    throw new AssertionError(
+      msg ||
+        `actual: ${inspect(actual)} expected to include: ${inspect(expected)}\nmissing: ${inspect(missing)}`,
+    );
   }
 }
 
@@ -113,12 +122,14 @@ export function assertInstanceOf(actual, type, msg) {
 function checkError(error, ErrorClass, msgIncludes, msg) {
   if (ErrorClass && !(error instanceof ErrorClass)) {
     throw new AssertionError(
-      (msg ? msg + ": " : "") + `Expected error to be instance of "${ErrorClass.name}", but was "${error?.constructor?.name}".`,
+      (msg ? msg + ": " : "") +
+        `Expected error to be instance of "${ErrorClass.name}", but was "${error?.constructor?.name}".`,
     );
   }
   if (msgIncludes !== undefined && !String(error?.message).includes(msgIncludes)) {
     throw new AssertionError(
-      (msg ? msg + ": " : "") + `Expected error message to include ${inspect(msgIncludes)}, but got ${inspect(error?.message)}.`,
+      (msg ? msg + ": " : "") +
+        `Expected error message to include ${inspect(msgIncludes)}, but got ${inspect(error?.message)}.`,
     );
   }
 }
@@ -216,8 +227,10 @@ export function assertIsError(error, ErrorClass, msgMatches, msg) {
 }
 
 export function assertNotInstanceOf(actual, unexpectedType, msg) {
-  assertFalse(actual instanceof unexpectedType,
-    msg ?? `Expected object to not be an instance of "${typeof unexpectedType}"`);
+  assertFalse(
+    actual instanceof unexpectedType,
+    msg ?? `Expected object to not be an instance of "${typeof unexpectedType}"`,
+  );
 }
 
 export function assertNotMatch(actual, expected, msg) {
@@ -236,7 +249,14 @@ export function assertObjectMatch(actual, expected, msg) {
       seen.set(a, out);
       return out;
     }
-    if (a instanceof Map || a instanceof Set || ArrayBuffer.isView(a) || a instanceof Date || a instanceof RegExp) return a;
+    if (
+      a instanceof Map ||
+      a instanceof Set ||
+      ArrayBuffer.isView(a) ||
+      a instanceof Date ||
+      a instanceof RegExp
+    )
+      return a;
     const out = {};
     seen.set(a, out);
     for (const key of Reflect.ownKeys(b)) {

@@ -55,8 +55,14 @@ function formatError(error) {
   const at = stack.indexOf("\n    at ");
   const head = at < 0 ? stack : stack.slice(0, at);
   // The runner's own frames are not the test's.
-  const frames = at < 0 ? "" : stack.slice(at + 1).split("\n")
-    .filter((f) => !/\(zinnia:|at zinnia:/.test(f)).join("\n");
+  const frames =
+    at < 0
+      ? ""
+      : stack
+          .slice(at + 1)
+          .split("\n")
+          .filter((f) => !/\(zinnia:|at zinnia:/.test(f))
+          .join("\n");
   // The source line of the first frame left, and a caret under its column.
   let source = "";
   const m = /\(?(file:[^\s()]*?):(\d+):(\d+)\)?$/.exec(frames.split("\n")[0] ?? "");
@@ -97,12 +103,16 @@ async function run() {
     console.log(`\n${whiteOnRed(" FAILURES ")}`);
     for (const { t, error } of failures) {
       const { fileName, lineNumber, columnNumber } = t.location;
-      console.log(`\n${t.name} ${grey(`=> ${fileName}:${lineNumber}:${columnNumber}`)}\n${boldRed("error:")} ${formatError(error)}`);
+      console.log(
+        `\n${t.name} ${grey(`=> ${fileName}:${lineNumber}:${columnNumber}`)}\n${boldRed("error:")} ${formatError(error)}`,
+      );
     }
   }
   const ms = Math.round(host.now() - start);
   const failed = failures.length;
-  console.log(`\n${failed ? red("FAIL") : green("ok")} | ${passed} passed | ${failed} failed ${grey(`(${ms}ms)`)}${failed ? "" : "\n"}`);
+  console.log(
+    `\n${failed ? red("FAIL") : green("ok")} | ${passed} passed | ${failed} failed ${grey(`(${ms}ms)`)}${failed ? "" : "\n"}`,
+  );
   if (failed) host.setExitCode(1);
 }
 

@@ -1,6 +1,6 @@
 // Zinnia.peerId and Zinnia.requestProtocol (docs/libp2p.md), handed to 30_zinnia.js through
 // internals: the Zinnia object is made and frozen there.
-((globalThis, host, internals) => {
+(globalThis, host, internals) => {
   "use strict";
   const typeName = (v) => v?.constructor?.name ?? typeof v;
 
@@ -41,4 +41,4 @@
     peerId: host.p2pPeerId,
     requestProtocol,
   };
-});
+};

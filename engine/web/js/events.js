@@ -1,36 +1,79 @@
 // DOMException, Event, CustomEvent, EventTarget, AbortController and AbortSignal.
-((globalThis, host, internals) => {
-  'use strict';
+(globalThis, host, internals) => {
+  "use strict";
   const define = (name, value) =>
-    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(globalThis, name, {
+      value,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
 
   // ---- DOMException ----
   const CODES = {
-    IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4, InvalidCharacterError: 5,
-    NoModificationAllowedError: 7, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11,
-    SyntaxError: 12, InvalidModificationError: 13, NamespaceError: 14, InvalidAccessError: 15,
-    TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20, URLMismatchError: 21,
-    QuotaExceededError: 22, TimeoutError: 23, InvalidNodeTypeError: 24, DataCloneError: 25,
+    IndexSizeError: 1,
+    HierarchyRequestError: 3,
+    WrongDocumentError: 4,
+    InvalidCharacterError: 5,
+    NoModificationAllowedError: 7,
+    NotFoundError: 8,
+    NotSupportedError: 9,
+    InvalidStateError: 11,
+    SyntaxError: 12,
+    InvalidModificationError: 13,
+    NamespaceError: 14,
+    InvalidAccessError: 15,
+    TypeMismatchError: 17,
+    SecurityError: 18,
+    NetworkError: 19,
+    AbortError: 20,
+    URLMismatchError: 21,
+    QuotaExceededError: 22,
+    TimeoutError: 23,
+    InvalidNodeTypeError: 24,
+    DataCloneError: 25,
   };
   const LEGACY = [
-    ['INDEX_SIZE_ERR', 1], ['DOMSTRING_SIZE_ERR', 2], ['HIERARCHY_REQUEST_ERR', 3], ['WRONG_DOCUMENT_ERR', 4],
-    ['INVALID_CHARACTER_ERR', 5], ['NO_DATA_ALLOWED_ERR', 6], ['NO_MODIFICATION_ALLOWED_ERR', 7],
-    ['NOT_FOUND_ERR', 8], ['NOT_SUPPORTED_ERR', 9], ['INUSE_ATTRIBUTE_ERR', 10], ['INVALID_STATE_ERR', 11],
-    ['SYNTAX_ERR', 12], ['INVALID_MODIFICATION_ERR', 13], ['NAMESPACE_ERR', 14], ['INVALID_ACCESS_ERR', 15],
-    ['VALIDATION_ERR', 16], ['TYPE_MISMATCH_ERR', 17], ['SECURITY_ERR', 18], ['NETWORK_ERR', 19],
-    ['ABORT_ERR', 20], ['URL_MISMATCH_ERR', 21], ['QUOTA_EXCEEDED_ERR', 22], ['TIMEOUT_ERR', 23],
-    ['INVALID_NODE_TYPE_ERR', 24], ['DATA_CLONE_ERR', 25],
+    ["INDEX_SIZE_ERR", 1],
+    ["DOMSTRING_SIZE_ERR", 2],
+    ["HIERARCHY_REQUEST_ERR", 3],
+    ["WRONG_DOCUMENT_ERR", 4],
+    ["INVALID_CHARACTER_ERR", 5],
+    ["NO_DATA_ALLOWED_ERR", 6],
+    ["NO_MODIFICATION_ALLOWED_ERR", 7],
+    ["NOT_FOUND_ERR", 8],
+    ["NOT_SUPPORTED_ERR", 9],
+    ["INUSE_ATTRIBUTE_ERR", 10],
+    ["INVALID_STATE_ERR", 11],
+    ["SYNTAX_ERR", 12],
+    ["INVALID_MODIFICATION_ERR", 13],
+    ["NAMESPACE_ERR", 14],
+    ["INVALID_ACCESS_ERR", 15],
+    ["VALIDATION_ERR", 16],
+    ["TYPE_MISMATCH_ERR", 17],
+    ["SECURITY_ERR", 18],
+    ["NETWORK_ERR", 19],
+    ["ABORT_ERR", 20],
+    ["URL_MISMATCH_ERR", 21],
+    ["QUOTA_EXCEEDED_ERR", 22],
+    ["TIMEOUT_ERR", 23],
+    ["INVALID_NODE_TYPE_ERR", 24],
+    ["DATA_CLONE_ERR", 25],
   ];
-  const kName = Symbol('name');
-  const kMessage = Symbol('message');
+  const kName = Symbol("name");
+  const kMessage = Symbol("message");
   class DOMException extends Error {
-    constructor(message = '', options = 'Error') {
+    constructor(message = "", options = "Error") {
       super();
       let name = options;
-      if (options !== null && typeof options === 'object') {
-        name = 'name' in options ? options.name : 'Error';
-        if ('cause' in options) {
-          Object.defineProperty(this, 'cause', { value: options.cause, writable: true, configurable: true });
+      if (options !== null && typeof options === "object") {
+        name = "name" in options ? options.name : "Error";
+        if ("cause" in options) {
+          Object.defineProperty(this, "cause", {
+            value: options.cause,
+            writable: true,
+            configurable: true,
+          });
         }
       }
       this[kName] = String(name);
@@ -38,84 +81,156 @@
       // Error's own message/name would shadow the getters; keep them on the prototype.
       delete this.message;
     }
-    get name() { return this[kName]; }
-    get message() { return this[kMessage]; }
-    get code() { return CODES[this[kName]] || 0; }
+    get name() {
+      return this[kName];
+    }
+    get message() {
+      return this[kMessage];
+    }
+    get code() {
+      return CODES[this[kName]] || 0;
+    }
   }
-  Object.defineProperty(DOMException.prototype, Symbol.toStringTag, { value: 'DOMException', configurable: true });
+  Object.defineProperty(DOMException.prototype, Symbol.toStringTag, {
+    value: "DOMException",
+    configurable: true,
+  });
   for (const [k, v] of LEGACY) {
     Object.defineProperty(DOMException, k, { value: v, enumerable: true });
     Object.defineProperty(DOMException.prototype, k, { value: v, enumerable: true });
   }
-  define('DOMException', DOMException);
+  define("DOMException", DOMException);
   // The class natives throw (bind::DOMException), whatever user code later does to the global.
   internals.DOMException = DOMException;
 
   // ---- Event ----
-  const kState = Symbol('eventState');
+  const kState = Symbol("eventState");
   class Event {
     constructor(type, init = {}) {
-      if (arguments.length === 0) throw new TypeError("Event constructor: 'type' argument required");
+      if (arguments.length === 0)
+        throw new TypeError("Event constructor: 'type' argument required");
       init = init ?? {};
       this[kState] = {
-        type: String(type), bubbles: !!init.bubbles, cancelable: !!init.cancelable, composed: !!init.composed,
-        defaultPrevented: false, target: null, currentTarget: null, phase: 0, stop: false, stopImmediate: false,
-        inPassive: false, timeStamp: Date.now(), dispatching: false,
+        type: String(type),
+        bubbles: !!init.bubbles,
+        cancelable: !!init.cancelable,
+        composed: !!init.composed,
+        defaultPrevented: false,
+        target: null,
+        currentTarget: null,
+        phase: 0,
+        stop: false,
+        stopImmediate: false,
+        inPassive: false,
+        timeStamp: Date.now(),
+        dispatching: false,
       };
-      Object.defineProperty(this, 'isTrusted', { get: () => false, enumerable: true });
+      Object.defineProperty(this, "isTrusted", { get: () => false, enumerable: true });
     }
-    get type() { return this[kState].type; }
-    get target() { return this[kState].target; }
-    get srcElement() { return this[kState].target; }
-    get currentTarget() { return this[kState].currentTarget; }
-    get eventPhase() { return this[kState].phase; }
-    get bubbles() { return this[kState].bubbles; }
-    get cancelable() { return this[kState].cancelable; }
-    get composed() { return this[kState].composed; }
-    get defaultPrevented() { return this[kState].defaultPrevented; }
-    get returnValue() { return !this[kState].defaultPrevented; }
-    set returnValue(v) { if (!v) this.preventDefault(); }
-    get cancelBubble() { return this[kState].stop; }
-    set cancelBubble(v) { if (v) this[kState].stop = true; }
-    get timeStamp() { return this[kState].timeStamp; }
-    composedPath() { return this[kState].dispatching && this[kState].target ? [this[kState].target] : []; }
+    get type() {
+      return this[kState].type;
+    }
+    get target() {
+      return this[kState].target;
+    }
+    get srcElement() {
+      return this[kState].target;
+    }
+    get currentTarget() {
+      return this[kState].currentTarget;
+    }
+    get eventPhase() {
+      return this[kState].phase;
+    }
+    get bubbles() {
+      return this[kState].bubbles;
+    }
+    get cancelable() {
+      return this[kState].cancelable;
+    }
+    get composed() {
+      return this[kState].composed;
+    }
+    get defaultPrevented() {
+      return this[kState].defaultPrevented;
+    }
+    get returnValue() {
+      return !this[kState].defaultPrevented;
+    }
+    set returnValue(v) {
+      if (!v) this.preventDefault();
+    }
+    get cancelBubble() {
+      return this[kState].stop;
+    }
+    set cancelBubble(v) {
+      if (v) this[kState].stop = true;
+    }
+    get timeStamp() {
+      return this[kState].timeStamp;
+    }
+    composedPath() {
+      return this[kState].dispatching && this[kState].target ? [this[kState].target] : [];
+    }
     preventDefault() {
       const s = this[kState];
       if (s.cancelable && !s.inPassive) s.defaultPrevented = true;
     }
-    stopPropagation() { this[kState].stop = true; }
-    stopImmediatePropagation() { this[kState].stop = true; this[kState].stopImmediate = true; }
+    stopPropagation() {
+      this[kState].stop = true;
+    }
+    stopImmediatePropagation() {
+      this[kState].stop = true;
+      this[kState].stopImmediate = true;
+    }
   }
   Object.assign(Event, { NONE: 0, CAPTURING_PHASE: 1, AT_TARGET: 2, BUBBLING_PHASE: 3 });
-  Object.defineProperty(Event.prototype, Symbol.toStringTag, { value: 'Event', configurable: true });
+  Object.defineProperty(Event.prototype, Symbol.toStringTag, {
+    value: "Event",
+    configurable: true,
+  });
 
   class CustomEvent extends Event {
     constructor(type, init = {}) {
       super(type, init);
       this._detail = init?.detail ?? null;
-      Object.defineProperty(this, '_detail', { enumerable: false });
+      Object.defineProperty(this, "_detail", { enumerable: false });
     }
-    get detail() { return this._detail; }
+    get detail() {
+      return this._detail;
+    }
   }
-  Object.defineProperty(CustomEvent.prototype, Symbol.toStringTag, { value: 'CustomEvent', configurable: true });
+  Object.defineProperty(CustomEvent.prototype, Symbol.toStringTag, {
+    value: "CustomEvent",
+    configurable: true,
+  });
 
   // ---- EventTarget ----
-  const kListeners = Symbol('listeners');
+  const kListeners = Symbol("listeners");
   function normalizeOptions(options) {
-    if (typeof options === 'boolean') return { capture: options, once: false, passive: false, signal: undefined };
+    if (typeof options === "boolean")
+      return { capture: options, once: false, passive: false, signal: undefined };
     options = options ?? {};
-    return { capture: !!options.capture, once: !!options.once, passive: !!options.passive, signal: options.signal };
+    return {
+      capture: !!options.capture,
+      once: !!options.once,
+      passive: !!options.passive,
+      signal: options.signal,
+    };
   }
   function reportError(err) {
     // A throwing listener must not stop the dispatch; surface it like an uncaught error.
-    if (typeof globalThis.reportError === 'function') globalThis.reportError(err);
+    if (typeof globalThis.reportError === "function") globalThis.reportError(err);
     else Promise.reject(err);
   }
   class EventTarget {
-    constructor() { this[kListeners] = new Map(); }
+    constructor() {
+      this[kListeners] = new Map();
+    }
     addEventListener(type, callback, options) {
       // Called bare (`addEventListener(...)` in a module), `this` is the global, as in WebIDL.
-      if (this === undefined || this === null) return EventTarget.prototype.addEventListener.call(globalThis, type, callback, options);
+      if (this === undefined || this === null)
+        return EventTarget.prototype.addEventListener.call(globalThis, type, callback, options);
       if (callback === null || callback === undefined) return;
       const { capture, once, passive, signal } = normalizeOptions(options);
       if (signal && signal.aborted) return;
@@ -126,21 +241,31 @@
       if (list.some((l) => l.callback === callback && l.capture === capture)) return;
       const entry = { callback, capture, once, passive, removed: false };
       list.push(entry);
-      if (signal) signal.addEventListener('abort', () => this.removeEventListener(type, callback, { capture }));
+      if (signal)
+        signal.addEventListener("abort", () =>
+          this.removeEventListener(type, callback, { capture }),
+        );
     }
     removeEventListener(type, callback, options) {
-      if (this === undefined || this === null) return EventTarget.prototype.removeEventListener.call(globalThis, type, callback, options);
+      if (this === undefined || this === null)
+        return EventTarget.prototype.removeEventListener.call(globalThis, type, callback, options);
       const list = this[kListeners]?.get(String(type));
       if (!list) return;
-      const capture = typeof options === 'boolean' ? options : !!options?.capture;
+      const capture = typeof options === "boolean" ? options : !!options?.capture;
       const i = list.findIndex((l) => l.callback === callback && l.capture === capture);
-      if (i >= 0) { list[i].removed = true; list.splice(i, 1); }
+      if (i >= 0) {
+        list[i].removed = true;
+        list.splice(i, 1);
+      }
     }
     dispatchEvent(event) {
-      if (this === undefined || this === null) return EventTarget.prototype.dispatchEvent.call(globalThis, event);
-      if (!(event instanceof Event)) throw new TypeError('EventTarget.dispatchEvent: argument is not an Event');
+      if (this === undefined || this === null)
+        return EventTarget.prototype.dispatchEvent.call(globalThis, event);
+      if (!(event instanceof Event))
+        throw new TypeError("EventTarget.dispatchEvent: argument is not an Event");
       const s = event[kState];
-      if (s.dispatching) throw new DOMException('The event is already being dispatched.', 'InvalidStateError');
+      if (s.dispatching)
+        throw new DOMException("The event is already being dispatched.", "InvalidStateError");
       s.dispatching = true;
       s.target = this;
       s.currentTarget = this;
@@ -153,8 +278,9 @@
             if (l.once) this.removeEventListener(s.type, l.callback, { capture: l.capture });
             s.inPassive = l.passive;
             try {
-              if (typeof l.callback === 'function') l.callback.call(this, event);
-              else if (l.callback && typeof l.callback.handleEvent === 'function') l.callback.handleEvent(event);
+              if (typeof l.callback === "function") l.callback.call(this, event);
+              else if (l.callback && typeof l.callback.handleEvent === "function")
+                l.callback.handleEvent(event);
             } catch (err) {
               reportError(err);
             }
@@ -173,21 +299,26 @@
       return !s.defaultPrevented;
     }
   }
-  Object.defineProperty(EventTarget.prototype, Symbol.toStringTag, { value: 'EventTarget', configurable: true });
+  Object.defineProperty(EventTarget.prototype, Symbol.toStringTag, {
+    value: "EventTarget",
+    configurable: true,
+  });
 
   function defineEventHandler(proto, name) {
     const key = Symbol(`on${name}`);
     Object.defineProperty(proto, `on${name}`, {
-      get() { return this[key]?.handler ?? null; },
+      get() {
+        return this[key]?.handler ?? null;
+      },
       set(fn) {
         if (!this[key]) {
           const holder = { handler: null };
           this[key] = holder;
           this.addEventListener(name, (ev) => {
-            if (typeof holder.handler === 'function') holder.handler.call(this, ev);
+            if (typeof holder.handler === "function") holder.handler.call(this, ev);
           });
         }
-        this[key].handler = typeof fn === 'function' ? fn : null;
+        this[key].handler = typeof fn === "function" ? fn : null;
       },
       configurable: true,
       enumerable: true,
@@ -195,40 +326,48 @@
   }
 
   // ---- AbortSignal / AbortController ----
-  const kAborted = Symbol('aborted');
-  const kReason = Symbol('reason');
-  const kAlgorithms = Symbol('abortAlgorithms');
-  const kDependents = Symbol('dependents');
+  const kAborted = Symbol("aborted");
+  const kReason = Symbol("reason");
+  const kAlgorithms = Symbol("abortAlgorithms");
+  const kDependents = Symbol("dependents");
   const token = {};
 
   function signalAbort(signal, reason) {
     if (signal[kAborted]) return;
     signal[kAborted] = true;
-    signal[kReason] = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
+    signal[kReason] =
+      reason === undefined ? new DOMException("This operation was aborted", "AbortError") : reason;
     const dependents = signal[kDependents];
     signal[kDependents] = null;
     const algorithms = signal[kAlgorithms];
     signal[kAlgorithms] = null;
     if (algorithms) for (const fn of algorithms) fn();
-    signal.dispatchEvent(new Event('abort'));
-    if (dependents) for (const ref of dependents) {
-      const dep = ref.deref();
-      if (dep) signalAbort(dep, signal[kReason]);
-    }
+    signal.dispatchEvent(new Event("abort"));
+    if (dependents)
+      for (const ref of dependents) {
+        const dep = ref.deref();
+        if (dep) signalAbort(dep, signal[kReason]);
+      }
   }
 
   class AbortSignal extends EventTarget {
     constructor(t) {
-      if (t !== token) throw new TypeError('Illegal constructor');
+      if (t !== token) throw new TypeError("Illegal constructor");
       super();
       this[kAborted] = false;
       this[kReason] = undefined;
       this[kAlgorithms] = null;
       this[kDependents] = null;
     }
-    get aborted() { return this[kAborted]; }
-    get reason() { return this[kReason]; }
-    throwIfAborted() { if (this[kAborted]) throw this[kReason]; }
+    get aborted() {
+      return this[kAborted];
+    }
+    get reason() {
+      return this[kReason];
+    }
+    throwIfAborted() {
+      if (this[kAborted]) throw this[kReason];
+    }
     static abort(reason) {
       const s = new AbortSignal(token);
       signalAbort(s, reason);
@@ -236,18 +375,23 @@
     }
     static timeout(ms) {
       ms = Number(ms);
-      if (!(ms >= 0)) throw new TypeError('AbortSignal.timeout: milliseconds must be a non-negative number');
+      if (!(ms >= 0))
+        throw new TypeError("AbortSignal.timeout: milliseconds must be a non-negative number");
       const s = new AbortSignal(token);
-      const fire = () => signalAbort(s, new DOMException('The operation timed out.', 'TimeoutError'));
+      const fire = () =>
+        signalAbort(s, new DOMException("The operation timed out.", "TimeoutError"));
       // Like in browsers and Deno, a pending timeout signal does not keep the module alive.
-      if (typeof host?.weakTimer === 'function') host.weakTimer(ms, fire);
+      if (typeof host?.weakTimer === "function") host.weakTimer(ms, fire);
       else globalThis.setTimeout(fire, ms);
       return s;
     }
     static any(signals) {
       const s = new AbortSignal(token);
       for (const src of signals) {
-        if (src.aborted) { signalAbort(s, src.reason); return s; }
+        if (src.aborted) {
+          signalAbort(s, src.reason);
+          return s;
+        }
       }
       for (const src of signals) {
         if (!src[kDependents]) src[kDependents] = [];
@@ -255,20 +399,32 @@
       }
       // Keep sources reachable from the dependent while it lives.
       s._sources = Array.from(signals);
-      Object.defineProperty(s, '_sources', { enumerable: false });
+      Object.defineProperty(s, "_sources", { enumerable: false });
       return s;
     }
   }
-  defineEventHandler(AbortSignal.prototype, 'abort');
-  Object.defineProperty(AbortSignal.prototype, Symbol.toStringTag, { value: 'AbortSignal', configurable: true });
+  defineEventHandler(AbortSignal.prototype, "abort");
+  Object.defineProperty(AbortSignal.prototype, Symbol.toStringTag, {
+    value: "AbortSignal",
+    configurable: true,
+  });
 
-  const kSignal = Symbol('signal');
+  const kSignal = Symbol("signal");
   class AbortController {
-    constructor() { this[kSignal] = new AbortSignal(token); }
-    get signal() { return this[kSignal]; }
-    abort(reason) { signalAbort(this[kSignal], reason); }
+    constructor() {
+      this[kSignal] = new AbortSignal(token);
+    }
+    get signal() {
+      return this[kSignal];
+    }
+    abort(reason) {
+      signalAbort(this[kSignal], reason);
+    }
   }
-  Object.defineProperty(AbortController.prototype, Symbol.toStringTag, { value: 'AbortController', configurable: true });
+  Object.defineProperty(AbortController.prototype, Symbol.toStringTag, {
+    value: "AbortController",
+    configurable: true,
+  });
 
   // Internal hook for fetch and streams: run `fn` once when `signal` aborts.
   function addAbortAlgorithm(signal, fn) {
@@ -279,9 +435,9 @@
   }
   internals.addAbortAlgorithm = addAbortAlgorithm;
 
-  define('Event', Event);
-  define('CustomEvent', CustomEvent);
-  define('EventTarget', EventTarget);
-  define('AbortSignal', AbortSignal);
-  define('AbortController', AbortController);
-});
+  define("Event", Event);
+  define("CustomEvent", CustomEvent);
+  define("EventTarget", EventTarget);
+  define("AbortSignal", AbortSignal);
+  define("AbortController", AbortController);
+};

@@ -1,10 +1,16 @@
 // Headers, Request, Response and fetch(). The transfer runs in C++ on libcurl's multi
 // interface (engine/web/fetch.cc), reached through host.fetchStart/fetchResume/fetchAbort.
-((globalThis, host, internals) => {
-  'use strict';
+(globalThis, host, internals) => {
+  "use strict";
   const define = (name, value) =>
-    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
-  const tag = (C, name) => Object.defineProperty(C.prototype, Symbol.toStringTag, { value: name, configurable: true });
+    Object.defineProperty(globalThis, name, {
+      value,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  const tag = (C, name) =>
+    Object.defineProperty(C.prototype, Symbol.toStringTag, { value: name, configurable: true });
 
   // Captured at install time: user code may replace the globals later.
   // ReadableStream is looked up when used: the streams library runs on first use (streams.js).
@@ -15,16 +21,16 @@
   const FD = internals.formdata;
   // The event kinds of host.fetchStart's onEvent, declared once in C++ (engine/web/fetch.h).
   const EV = host.fetchEvent;
-  for (const k of ['HEADERS', 'DATA', 'END', 'ERROR', 'NEED_BODY']) {
-    if (typeof EV?.[k] !== 'number') throw new Error(`host.fetchEvent.${k} is not declared`);
+  for (const k of ["HEADERS", "DATA", "END", "ERROR", "NEED_BODY"]) {
+    if (typeof EV?.[k] !== "number") throw new Error(`host.fetchEvent.${k} is not declared`);
   }
   const encoder = new TextEncoder();
 
   // ---- Headers ----
   const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-  const kList = Symbol('headerList');
-  const kGuard = Symbol('guard');
-  const normalizeValue = (v) => String(v).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+  const kList = Symbol("headerList");
+  const kGuard = Symbol("guard");
+  const normalizeValue = (v) => String(v).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
   function checkName(name) {
     name = String(name);
     if (!TOKEN.test(name)) throw new TypeError(`Header name is not valid: "${name}"`);
@@ -36,12 +42,13 @@
     return value;
   }
   function checkGuard(h) {
-    if (h[kGuard] === 'immutable') throw new TypeError('Headers are immutable');
+    if (h[kGuard] === "immutable") throw new TypeError("Headers are immutable");
   }
   // WebIDL ByteString: no code unit above U+00FF.
   function byteString(v) {
     const str = String(v);
-    if (/[^\x00-\xff]/.test(str)) throw new TypeError(`Headers: ${JSON.stringify(str)} is not a ByteString`);
+    if (/[^\x00-\xff]/.test(str))
+      throw new TypeError(`Headers: ${JSON.stringify(str)} is not a ByteString`);
     return str;
   }
   // HeadersInit: a sequence of pairs (anything with @@iterator, Headers included) or a record,
@@ -49,19 +56,21 @@
   // enumerable string key's descriptor, then its value).
   function fillHeaders(h, init) {
     if (init === undefined) return;
-    if (init === null || (typeof init !== 'object' && typeof init !== 'function')) {
-      throw new TypeError('Headers init must be a sequence of [name, value] pairs or a record');
+    if (init === null || (typeof init !== "object" && typeof init !== "function")) {
+      throw new TypeError("Headers init must be a sequence of [name, value] pairs or a record");
     }
     const iter = init[Symbol.iterator];
     if (iter !== undefined && iter !== null) {
-      if (typeof iter !== 'function') throw new TypeError('Headers init: @@iterator is not callable');
+      if (typeof iter !== "function")
+        throw new TypeError("Headers init: @@iterator is not callable");
       const pairs = [];
       for (const pair of { [Symbol.iterator]: () => iter.call(init) }) {
-        if (pair === null || (typeof pair !== 'object' && typeof pair !== 'function')) {
-          throw new TypeError('Headers init: each header must be a [name, value] pair');
+        if (pair === null || (typeof pair !== "object" && typeof pair !== "function")) {
+          throw new TypeError("Headers init: each header must be a [name, value] pair");
         }
         const arr = Array.from(pair);
-        if (arr.length !== 2) throw new TypeError('Headers init: each header must be a [name, value] pair');
+        if (arr.length !== 2)
+          throw new TypeError("Headers init: each header must be a [name, value] pair");
         pairs.push(arr);
       }
       for (const [n, v] of pairs) appendHeader(h, n, v);
@@ -71,7 +80,8 @@
     for (const key of Reflect.ownKeys(init)) {
       const desc = Reflect.getOwnPropertyDescriptor(init, key);
       if (desc === undefined || !desc.enumerable) continue;
-      if (typeof key === 'symbol') throw new TypeError('Headers init: a record key cannot be a Symbol');
+      if (typeof key === "symbol")
+        throw new TypeError("Headers init: a record key cannot be a Symbol");
       entries.push([byteString(key), byteString(init[key])]);
     }
     for (const [n, v] of entries) appendHeader(h, n, v);
@@ -93,17 +103,23 @@
   class Headers {
     constructor(init = undefined) {
       this[kList] = [];
-      this[kGuard] = 'none';
+      this[kGuard] = "none";
       fillHeaders(this, init);
     }
-    append(name, value) { appendHeader(this, name, value); }
+    append(name, value) {
+      appendHeader(this, name, value);
+    }
     delete(name) {
       const n = checkName(name);
       checkGuard(this);
       this[kList] = this[kList].filter((e) => e[0] !== n);
     }
-    get(name) { return getHeader(this[kList], checkName(name)); }
-    getSetCookie() { return this[kList].filter((e) => e[0] === 'set-cookie').map((e) => e[1]); }
+    get(name) {
+      return getHeader(this[kList], checkName(name));
+    }
+    getSetCookie() {
+      return this[kList].filter((e) => e[0] === "set-cookie").map((e) => e[1]);
+    }
     has(name) {
       const n = checkName(name);
       return this[kList].some((e) => e[0] === n);
@@ -121,21 +137,31 @@
       }
     }
     forEach(cb, thisArg) {
-      if (typeof cb !== 'function') throw new TypeError('Headers.forEach: the callback must be a function');
+      if (typeof cb !== "function")
+        throw new TypeError("Headers.forEach: the callback must be a function");
       const it = this.entries();
-      for (let r = it.next(); !r.done; r = it.next()) cb.call(thisArg, r.value[1], r.value[0], this);
+      for (let r = it.next(); !r.done; r = it.next())
+        cb.call(thisArg, r.value[1], r.value[0], this);
     }
-    entries() { return headersIterator(this, 'entries'); }
-    keys() { return headersIterator(this, 'keys'); }
-    values() { return headersIterator(this, 'values'); }
-    [Symbol.iterator]() { return headersIterator(this, 'entries'); }
+    entries() {
+      return headersIterator(this, "entries");
+    }
+    keys() {
+      return headersIterator(this, "keys");
+    }
+    values() {
+      return headersIterator(this, "values");
+    }
+    [Symbol.iterator]() {
+      return headersIterator(this, "entries");
+    }
   }
   // The sorted and combined header list, as iteration sees it (set-cookie stays split).
   function sortedList(h) {
     const names = [...new Set(h[kList].map((e) => e[0]))].sort();
     const out = [];
     for (const n of names) {
-      if (n === 'set-cookie') {
+      if (n === "set-cookie") {
         for (const e of h[kList]) if (e[0] === n) out.push([n, e[1]]);
       } else out.push([n, getHeader(h[kList], n)]);
     }
@@ -143,27 +169,32 @@
   }
   // WebIDL pair iterator: an index into the list as it is at each next(), so changes made
   // while iterating are seen.
-  const kIter = Symbol('iterator');
-  const HeadersIteratorPrototype = Object.create(Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())), {
-    next: {
-      value: function next() {
-        const st = this?.[kIter];
-        if (!st) throw new TypeError("next: 'this' is not a Headers Iterator");
-        const list = sortedList(st.headers);
-        if (st.index >= list.length) return { value: undefined, done: true };
-        const [n, v] = list[st.index++];
-        return { value: st.kind === 'keys' ? n : st.kind === 'values' ? v : [n, v], done: false };
+  const kIter = Symbol("iterator");
+  const HeadersIteratorPrototype = Object.create(
+    Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())),
+    {
+      next: {
+        value: function next() {
+          const st = this?.[kIter];
+          if (!st) throw new TypeError("next: 'this' is not a Headers Iterator");
+          const list = sortedList(st.headers);
+          if (st.index >= list.length) return { value: undefined, done: true };
+          const [n, v] = list[st.index++];
+          return { value: st.kind === "keys" ? n : st.kind === "values" ? v : [n, v], done: false };
+        },
+        writable: true,
+        configurable: true,
+        enumerable: true,
       },
-      writable: true, configurable: true, enumerable: true,
+      [Symbol.toStringTag]: { value: "Headers Iterator", configurable: true },
     },
-    [Symbol.toStringTag]: { value: 'Headers Iterator', configurable: true },
-  });
+  );
   function headersIterator(headers, kind) {
     const it = Object.create(HeadersIteratorPrototype);
     it[kIter] = { headers, kind, index: 0 };
     return it;
   }
-  tag(Headers, 'Headers');
+  tag(Headers, "Headers");
   function headersFromList(list, guard) {
     const h = new Headers();
     h[kList] = list;
@@ -172,23 +203,27 @@
   }
 
   // ---- bodies ----
-  const kBody = Symbol('body');
+  const kBody = Symbol("body");
   // A body is { stream: ReadableStream|null, bytes: Uint8Array|null } — bytes while no one has
   // asked for the stream (the fast path for text()/json()), stream after.
   function extractBody(object) {
-    let bytes, type = null;
-    if (typeof object === 'string') {
+    let bytes,
+      type = null;
+    if (typeof object === "string") {
       bytes = encoder.encode(object);
-      type = 'text/plain;charset=UTF-8';
+      type = "text/plain;charset=UTF-8";
     } else if (object instanceof URLSearchParams) {
       bytes = encoder.encode(object.toString());
-      type = 'application/x-www-form-urlencoded;charset=UTF-8';
+      type = "application/x-www-form-urlencoded;charset=UTF-8";
     } else if (object instanceof ArrayBuffer) {
       bytes = new Uint8Array(object.slice(0));
     } else if (ArrayBuffer.isView(object)) {
-      bytes = new Uint8Array(object.buffer.slice(object.byteOffset, object.byteOffset + object.byteLength));
+      bytes = new Uint8Array(
+        object.buffer.slice(object.byteOffset, object.byteOffset + object.byteLength),
+      );
     } else if (S.isStream(object)) {
-      if (S.isDisturbed(object) || S.isLocked(object)) throw new TypeError('The body stream is disturbed or locked');
+      if (S.isDisturbed(object) || S.isLocked(object))
+        throw new TypeError("The body stream is disturbed or locked");
       return { body: { stream: object, bytes: null, used: false }, type: null };
     } else if (object instanceof globalThis.FormData) {
       ({ bytes, type } = FD.encode(object));
@@ -197,7 +232,7 @@
       type = object.type || null;
     } else {
       bytes = encoder.encode(String(object));
-      type = 'text/plain;charset=UTF-8';
+      type = "text/plain;charset=UTF-8";
     }
     return { body: { stream: null, bytes, used: false }, type };
   }
@@ -205,7 +240,12 @@
     if (body.stream === null && body.used) {
       // Consumed through text()/json()/...: the stream is gone, read and locked, as if a reader
       // had drained it.
-      body.stream = S.createReadableStream(() => {}, () => {}, () => {}, 0);
+      body.stream = S.createReadableStream(
+        () => {},
+        () => {},
+        () => {},
+        0,
+      );
       S.close(body.stream);
       body.stream.getReader().read();
       return body.stream;
@@ -213,14 +253,23 @@
     if (body.stream === null) {
       const bytes = body.bytes;
       body.bytes = null;
-      body.stream = S.createReadableStream(() => {}, () => {}, () => {}, 0);
+      body.stream = S.createReadableStream(
+        () => {},
+        () => {},
+        () => {},
+        0,
+      );
       if (bytes.byteLength) S.enqueue(body.stream, bytes);
       S.close(body.stream);
     }
     return body.stream;
   }
   function isUnusable(body) {
-    return body !== null && (body.used || (body.stream !== null && (S.isDisturbed(body.stream) || S.isLocked(body.stream))));
+    return (
+      body !== null &&
+      (body.used ||
+        (body.stream !== null && (S.isDisturbed(body.stream) || S.isLocked(body.stream))))
+    );
   }
   async function readAllBytes(stream) {
     const reader = stream.getReader();
@@ -229,20 +278,25 @@
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      if (!(value instanceof Uint8Array)) throw new TypeError('Body stream chunks must be Uint8Array');
+      if (!(value instanceof Uint8Array))
+        throw new TypeError("Body stream chunks must be Uint8Array");
       chunks.push(value);
       total += value.byteLength;
     }
     if (chunks.length === 1) return chunks[0];
     const out = new Uint8Array(total);
     let off = 0;
-    for (const c of chunks) { out.set(c, off); off += c.byteLength; }
+    for (const c of chunks) {
+      out.set(c, off);
+      off += c.byteLength;
+    }
     return out;
   }
   function consumeBody(self) {
     const body = self[kBody];
     if (body === null) return Promise.resolve(new Uint8Array(0));
-    if (isUnusable(body)) return Promise.reject(new TypeError('Body is unusable: body has already been read'));
+    if (isUnusable(body))
+      return Promise.reject(new TypeError("Body is unusable: body has already been read"));
     if (body.stream === null) {
       body.used = true;
       const bytes = body.bytes;
@@ -251,7 +305,9 @@
     return readAllBytes(body.stream);
   }
   const toArrayBuffer = (u8) =>
-    u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength ? u8.buffer : u8.buffer.slice(u8.byteOffset, u8.byteOffset + u8.byteLength);
+    u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength
+      ? u8.buffer
+      : u8.buffer.slice(u8.byteOffset, u8.byteOffset + u8.byteLength);
   const BodyMixin = {
     get body() {
       const b = this[kBody];
@@ -261,22 +317,33 @@
       const b = this[kBody];
       return b !== null && (b.used || (b.stream !== null && S.isDisturbed(b.stream)));
     },
-    arrayBuffer() { return consumeBody(this).then(toArrayBuffer); },
-    bytes() { return consumeBody(this).then((u8) => new Uint8Array(toArrayBuffer(u8))); },
-    text() { return consumeBody(this).then((u8) => new TextDecoder().decode(u8)); },
-    json() { return consumeBody(this).then((u8) => JSON.parse(new TextDecoder().decode(u8))); },
+    arrayBuffer() {
+      return consumeBody(this).then(toArrayBuffer);
+    },
+    bytes() {
+      return consumeBody(this).then((u8) => new Uint8Array(toArrayBuffer(u8)));
+    },
+    text() {
+      return consumeBody(this).then((u8) => new TextDecoder().decode(u8));
+    },
+    json() {
+      return consumeBody(this).then((u8) => JSON.parse(new TextDecoder().decode(u8)));
+    },
     blob() {
-      const type = this.headers.get('content-type') ?? '';
+      const type = this.headers.get("content-type") ?? "";
       return consumeBody(this).then((u8) => B.fromBytes(new Uint8Array(toArrayBuffer(u8)), type));
     },
     formData() {
-      const type = this.headers.get('content-type');
+      const type = this.headers.get("content-type");
       return consumeBody(this).then((u8) => FD.parse(u8, type));
     },
   };
   function mixBody(C) {
     for (const key of Object.keys(Object.getOwnPropertyDescriptors(BodyMixin))) {
-      Object.defineProperty(C.prototype, key, { ...Object.getOwnPropertyDescriptor(BodyMixin, key), enumerable: true });
+      Object.defineProperty(C.prototype, key, {
+        ...Object.getOwnPropertyDescriptor(BodyMixin, key),
+        enumerable: true,
+      });
     }
   }
   function cloneBody(body) {
@@ -285,18 +352,20 @@
     const [a, b] = body.stream.tee();
     body.stream = a;
     // The Fetch Standard tees with cloneForBranch2: the clone gets its own copy of each chunk.
-    const copy = b.pipeThrough(new globalThis.TransformStream({
-      transform(chunk, controller) {
-        controller.enqueue(structuredClone(chunk));
-      },
-    }));
+    const copy = b.pipeThrough(
+      new globalThis.TransformStream({
+        transform(chunk, controller) {
+          controller.enqueue(structuredClone(chunk));
+        },
+      }),
+    );
     return { stream: copy, bytes: null, used: false };
   }
 
   // ---- Request ----
-  const kReq = Symbol('request');
-  const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
-  const NORMALIZED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH']);
+  const kReq = Symbol("request");
+  const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
+  const NORMALIZED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"]);
   class Request {
     constructor(input, init = {}) {
       init = init ?? {};
@@ -304,7 +373,7 @@
       if (input instanceof Request) {
         const src = input[kReq];
         if (isUnusable(input[kBody]) && (init.body === undefined || init.body === null)) {
-          throw new TypeError('Request body has already been used');
+          throw new TypeError("Request body has already been used");
         }
         r = { ...src, headers: null };
         // Fetch standard: with no init body the new request gets its own body that proxies the
@@ -313,21 +382,40 @@
         this[kBody] = null;
         if ((init.body === undefined || init.body === null) && inputBody !== null) {
           this[kBody] = { stream: inputBody.stream, bytes: inputBody.bytes, used: false };
-          input[kBody] = { stream: inputBody.stream, bytes: inputBody.stream === null ? new Uint8Array(0) : null, used: true };
+          input[kBody] = {
+            stream: inputBody.stream,
+            bytes: inputBody.stream === null ? new Uint8Array(0) : null,
+            used: true,
+          };
         }
         this[kReq] = r;
         this[kGuard] = new Headers(input.headers);
       } else {
         let url;
         // Relative to globalThis.location when a module defines one (Deno: --location).
-        const base = typeof globalThis.location?.href === 'string' ? globalThis.location.href : undefined;
-        try { url = new URL(String(input), base); } catch (e) {
+        const base =
+          typeof globalThis.location?.href === "string" ? globalThis.location.href : undefined;
+        try {
+          url = new URL(String(input), base);
+        } catch (e) {
           throw new TypeError(`Invalid URL: ${input}`, { cause: e });
         }
-        if (url.username || url.password) throw new TypeError('Request URL must not include credentials');
-        r = { method: 'GET', url: url.href, redirect: 'follow', signal: null, keepalive: false, cache: 'default',
-          credentials: 'same-origin', mode: 'cors', referrer: 'about:client', referrerPolicy: '', integrity: '',
-          duplex: 'half' };
+        if (url.username || url.password)
+          throw new TypeError("Request URL must not include credentials");
+        r = {
+          method: "GET",
+          url: url.href,
+          redirect: "follow",
+          signal: null,
+          keepalive: false,
+          cache: "default",
+          credentials: "same-origin",
+          mode: "cors",
+          referrer: "about:client",
+          referrerPolicy: "",
+          integrity: "",
+          duplex: "half",
+        };
         this[kReq] = r;
         this[kBody] = null;
         this[kGuard] = new Headers();
@@ -336,20 +424,22 @@
         let m = String(init.method);
         if (!TOKEN.test(m)) throw new TypeError(`Invalid method: ${m}`);
         if (FORBIDDEN_METHODS.has(m.toUpperCase())) throw new TypeError(`Forbidden method: ${m}`);
-        if (NORMALIZED.has(m.toUpperCase()) && m.toUpperCase() !== 'PATCH') m = m.toUpperCase();
+        if (NORMALIZED.has(m.toUpperCase()) && m.toUpperCase() !== "PATCH") m = m.toUpperCase();
         r.method = m;
       }
       if (init.redirect !== undefined) {
         const v = String(init.redirect);
-        if (v !== 'follow' && v !== 'manual' && v !== 'error') throw new TypeError(`Invalid redirect mode: ${v}`);
+        if (v !== "follow" && v !== "manual" && v !== "error")
+          throw new TypeError(`Invalid redirect mode: ${v}`);
         r.redirect = v;
       }
-      for (const k of ['cache', 'credentials', 'mode', 'referrer', 'referrerPolicy', 'integrity']) {
+      for (const k of ["cache", "credentials", "mode", "referrer", "referrerPolicy", "integrity"]) {
         if (init[k] !== undefined) r[k] = String(init[k]);
       }
       if (init.keepalive !== undefined) r.keepalive = !!init.keepalive;
       if (init.signal !== undefined) {
-        if (init.signal !== null && !(init.signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal');
+        if (init.signal !== null && !(init.signal instanceof AbortSignal))
+          throw new TypeError("signal must be an AbortSignal");
         r.signal = init.signal;
       }
       if (!r.signal) r.signal = null;
@@ -358,33 +448,60 @@
       delete this[kGuard];
       this[kList] = headers;
       if ((init.body !== undefined && init.body !== null) || this[kBody] !== null) {
-        if (r.method === 'GET' || r.method === 'HEAD') throw new TypeError('Request with GET/HEAD method cannot have body');
+        if (r.method === "GET" || r.method === "HEAD")
+          throw new TypeError("Request with GET/HEAD method cannot have body");
       }
       if (init.body !== undefined && init.body !== null) {
         const { body, type } = extractBody(init.body);
         this[kBody] = body;
-        if (type !== null && !headers.has('content-type')) headers.append('content-type', type);
+        if (type !== null && !headers.has("content-type")) headers.append("content-type", type);
       }
     }
-    get method() { return this[kReq].method; }
-    get url() { return this[kReq].url; }
-    get headers() { return this[kList]; }
-    get redirect() { return this[kReq].redirect; }
+    get method() {
+      return this[kReq].method;
+    }
+    get url() {
+      return this[kReq].url;
+    }
+    get headers() {
+      return this[kList];
+    }
+    get redirect() {
+      return this[kReq].redirect;
+    }
     get signal() {
       if (!this[kReq].signal) this[kReq].signal = new globalThis.AbortController().signal;
       return this[kReq].signal;
     }
-    get cache() { return this[kReq].cache; }
-    get credentials() { return this[kReq].credentials; }
-    get mode() { return this[kReq].mode; }
-    get referrer() { return this[kReq].referrer; }
-    get referrerPolicy() { return this[kReq].referrerPolicy; }
-    get integrity() { return this[kReq].integrity; }
-    get keepalive() { return this[kReq].keepalive; }
-    get destination() { return ''; }
-    get duplex() { return 'half'; }
+    get cache() {
+      return this[kReq].cache;
+    }
+    get credentials() {
+      return this[kReq].credentials;
+    }
+    get mode() {
+      return this[kReq].mode;
+    }
+    get referrer() {
+      return this[kReq].referrer;
+    }
+    get referrerPolicy() {
+      return this[kReq].referrerPolicy;
+    }
+    get integrity() {
+      return this[kReq].integrity;
+    }
+    get keepalive() {
+      return this[kReq].keepalive;
+    }
+    get destination() {
+      return "";
+    }
+    get duplex() {
+      return "half";
+    }
     clone() {
-      if (isUnusable(this[kBody])) throw new TypeError('Request body has already been used');
+      if (isUnusable(this[kBody])) throw new TypeError("Request body has already been used");
       const c = Object.create(Request.prototype);
       c[kReq] = { ...this[kReq] };
       c[kList] = new Headers(this[kList]);
@@ -393,10 +510,10 @@
     }
   }
   mixBody(Request);
-  tag(Request, 'Request');
+  tag(Request, "Request");
 
   // ---- Response ----
-  const kRes = Symbol('response');
+  const kRes = Symbol("response");
   const NULL_BODY = new Set([101, 103, 204, 205, 304]);
   const REDIRECTS = new Set([301, 302, 303, 307, 308]);
   function initResponse(res, init, bodyWithType) {
@@ -405,15 +522,17 @@
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new RangeError(`The status provided (${init.status}) is outside the range [200, 599]`);
     }
-    const statusText = init.statusText === undefined ? '' : String(init.statusText);
-    if (/[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError('Invalid statusText');
-    res[kRes] = { type: 'default', url: '', status, statusText, redirected: false };
+    const statusText = init.statusText === undefined ? "" : String(init.statusText);
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError("Invalid statusText");
+    res[kRes] = { type: "default", url: "", status, statusText, redirected: false };
     res[kList] = new Headers(init.headers);
     res[kBody] = null;
     if (bodyWithType) {
-      if (NULL_BODY.has(status)) throw new TypeError(`Response with null body status ${status} cannot have body`);
+      if (NULL_BODY.has(status))
+        throw new TypeError(`Response with null body status ${status} cannot have body`);
       res[kBody] = bodyWithType.body;
-      if (bodyWithType.type !== null && !res[kList].has('content-type')) res[kList].append('content-type', bodyWithType.type);
+      if (bodyWithType.type !== null && !res[kList].has("content-type"))
+        res[kList].append("content-type", bodyWithType.type);
     }
   }
   class Response {
@@ -422,8 +541,8 @@
     }
     static error() {
       const r = Object.create(Response.prototype);
-      r[kRes] = { type: 'error', url: '', status: 0, statusText: '', redirected: false };
-      r[kList] = headersFromList([], 'immutable');
+      r[kRes] = { type: "error", url: "", status: 0, statusText: "", redirected: false };
+      r[kList] = headersFromList([], "immutable");
       r[kBody] = null;
       return r;
     }
@@ -431,27 +550,44 @@
       const parsed = new URL(String(url));
       if (!REDIRECTS.has(status)) throw new RangeError(`Invalid redirect status: ${status}`);
       const r = Object.create(Response.prototype);
-      r[kRes] = { type: 'default', url: '', status, statusText: '', redirected: false };
-      r[kList] = headersFromList([['location', parsed.href]], 'immutable');
+      r[kRes] = { type: "default", url: "", status, statusText: "", redirected: false };
+      r[kList] = headersFromList([["location", parsed.href]], "immutable");
       r[kBody] = null;
       return r;
     }
     static json(data, init = {}) {
       const text = JSON.stringify(data);
-      if (text === undefined) throw new TypeError('Response.json: data is not JSON-serializable');
+      if (text === undefined) throw new TypeError("Response.json: data is not JSON-serializable");
       const r = Object.create(Response.prototype);
-      initResponse(r, init, { body: { stream: null, bytes: encoder.encode(text), used: false }, type: 'application/json' });
+      initResponse(r, init, {
+        body: { stream: null, bytes: encoder.encode(text), used: false },
+        type: "application/json",
+      });
       return r;
     }
-    get type() { return this[kRes].type; }
-    get url() { return this[kRes].url; }
-    get redirected() { return this[kRes].redirected; }
-    get status() { return this[kRes].status; }
-    get ok() { return this[kRes].status >= 200 && this[kRes].status <= 299; }
-    get statusText() { return this[kRes].statusText; }
-    get headers() { return this[kList]; }
+    get type() {
+      return this[kRes].type;
+    }
+    get url() {
+      return this[kRes].url;
+    }
+    get redirected() {
+      return this[kRes].redirected;
+    }
+    get status() {
+      return this[kRes].status;
+    }
+    get ok() {
+      return this[kRes].status >= 200 && this[kRes].status <= 299;
+    }
+    get statusText() {
+      return this[kRes].statusText;
+    }
+    get headers() {
+      return this[kList];
+    }
     clone() {
-      if (isUnusable(this[kBody])) throw new TypeError('Response body has already been used');
+      if (isUnusable(this[kBody])) throw new TypeError("Response body has already been used");
       const c = Object.create(Response.prototype);
       c[kRes] = { ...this[kRes] };
       c[kList] = headersFromList(this[kList][kList].slice(), this[kList][kGuard]);
@@ -460,7 +596,7 @@
     }
   }
   mixBody(Response);
-  tag(Response, 'Response');
+  tag(Response, "Response");
 
   // ---- fetch ----
   const BODY_HWM = 256 * 1024; // bytes queued in JS before curl is paused
@@ -468,9 +604,10 @@
   function getUserAgent() {
     if (userAgent === null) {
       // ModuleOptions::user_agent when the engine passes it; else the same shape from parts.
-      userAgent = typeof host.userAgent === 'string' && host.userAgent
-        ? host.userAgent
-        : `zinniad/${host.zinniaVersion ?? '0'} ${host.moduleName ?? ''}`.trim();
+      userAgent =
+        typeof host.userAgent === "string" && host.userAgent
+          ? host.userAgent
+          : `zinniad/${host.zinniaVersion ?? "0"} ${host.moduleName ?? ""}`.trim();
     }
     return userAgent;
   }
@@ -481,7 +618,8 @@
   function zinniaWording(url, curlCode, errno, errText, detail) {
     const prefix = `error sending request for url (${url})`;
     switch (curlCode) {
-      case 5: case 6: // could not resolve proxy / host
+      case 5:
+      case 6: // could not resolve proxy / host
         return `${prefix}: error trying to connect: dns error: failed to lookup address information: Name or service not known`;
       case 7: // could not connect: refused, unreachable
         return `${prefix}: error trying to connect: tcp connect error: ${osError(errno, errText, detail)}`;
@@ -489,12 +627,27 @@
         return errno
           ? `${prefix}: error trying to connect: tcp connect error: ${osError(errno, errText, detail)}`
           : `${prefix}: operation timed out`;
-      case 35: case 51: case 53: case 54: case 58: case 59: case 60: case 64: case 66: case 77: case 80: case 82: case 83: case 90: case 91:
+      case 35:
+      case 51:
+      case 53:
+      case 54:
+      case 58:
+      case 59:
+      case 60:
+      case 64:
+      case 66:
+      case 77:
+      case 80:
+      case 82:
+      case 83:
+      case 90:
+      case 91:
         return `${prefix}: error trying to connect: tls error: ${detail}`;
       case 52: // empty reply
         return `${prefix}: connection closed before message completed`;
-      case 55: case 56: // send/recv failure: reset
-        return `${prefix}: connection error: ${osError(errno, errText, 'Connection reset by peer (os error 104)')}`;
+      case 55:
+      case 56: // send/recv failure: reset
+        return `${prefix}: connection error: ${osError(errno, errText, "Connection reset by peer (os error 104)")}`;
       default:
         return `${prefix}: ${detail}`;
     }
@@ -503,13 +656,16 @@
     const cause = new Error(message);
     if (code !== undefined) cause.code = code;
     if (errno) cause.errno = errno;
-    const text = url === undefined ? `fetch failed: ${message}` : zinniaWording(url, curlCode, errno, errText, message);
+    const text =
+      url === undefined
+        ? `fetch failed: ${message}`
+        : zinniaWording(url, curlCode, errno, errText, message);
     const err = new TypeError(text, { cause });
     // The error is made in a native callback; show where fetch() was called instead.
     const frames = callSite?.stack;
-    if (typeof frames === 'string') {
-      const nl = frames.indexOf('\n');
-      err.stack = `TypeError: ${text}` + (nl >= 0 ? frames.slice(nl) : '');
+    if (typeof frames === "string") {
+      const nl = frames.indexOf("\n");
+      err.stack = `TypeError: ${text}` + (nl >= 0 ? frames.slice(nl) : "");
     }
     return err;
   }
@@ -524,14 +680,16 @@
     // r.url is already a serialized URL: its scheme is what precedes the first ':'.
     const href = r.url;
     // ipfs:// is a verified CAR retrieval (docs/ipfs.md), as Zinnia's Lassie serves it.
-    const ipfs = href.startsWith('ipfs:');
-    if (!ipfs && !href.startsWith('http:') && !href.startsWith('https:')) {
-      throw new TypeError(`fetch: URL scheme "${href.slice(0, href.indexOf(':'))}" is not supported`);
+    const ipfs = href.startsWith("ipfs:");
+    if (!ipfs && !href.startsWith("http:") && !href.startsWith("https:")) {
+      throw new TypeError(
+        `fetch: URL scheme "${href.slice(0, href.indexOf(":"))}" is not supported`,
+      );
     }
-    if (ipfs && request.headers.has('authorization')) {
-      throw new TypeError('fetch: an Authorization header is not allowed for ipfs:// URLs');
+    if (ipfs && request.headers.has("authorization")) {
+      throw new TypeError("fetch: an Authorization header is not allowed for ipfs:// URLs");
     }
-    if (ipfs && r.method !== 'GET' && r.method !== 'HEAD') {
+    if (ipfs && r.method !== "GET" && r.method !== "HEAD") {
       throw new TypeError(`fetch: ipfs:// URLs support GET and HEAD, not ${r.method}`);
     }
     const resumeTransfer = ipfs ? host.ipfsResume : host.fetchResume;
@@ -540,7 +698,7 @@
     let uploadReader = null;
     const body = request[kBody];
     if (body !== null) {
-      if (isUnusable(body)) throw new TypeError('Request body has already been used');
+      if (isUnusable(body)) throw new TypeError("Request body has already been used");
       // Bytes go in one piece; a stream is pulled chunk by chunk as curl sends (chunked).
       if (body.stream === null) bodyArg = body.bytes;
       else {
@@ -552,11 +710,11 @@
     const headerPairs = [];
     let hasUA = false;
     for (const [n, v] of request.headers[kList]) {
-      if (n === 'user-agent') hasUA = true;
+      if (n === "user-agent") hasUA = true;
       headerPairs.push(n, v);
     }
-    if (!hasUA) headerPairs.push('user-agent', getUserAgent());
-    if (!request.headers.has('accept')) headerPairs.push('accept', '*/*');
+    if (!hasUA) headerPairs.push("user-agent", getUserAgent());
+    if (!request.headers.has("accept")) headerPairs.push("accept", "*/*");
 
     return new Promise((resolve, reject) => {
       let stream = null;
@@ -566,57 +724,83 @@
       let id = 0;
       const fail = (err) => {
         removeAbort();
-        if (!settled) { settled = true; reject(err); }
-        else if (stream !== null && S.state(stream) === 'readable') S.error(stream, err);
+        if (!settled) {
+          settled = true;
+          reject(err);
+        } else if (stream !== null && S.state(stream) === "readable") S.error(stream, err);
       };
       const onEvent = (kind, a, b, c, d, e) => {
         switch (kind) {
-          case EV.HEADERS: { // headers: status, statusText, [name, value, ...], final URL, redirected
+          case EV.HEADERS: {
+            // headers: status, statusText, [name, value, ...], final URL, redirected
             const list = [];
             for (let i = 0; i < c.length; i += 2) list.push([String(c[i]).toLowerCase(), c[i + 1]]);
             const status = a;
-            if (r.redirect === 'error' && REDIRECTS.has(status)) {
+            if (r.redirect === "error" && REDIRECTS.has(status)) {
               abortTransfer(id);
-              fail(new TypeError('fetch failed: redirect mode is "error" and the response is a redirect'));
+              fail(
+                new TypeError(
+                  'fetch failed: redirect mode is "error" and the response is a redirect',
+                ),
+              );
               return false;
             }
-            stream = S.createReadableStream(() => {}, () => { resumeTransfer(id); },
-              (reason) => { removeAbort(); abortTransfer(id); }, BODY_HWM, (chunk) => chunk.byteLength);
+            stream = S.createReadableStream(
+              () => {},
+              () => {
+                resumeTransfer(id);
+              },
+              (reason) => {
+                removeAbort();
+                abortTransfer(id);
+              },
+              BODY_HWM,
+              (chunk) => chunk.byteLength,
+            );
             response = Object.create(Response.prototype);
-            response[kRes] = { type: 'basic', url: d, status, statusText: b, redirected: e };
-            response[kList] = headersFromList(list, 'immutable');
-            response[kBody] = NULL_BODY.has(status) || r.method === 'HEAD' ? null : { stream, bytes: null, used: false };
+            response[kRes] = { type: "basic", url: d, status, statusText: b, redirected: e };
+            response[kList] = headersFromList(list, "immutable");
+            response[kBody] =
+              NULL_BODY.has(status) || r.method === "HEAD"
+                ? null
+                : { stream, bytes: null, used: false };
             settled = true;
             resolve(response);
             return true;
           }
           case EV.DATA: // data: Uint8Array; returns whether more is wanted now
-            if (stream === null || S.state(stream) !== 'readable') return false;
+            if (stream === null || S.state(stream) !== "readable") return false;
             S.enqueue(stream, a);
             return S.desiredSize(stream) > 0;
           case EV.END: // end
             removeAbort();
-            if (stream !== null && S.state(stream) === 'readable') S.close(stream);
+            if (stream !== null && S.state(stream) === "readable") S.close(stream);
             return false;
           case EV.ERROR: // error: message, curl error name, CURLcode, OS errno, its strerror
             if (uploadReader !== null) uploadReader.cancel(a).catch(() => {});
             fail(networkError(a, b, callSite, r.url, c, d, e));
             return false;
           case EV.NEED_BODY: // curl wants the next chunk of the streamed request body
-            uploadReader.read().then(({ value, done }) => {
-              if (done) host.fetchWrite(id, null);
-              else if (value instanceof Uint8Array) host.fetchWrite(id, value);
-              else throw new TypeError('Request body stream chunks must be Uint8Array');
-            }).catch((err) => {
-              host.fetchAbort(id);
-              fail(new TypeError('fetch failed: reading the request body failed', { cause: err }));
-            });
+            uploadReader
+              .read()
+              .then(({ value, done }) => {
+                if (done) host.fetchWrite(id, null);
+                else if (value instanceof Uint8Array) host.fetchWrite(id, value);
+                else throw new TypeError("Request body stream chunks must be Uint8Array");
+              })
+              .catch((err) => {
+                host.fetchAbort(id);
+                fail(
+                  new TypeError("fetch failed: reading the request body failed", { cause: err }),
+                );
+              });
             return false;
         }
         return false;
       };
-      id = ipfs ? host.ipfsStart(href, onEvent)
-        : host.fetchStart(r.method, href, headerPairs, bodyArg, r.redirect === 'follow', onEvent);
+      id = ipfs
+        ? host.ipfsStart(href, onEvent)
+        : host.fetchStart(r.method, href, headerPairs, bodyArg, r.redirect === "follow", onEvent);
       if (signal) {
         removeAbort = addAbortAlgorithm(signal, () => {
           abortTransfer(id);
@@ -627,8 +811,8 @@
     });
   }
 
-  define('Headers', Headers);
-  define('Request', Request);
-  define('Response', Response);
-  define('fetch', fetch);
-});
+  define("Headers", Headers);
+  define("Request", Request);
+  define("Response", Response);
+  define("fetch", fetch);
+};

@@ -2,19 +2,29 @@
 // engine/web/CMakeLists.txt and docs/streams.md) defines the classes, run on first use of one
 // of the globals; this file defines them and gives fetch.js the few internals it needs
 // (internals.streams).
-((globalThis, host, internals) => {
-  'use strict';
+(globalThis, host, internals) => {
+  "use strict";
   const load = internals.webStreams;
   const names = [
-    'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamBYOBReader', 'ReadableStreamDefaultController',
-    'ReadableByteStreamController', 'ReadableStreamBYOBRequest', 'WritableStream', 'WritableStreamDefaultWriter',
-    'WritableStreamDefaultController', 'TransformStream', 'TransformStreamDefaultController',
-    'ByteLengthQueuingStrategy', 'CountQueuingStrategy',
+    "ReadableStream",
+    "ReadableStreamDefaultReader",
+    "ReadableStreamBYOBReader",
+    "ReadableStreamDefaultController",
+    "ReadableByteStreamController",
+    "ReadableStreamBYOBRequest",
+    "WritableStream",
+    "WritableStreamDefaultWriter",
+    "WritableStreamDefaultController",
+    "TransformStream",
+    "TransformStreamDefaultController",
+    "ByteLengthQueuingStrategy",
+    "CountQueuingStrategy",
   ];
   const lib = internals.lazyGlobals(names, () => {
     const W = load();
     for (const name of names) {
-      if (typeof W[name] !== 'function') throw new Error(`streams: web-streams-polyfill has no ${name}`);
+      if (typeof W[name] !== "function")
+        throw new Error(`streams: web-streams-polyfill has no ${name}`);
     }
     return W;
   });
@@ -22,13 +32,29 @@
   // Internals for fetch: a stream fed from native code, and state probes. The polyfill keeps
   // the spec's internal slots as `_state`/`_disturbed` fields.
   const controllers = new WeakMap();
-  function createReadableStream(startAlgorithm, pullAlgorithm, cancelAlgorithm, hwm = 1, sizeAlgorithm = () => 1) {
+  function createReadableStream(
+    startAlgorithm,
+    pullAlgorithm,
+    cancelAlgorithm,
+    hwm = 1,
+    sizeAlgorithm = () => 1,
+  ) {
     let controller;
-    const stream = new (lib().ReadableStream)({
-      start(c) { controller = c; return startAlgorithm(); },
-      pull() { return pullAlgorithm(); },
-      cancel(reason) { return cancelAlgorithm(reason); },
-    }, { highWaterMark: hwm, size: sizeAlgorithm });
+    const stream = new (lib().ReadableStream)(
+      {
+        start(c) {
+          controller = c;
+          return startAlgorithm();
+        },
+        pull() {
+          return pullAlgorithm();
+        },
+        cancel(reason) {
+          return cancelAlgorithm(reason);
+        },
+      },
+      { highWaterMark: hwm, size: sizeAlgorithm },
+    );
     controllers.set(stream, controller);
     return stream;
   }
@@ -43,4 +69,4 @@
     isStream: (v) => v instanceof lib().ReadableStream,
     state: (s) => s._state,
   });
-});
+};
