@@ -7,9 +7,7 @@ struct RetrievalService::Tracked : RetrievalSink {
   std::uint32_t id;
   std::unique_ptr<RetrievalSink> inner;
   Tracked(RetrievalService& s, std::uint32_t i, std::unique_ptr<RetrievalSink> sink)
-      : service(s), id(i), inner(std::move(sink)) {
-    ++service.active_;
-  }
+      : service(s), id(i), inner(std::move(sink)) {}
   ~Tracked() override {
     service.ids_.erase(id);
     --service.active_;
@@ -77,6 +75,8 @@ std::uint32_t RetrievalService::start(std::string url, std::unique_ptr<Retrieval
   std::uint32_t id = next_id_++;
   if (id == 0) id = next_id_++;
   auto holder = std::make_shared<std::unique_ptr<RetrievalSink>>(std::move(sink));
+  // Counted here, not on the service's thread, so active() covers a start still queued.
+  ++active_;
   post([this, id, url = std::move(url), holder] {
     auto tracked = std::make_unique<Tracked>(*this, id, std::move(*holder));
     ids_[id] = retriever_->start(url, std::move(tracked));
