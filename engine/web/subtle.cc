@@ -925,8 +925,9 @@ v8::Local<v8::Value> SubtleDerive(bind::Call& call, SubtleState& st, bind::Rest 
     for (auto b : out) acc |= b;
     if (acc == 0) return v8::Null(call.isolate());
   }
-  return set_buffer(call.isolate(), out.data(), out.size());
+  auto result = set_buffer(call.isolate(), out.data(), out.size());
   OPENSSL_cleanse(out.data(), out.size());
+  return result;
 }
 
 }  // namespace
