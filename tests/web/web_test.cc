@@ -41,7 +41,7 @@ TEST(WebApis, CryptoAndPerformance) { expect_clean(run_fixture("crypto.js"), 20)
 
 TEST(WebApis, EventsAbortStreamsAndBodies) { expect_clean(run_fixture("events.js"), 28); }
 
-TEST(WebApis, GlobalEventTargetErrorEvents) { expect_clean(run_fixture("global_events.js"), 11); }
+TEST(WebApis, GlobalEventTargetErrorEvents) { expect_clean(run_fixture("global_events.js"), 12); }
 
 TEST(WebApis, UncancelledErrorEventsStillEndTheModule) {
   // No listener, or one that does not call preventDefault(): the module ends as before.
