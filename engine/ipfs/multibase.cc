@@ -4,17 +4,17 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "util/multiformats.h"
+
 namespace zinnia::ipfs {
 namespace {
 
-constexpr std::string_view kBase32 = "abcdefghijklmnopqrstuvwxyz234567";
-constexpr std::string_view kBase58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 constexpr std::string_view kBase36 = "0123456789abcdefghijklmnopqrstuvwxyz";
 constexpr std::string_view kBase64 =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 // Text longer than this is not a CID or an IPNI field: refuse it before the quadratic
-// big-number conversions.
+// big-number conversion.
 constexpr std::size_t kMaxBigNumText = 4096;
 
 int digit_of(char c, std::string_view alphabet, bool fold_case) {
@@ -30,7 +30,7 @@ std::string quote(char c) {
   return buf;
 }
 
-// Big-number base conversion (base58btc, base36): leading zero digits are zero bytes.
+// Big-number base conversion (base36): leading zero digits are zero bytes.
 Bytes decode_bignum(std::string_view text, std::string_view alphabet, bool fold_case,
                     const char* name) {
   if (text.size() > kMaxBigNumText) throw Error(std::string(name) + " text is too long");
@@ -83,51 +83,17 @@ Bytes decode_bits(std::string_view text, std::string_view alphabet, int bits, bo
 
 }  // namespace
 
-std::string base32_encode(ByteView data) {
-  std::string out;
-  out.reserve((data.size() * 8 + 4) / 5);
-  std::uint32_t acc = 0;
-  int have = 0;
-  for (auto b : data) {
-    acc = (acc << 8) | b;
-    have += 8;
-    while (have >= 5) {
-      have -= 5;
-      out.push_back(kBase32[(acc >> have) & 31]);
-    }
-  }
-  if (have > 0) out.push_back(kBase32[(acc << (5 - have)) & 31]);
-  return out;
-}
+std::string base32_encode(ByteView data) { return multiformats::base32_encode(data); }
 
 Bytes base32_decode(std::string_view text) {
   if (text.find('=') != std::string_view::npos) throw Error("base32 must not be padded");
-  return decode_bits(text, kBase32, 5, true, "base32");
+  return multiformats::base32_decode<Error>(text);
 }
 
-std::string base58btc_encode(ByteView data) {
-  std::size_t zeros = 0;
-  while (zeros < data.size() && data[zeros] == 0) ++zeros;
-  std::vector<std::uint8_t> digits;  // little-endian base-58
-  for (std::size_t i = zeros; i < data.size(); ++i) {
-    std::uint32_t carry = data[i];
-    for (auto& d : digits) {
-      carry += static_cast<std::uint32_t>(d) << 8;
-      d = static_cast<std::uint8_t>(carry % 58);
-      carry /= 58;
-    }
-    while (carry) {
-      digits.push_back(static_cast<std::uint8_t>(carry % 58));
-      carry /= 58;
-    }
-  }
-  std::string out(zeros, '1');
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) out.push_back(kBase58[*it]);
-  return out;
-}
+std::string base58btc_encode(ByteView data) { return multiformats::base58btc_encode(data); }
 
 Bytes base58btc_decode(std::string_view text) {
-  return decode_bignum(text, kBase58, false, "base58btc");
+  return multiformats::base58btc_decode<Error>(text);
 }
 
 Bytes base36_decode(std::string_view text) { return decode_bignum(text, kBase36, true, "base36"); }

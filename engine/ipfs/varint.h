@@ -5,13 +5,11 @@
 #include <optional>
 
 #include "engine/ipfs/bytes.h"
+#include "util/multiformats.h"
 
 namespace zinnia::ipfs {
 
-struct Varint {
-  std::uint64_t value;
-  std::size_t size;  // bytes consumed
-};
+using Varint = multiformats::Varint;
 
 // The varint at the start of `in`; nullopt when `in` ends inside it. Throws Error on an
 // overlong (more than 9 bytes) or non-minimal encoding.
