@@ -8,8 +8,6 @@ struct CurlLoop::Socket {
   curl_socket_t fd;
 };
 
-namespace {
-
 uv_timer_t* new_timer(uv_loop_t* loop, void* data) {
   auto* t = new uv_timer_t;
   uv_timer_init(loop, t);
@@ -24,8 +22,6 @@ void close_timer(uv_timer_t*& t) {
            [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
   t = nullptr;
 }
-
-}  // namespace
 
 CurlLoop::CurlLoop(uv_loop_t* loop) : loop_(loop) {
   multi_ = curl_multi_init();

@@ -22,6 +22,11 @@ struct CurlSlistDeleter {
 using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
 using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 
+// A heap uv timer on `loop` with `data`, and its closing (stops it, frees it in the close
+// callback, nulls the pointer; a null pointer is left alone). Shared by the retriever.
+uv_timer_t* new_timer(uv_loop_t* loop, void* data);
+void close_timer(uv_timer_t*& t);
+
 class CurlLoop {
  public:
   explicit CurlLoop(uv_loop_t* loop);

@@ -25,21 +25,6 @@ std::uint64_t env_number(const char* name, std::uint64_t fallback) {
   return n;
 }
 
-uv_timer_t* make_timer(uv_loop_t* loop, void* data) {
-  auto* t = new uv_timer_t;
-  uv_timer_init(loop, t);
-  t->data = data;
-  return t;
-}
-
-void close_timer(uv_timer_t*& t) {
-  if (!t) return;
-  uv_timer_stop(t);
-  uv_close(reinterpret_cast<uv_handle_t*>(t),
-           [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
-  t = nullptr;
-}
-
 }  // namespace
 
 RetrieverConfig RetrieverConfig::from_env() {
@@ -111,9 +96,9 @@ struct Retrieval {
 
   void begin() {
     uv_loop_t* loop = owner.curl_.uv();
-    provider_timer = make_timer(loop, this);
+    provider_timer = new_timer(loop, this);
     if (owner.config_.global_timeout.count() > 0) {
-      global_timer = make_timer(loop, this);
+      global_timer = new_timer(loop, this);
       uv_timer_start(
           global_timer,
           [](uv_timer_t* h) { static_cast<Retrieval*>(h->data)->on_global_timeout(); },
