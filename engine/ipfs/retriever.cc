@@ -13,10 +13,10 @@ namespace zinnia::ipfs {
 
 namespace {
 
-constexpr std::size_t kMaxIpniAnswer = 16 * 1024 * 1024;
+constexpr std::size_t kMaxIpniAnswer = std::size_t{16} * 1024 * 1024;
 
 std::uint64_t env_number(const char* name, std::uint64_t fallback) {
-  const char* v = std::getenv(name);
+  const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): no setenv
   if (!v || !*v) return fallback;
   std::uint64_t n = 0;
   auto [ptr, ec] = std::from_chars(v, v + std::strlen(v), n);
@@ -29,6 +29,7 @@ std::uint64_t env_number(const char* name, std::uint64_t fallback) {
 
 RetrieverConfig RetrieverConfig::from_env() {
   RetrieverConfig c;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): no setenv
   if (const char* url = std::getenv("ZINNIA_IPNI_URL"); url && *url) {
     std::string u = url;
     if (!u.starts_with("http://") && !u.starts_with("https://"))
@@ -207,7 +208,7 @@ struct Retrieval {
     headers.reset(list);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Retrieval::on_write);
-    reader.emplace([this](std::vector<Cid> roots) { on_roots(roots); },
+    reader.emplace([this](const std::vector<Cid>& roots) { on_roots(roots); },
                    [this](const Cid& cid, ByteView data) { on_block(cid, data); });
     traversal.emplace(request.root, request.selector);
     attempt_fresh = 0;
