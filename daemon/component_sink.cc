@@ -74,7 +74,9 @@ void ComponentSink::exited(const engine::Exit& exit) {
                        exit.reason == engine::ExitReason::kOutOfMemory ||
                        exit.reason == engine::ExitReason::kHung;
   if (crashed) {
-    std::string report = exit.message;
+    // The module's own log has no "(hung)" around it: say what happened.
+    std::string report =
+        exit.reason == engine::ExitReason::kHung ? "hung: " + exit.message : exit.message;
     if (std::string frames = stack_frames(exit.stack); !frames.empty()) report += "\n" + frames;
     console(engine::Level::kError, report);
   }

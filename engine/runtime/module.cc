@@ -117,7 +117,10 @@ Exit Module::Impl::run(v8::Isolate* iso) {
   watched.limit = options.hang_timeout;
   watched.share_cpu = options.share_cpu;
   runtime->watchdog().add(&watched);
-  loop.on_turn_begin = [this] { watched.turn_start.store(watchdog_now()); };
+  loop.on_turn_begin = [this] {
+    watched.turn_cpu_start.store(thread_cpu_now(), std::memory_order_release);
+    watched.turn_start.store(watchdog_now(), std::memory_order_release);
+  };
   loop.on_turn_end = [this, iso] {
     std::int64_t now = watchdog_now();
     watched.turn_start.store(0);
@@ -165,8 +168,9 @@ Exit Module::Impl::run(v8::Isolate* iso) {
         "out of memory (heap limit " + std::to_string(options.heap_limit_bytes >> 20) + " MiB)";
   } else if (watched.hung.load()) {
     exit.reason = ExitReason::kHung;
-    exit.message = "hung: one turn of JavaScript ran longer than " +
-                   std::to_string(options.hang_timeout.count()) + " ms";
+    // The reason says "hung" already ("crashed (hung): ..."); the message says how.
+    exit.message = "one turn of JavaScript used more than " +
+                   std::to_string(options.hang_timeout.count()) + " ms of CPU time";
   } else if (loop.failure() && !loop.terminated()) {
     exit.reason = ExitReason::kUncaught;
     exit.message = loop.failure()->report.message;

@@ -105,6 +105,17 @@ void measure_cpu(WatchedModule& m, std::int64_t now) {
   m.window_sleeps = t.sleeps;
 }
 
+// True when the running turn has used more than `limit_ns` of the thread's CPU time. A turn
+// that started after turn_cpu_start was read is measured from an older start: the error
+// only delays a verdict, it never makes one.
+bool over_cpu_limit(const WatchedModule& m, std::int64_t limit_ns) {
+  if (!m.has_cpu_clock) return true;  // no CPU clock: wall time, as before
+  timespec ts{};
+  if (::clock_gettime(m.cpu_clock, &ts) != 0) return false;  // the thread is ending
+  const std::int64_t cpu = std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  return cpu - m.turn_cpu_start.load(std::memory_order_acquire) > limit_ns;
+}
+
 }  // namespace
 
 Watchdog::Watchdog() : thread_([this] { loop(); }) {}
@@ -130,9 +141,12 @@ void Watchdog::loop() {
     std::int64_t now = watchdog_now();
     for (auto* m : modules_) {
       tick = std::min(tick, std::max(std::chrono::milliseconds(2), m->limit / 10));
-      std::int64_t start = m->turn_start.load(std::memory_order_acquire);
-      if (start != 0 && !m->hung.load() &&
-          now - start > std::chrono::duration_cast<std::chrono::nanoseconds>(m->limit).count()) {
+      const std::int64_t limit_ns =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(m->limit).count();
+      const std::int64_t start = m->turn_start.load(std::memory_order_acquire);
+      // A thread's CPU time never runs ahead of the wall clock: look at it only once the
+      // turn has lasted the limit in wall time.
+      if (start != 0 && !m->hung.load() && now - start > limit_ns && over_cpu_limit(*m, limit_ns)) {
         m->hung.store(true);
         terminate_execution(m->isolate);
       }
@@ -148,12 +162,16 @@ std::int64_t watchdog_now() {
       .count();
 }
 
+std::int64_t thread_cpu_now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
 void Watchdog::add(WatchedModule* module) {
-  if (module->share_cpu) {
-    module->tid = ::gettid();
-    if (::pthread_getcpuclockid(::pthread_self(), &module->cpu_clock) != 0)
-      module->share_cpu = false;
-  }
+  module->tid = ::gettid();
+  module->has_cpu_clock = ::pthread_getcpuclockid(::pthread_self(), &module->cpu_clock) == 0;
+  if (!module->has_cpu_clock) module->share_cpu = false;
   std::lock_guard lock(mu_);
   modules_.push_back(module);
   cv_.notify_one();

@@ -20,6 +20,10 @@ struct WatchedModule {
   std::chrono::milliseconds limit{30'000};
   // Steady-clock nanoseconds at the start of the running turn; 0 between turns.
   std::atomic<std::int64_t> turn_start{0};
+  // The thread's CPU time (ns) at the start of the running turn. A turn is hung when it has
+  // used `limit` of CPU, not when `limit` of wall time has passed: a process frozen by
+  // SIGSTOP or a cgroup freezer, or starved by a loaded machine, is not the module's fault.
+  std::atomic<std::int64_t> turn_cpu_start{0};
   std::atomic<bool> hung{false};
 
   // CPU sharing: a module thread that keeps a core busy is moved to background priority, so
@@ -27,8 +31,9 @@ struct WatchedModule {
   // processes cannot raise a priority again, so this lasts for the rest of the thread: the
   // module's next run starts on a fresh thread at normal priority.
   bool share_cpu = false;
-  clockid_t cpu_clock{};  // the module thread's CPU-time clock
-  pid_t tid = 0;          // the module thread's kernel id
+  clockid_t cpu_clock{};  // the module thread's CPU-time clock (set by Watchdog::add)
+  bool has_cpu_clock = false;
+  pid_t tid = 0;  // the module thread's kernel id
   // How much of the window that moved it the thread wanted a core (percent); 0 until then.
   std::atomic<int> background_percent{0};
   // Watchdog-private: the start of the current measuring window (steady clock), and the
@@ -63,5 +68,7 @@ class Watchdog {
 
 // Steady-clock nanoseconds (WatchedModule::turn_start).
 std::int64_t watchdog_now();
+// The calling thread's CPU time in nanoseconds (WatchedModule::turn_cpu_start).
+std::int64_t thread_cpu_now();
 
 }  // namespace zinnia::engine
