@@ -1,8 +1,11 @@
 // Events, state persistence, the stderr record format and the back-off policy.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <spdlog/async_logger.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
@@ -64,6 +67,78 @@ TEST(State, CorruptFileIsKeptAsideWithAWarning) {
   EXPECT_TRUE(state.load(&warning).empty());
   EXPECT_NE(warning.find("state.json.corrupt"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "state.json.corrupt"));
+}
+
+// Issue 19 #21: nlohmann turned -5 into 18446744073709551611.
+TEST(State, ANegativeOrFractionalTotalIsRefusedNotWrapped) {
+  for (const char* text : {R"({"modules": {"x": -5}})", R"({"modules": {"x": 1.5}})",
+                           R"({"total_jobs_completed": -1})"}) {
+    TempDir dir;
+    testing::write_file(dir.path() / "state.json", text);
+    StateFile state(dir.path());
+    std::string warning;
+    EXPECT_TRUE(state.load(&warning).empty()) << text;
+    EXPECT_NE(warning.find("not a whole number of jobs (0 or more)"), std::string::npos) << warning;
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / "state.json.corrupt")) << text;
+  }
+}
+
+// Issue 19 #10: state.json as a FIFO held the start forever; linked to /dev/zero it was read
+// without end. Only a bounded regular file is read; the rest is kept aside, named.
+TEST(State, OnlyABoundedRegularFileIsRead) {
+  {
+    TempDir dir;
+    const auto fifo = dir.path() / "state.json";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    StateFile state(dir.path());
+    std::string warning;
+    auto done = std::async(std::launch::async, [&] { return state.load(&warning); });
+    if (done.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+      // Unblock the reader so that the test can end, then fail.
+      const int w = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+      if (w >= 0) ::close(w);
+      FAIL() << "load() blocked on a FIFO";
+    }
+    EXPECT_TRUE(done.get().empty());
+    EXPECT_NE(warning.find("it is a FIFO"), std::string::npos) << warning;
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / "state.json.corrupt"));
+    // And the next save replaces it with a regular file.
+    state.save({{"x", 3}});
+    EXPECT_EQ(state.load(&warning), (JobTotals{{"x", 3}}));
+  }
+  {
+    TempDir dir;
+    std::filesystem::create_symlink("/dev/zero", dir.path() / "state.json");
+    StateFile state(dir.path());
+    std::string warning;
+    EXPECT_TRUE(state.load(&warning).empty());
+    EXPECT_NE(warning.find("it is a character device"), std::string::npos) << warning;
+  }
+  {
+    TempDir dir;
+    std::string big = R"({"modules": {"x": 1}, "pad": ")";
+    big.append(StateFile::kMaxBytes, ' ');
+    big += "\"}";
+    testing::write_file(dir.path() / "state.json", big);
+    StateFile state(dir.path());
+    std::string warning;
+    EXPECT_TRUE(state.load(&warning).empty());
+    EXPECT_NE(warning.find("it is larger than 4 MiB"), std::string::npos) << warning;
+  }
+  {
+    TempDir dir;  // a FIFO planted as the temporary file does not block a save
+    ASSERT_EQ(::mkfifo((dir.path() / "state.json.tmp").c_str(), 0600), 0);
+    StateFile state(dir.path());
+    auto done = std::async(std::launch::async, [&] { state.save({{"x", 1}}); });
+    if (done.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+      const int r = ::open((dir.path() / "state.json.tmp").c_str(), O_RDONLY | O_NONBLOCK);
+      if (r >= 0) ::close(r);
+      FAIL() << "save() blocked on a FIFO";
+    }
+    done.get();
+    std::string warning;
+    EXPECT_EQ(state.load(&warning), (JobTotals{{"x", 1}}));
+  }
 }
 
 TEST(StderrFormat, MatchesZinniadByteForByte) {
