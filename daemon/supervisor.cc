@@ -327,6 +327,8 @@ void Supervisor::reload() {
     stop_and_join(*it->second);
     persisted_[name] = it->second->jobs->load();
     it = slots_.erase(it);
+    // Its log files and memory windows go with it (issue 19 #17); the files stay on disk.
+    tree_.remove_component(name);
     events_.post(event_activity(false, name, name + " removed"));
     log_.daemon().info("{} removed", name);
   }
@@ -355,15 +357,16 @@ void Supervisor::reload() {
   status_dirty_ = true;
 }
 
-void Supervisor::tick(bool force) {
+void Supervisor::tick(bool force, bool final_totals) {
   const auto now = Clock::now();
   const std::uint64_t changes = job_changes_.load(std::memory_order_acquire);
-  if (changes != job_changes_reported_ && (force || now - last_jobs_ >= 200ms)) {
+  if ((changes != job_changes_reported_ && (force || now - last_jobs_ >= 200ms)) || final_totals) {
     job_changes_reported_ = changes;
     last_jobs_ = now;
     jobs_wake_armed_.store(true, std::memory_order_release);
     const JobTotals t = totals();
-    events_.post(event_jobs_completed(t));
+    // Never dropped: a Station that stalled gets the latest totals once it reads again.
+    events_.post_latest(event_jobs_completed(t));
     try {
       state_.save(t);
       state_error_reported_ = false;
@@ -427,6 +430,10 @@ bool Supervisor::all_finished() const {
 }
 
 int Supervisor::run() {
+  auto step = [this](const std::string& what) {
+    if (on_startup_step_) on_startup_step_(what);
+  };
+  step("read " + state_.path().string());
   std::string warning;
   persisted_ = state_.load(&warning);
   if (!warning.empty()) log_.daemon().warn("{}", warning);
@@ -435,19 +442,22 @@ int Supervisor::run() {
     persisted_[config_.manifest.components.front().id] += legacy->second;
     persisted_.erase(std::string(StateFile::kLegacyTotal));
   }
+  step("write " + state_.path().string());
   state_.save(totals());  // fails early (exit 1) when STATE_ROOT is unusable
 
   publish_manifest();
   events_.post(event_started());
   for (const auto& c : config_.manifest.components) persisted_.try_emplace(c.id, 0);
-  events_.post(event_jobs_completed(persisted_));
+  events_.post_latest(event_jobs_completed(persisted_));
   // The start-up report does not open a coalescing window: the first job goes out at once.
   last_jobs_ = Clock::now() - 200ms;
   for (const auto& c : config_.manifest.components) {
+    step("start " + c.id + " (" + c.entry.string() + ")");
     order_.push_back(c.id);
     add(c, fingerprint(c));
   }
   tick(true);
+  step("");
 
   for (;;) {
     pollfd fds[2] = {{signal_fd_.get(), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
@@ -502,7 +512,8 @@ void Supervisor::shutdown() {
     if (slot->state == ComponentState::kRestarting) slot->state = ComponentState::kCrashed;
   }
   handle_exits();
-  tick(true);
+  // The Station always gets a final total, changed or not (issue 19 #6).
+  tick(true, /*final_totals=*/true);
   for (auto& [name, slot] : slots_) persisted_[name] = slot->jobs->load();
   slots_.clear();
 }

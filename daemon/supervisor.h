@@ -38,6 +38,11 @@ class Supervisor {
   int run();
   // Called once when stopping starts (e.g. to arm a deadline).
   void set_on_stopping(std::function<void()> f) { on_stopping_ = std::move(f); }
+  // Called as each start-up step of run() begins (its name), and with "" once start-up is
+  // over; it may throw to abandon the start (StartupGuard).
+  void set_on_startup_step(std::function<void(const std::string&)> f) {
+    on_startup_step_ = std::move(f);
+  }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -55,7 +60,8 @@ class Supervisor {
   void handle_exits();
   void restart_due();
   void reload();
-  void tick(bool force);
+  // force: report changed totals now. final_totals: report them even if unchanged.
+  void tick(bool force, bool final_totals = false);
   void write_status();
   void shutdown();
   bool all_finished() const;
@@ -85,6 +91,7 @@ class Supervisor {
   bool ever_started_ = false;
   bool state_error_reported_ = false;
   std::function<void()> on_stopping_;
+  std::function<void(const std::string&)> on_startup_step_;
 };
 
 }  // namespace zinnia::daemon

@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -15,7 +17,9 @@
 #include "daemon/core/config.h"
 #include "daemon/core/event_writer.h"
 #include "daemon/core/stderr_log.h"
+#include "daemon/startup_guard.h"
 #include "daemon/supervisor.h"
+#include "daemon/unmount_keeper.h"
 #include "daemon/version.h"
 #include "engine/runtime/runtime.h"
 #include "fusefs/fuse/mount.h"
@@ -40,6 +44,28 @@ Runs Filecoin Station modules, each in its own V8 isolate, with a live monitor t
   -h, --help         usage;  -V, --version  version
 )";
 
+// True while process `pid` (decimal text) runs; a zombie has ended.
+bool alive(const std::string& pid) {
+  char* end = nullptr;
+  const long n = std::strtol(pid.c_str(), &end, 10);
+  if (pid.empty() || *end != '\0' || n <= 0) return true;  // unknown: assume it runs
+  if (::kill(static_cast<pid_t>(n), 0) != 0 && errno == ESRCH) return false;
+  std::ifstream stat("/proc/" + pid + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const auto paren = line.rfind(") ");
+  return paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] != 'Z';
+}
+
+// ZINNIA_STARTUP_TIMEOUT_MS before the configuration is parsed (parse_config checks it).
+std::chrono::milliseconds early_startup_timeout() {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing in the process calls setenv.
+  const char* s = std::getenv("ZINNIA_STARTUP_TIMEOUT_MS");
+  char* end = nullptr;
+  const unsigned long ms = s ? std::strtoul(s, &end, 10) : 0;
+  return std::chrono::milliseconds(s && *end == '\0' && ms > 0 && ms <= 3'600'000 ? ms : 30'000);
+}
+
 // Two instances on one app would append to the same logs and race on state.json; the lock
 // lives as long as the process, and the kernel drops it however the process ends.
 // Returns an empty string once locked, else the reason to exit with.
@@ -52,9 +78,13 @@ std::string lock_instance(const std::string& what, const std::filesystem::path& 
     ::mkdir(made.c_str(), 0700);  // EEXIST is the common case; open() reports the rest
   }
   const std::filesystem::path file = dir / "zinniad.lock";
-  zinnia::UniqueFd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  // O_NONBLOCK: a FIFO planted as the lock must not hold the start.
+  zinnia::UniqueFd fd(
+      ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600));
   if (!fd)
     return what + ": cannot open the instance lock " + file.string() + ": " + std::strerror(errno);
+  if (struct stat st{}; ::fstat(fd.get(), &st) == 0 && !S_ISREG(st.st_mode))
+    return what + ": " + file.string() + " is not a regular file";
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     if (err != EWOULDBLOCK) {
@@ -64,7 +94,14 @@ std::string lock_instance(const std::string& what, const std::filesystem::path& 
     const ssize_t n = ::pread(fd.get(), buf, sizeof buf - 1, 0);
     std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "unknown";
     while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-    return "another zinniad (pid " + pid + ") holds " + file.string() + "; stop it first";
+    // The holder has ended and its unmount keeper (which shares the lock) is finishing:
+    // wait for it (the start-up guard bounds the wait).
+    if (!alive(pid)) {
+      while (::flock(fd.get(), LOCK_EX) != 0 && errno == EINTR) {
+      }
+    } else {
+      return "another zinniad (pid " + pid + ") holds " + file.string() + "; stop it first";
+    }
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd.get(), 0) != 0 ||
@@ -105,23 +142,36 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
 
   using namespace zinnia;
+  // Every start-up step honours SIGTERM and has a deadline (issue 19 #10): reading the
+  // manifest, resolving the mount folder and mounting can each block on a frozen mount.
+  daemon::StartupGuard guard(early_startup_timeout());
   std::error_code ec;
   daemon::Config config;
-  try {
-    config = daemon::parse_config(args, daemon::process_env(), std::filesystem::current_path(ec));
-  } catch (const daemon::ConfigError& e) {
-    std::fprintf(stderr, "zinniad: %s\n", e.what());
-    return 2;
-  }
   zinnia::UniqueFd app_lock, state_lock;
-  for (auto [what, dir, fd] :
-       {std::tuple{"--spin-root / SPIN_ROOT", config.spin_root / config.manifest.app, &app_lock},
-        std::tuple{"STATE_ROOT", config.state_root, &state_lock}}) {
-    if (std::string why = lock_instance(what, dir, *fd); !why.empty()) {
-      std::fprintf(stderr, "zinniad: %s\n", why.c_str());
+  try {
+    guard.step("read the configuration");
+    try {
+      config = daemon::parse_config(args, daemon::process_env(), std::filesystem::current_path(ec));
+    } catch (const daemon::ConfigError& e) {
+      std::fprintf(stderr, "zinniad: %s\n", e.what());
       return 2;
     }
+    guard.set_timeout(config.startup_timeout);
+    for (auto [what, dir, fd] :
+         {std::tuple{"--spin-root / SPIN_ROOT", config.spin_root / config.manifest.app, &app_lock},
+          std::tuple{"STATE_ROOT", config.state_root, &state_lock}}) {
+      guard.step(std::string("lock ") + (dir / "zinniad.lock").string());
+      if (std::string why = lock_instance(what, dir, *fd); !why.empty()) {
+        std::fprintf(stderr, "zinniad: %s\n", why.c_str());
+        return 2;
+      }
+    }
+  } catch (const daemon::StartupStopped&) {
+    return 0;
   }
+  // Forked while no thread but the guard's runs; it holds the locks until it is done.
+  std::optional<daemon::UnmountKeeper> keeper;
+  if (!config.no_mount) keeper.emplace(std::vector<int>{app_lock.get(), state_lock.get()});
 
   const bool color = !config.no_color && ::isatty(2);
   auto log = std::make_unique<daemon::StderrLog>(2, config.log_level, color);
@@ -137,7 +187,9 @@ int main(int argc, char** argv) {
   for (const auto& w : config.warnings) log->daemon().warn("{}", w);
   int rc = 0;
   auto stopped = std::make_shared<std::atomic<bool>>(false);
+  std::filesystem::path mounted_at;  // resolved, for the exit that leaves modules behind
   try {
+    guard.step("start V8");
     // Outlives the supervisor (declared after it) and so every module.
     const auto runtime = engine::Runtime::acquire();
     fusefs::TreeOptions tree_options;
@@ -147,6 +199,7 @@ int main(int argc, char** argv) {
     tree_options.on_error = [&log](const std::string& message) {
       log->daemon().error("{}", message);
     };
+    guard.step("open the logs in " + (config.spin_root / config.manifest.app / "logs").string());
     fusefs::Tree tree(tree_options);
     std::optional<fusefs::Mount> mount;
     if (config.no_mount) {
@@ -155,32 +208,52 @@ int main(int argc, char** argv) {
       log->daemon().warn("FUSE is not available (/dev/fuse); running without the monitor mount");
     } else {
       try {
+        guard.step("mount the monitor tree at " + config.mount.string());
         mount.emplace(tree, config.mount);
         log->daemon().info("monitor tree mounted at {}", config.mount.string());
+        const auto& mp = mount->mountpoint();
+        mounted_at = std::filesystem::weakly_canonical(mp.parent_path(), ec) / mp.filename();
+        if (ec) mounted_at = mp;
+        if (keeper) keeper->watch(mounted_at, fusefs::mounted_device(mounted_at));
       } catch (const std::exception& e) {
         log->daemon().warn("cannot mount the monitor tree ({}); running without it", e.what());
       }
     }
     log->daemon().info("logs persist in {}",
                        (config.spin_root / config.manifest.app / "logs").string());
+    guard.step("start the supervisor");
     daemon::Supervisor supervisor(std::move(config), tree, *log, *events);
-    supervisor.set_on_stopping([stopped] {
+    supervisor.set_on_startup_step([&guard](const std::string& step) {
+      if (step.empty()) {
+        guard.done();
+      } else {
+        guard.step(step);
+      }
+    });
+    supervisor.set_on_stopping([stopped, mounted_at] {
       // Stopping must end within 2 s even if a module will not let go of its thread. The
       // exit flush that follows has bounds of its own.
-      std::thread([stopped] {
+      std::thread([stopped, mounted_at] {
         std::this_thread::sleep_for(std::chrono::milliseconds(1800));
         if (stopped->load()) return;
         static const char msg[] = "zinniad: a module did not stop in time; exiting\n";
         [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
+        // No dead mount left behind (issue 19 #15); the keeper would do it a moment later.
+        if (!mounted_at.empty()) fusefs::lazy_unmount(mounted_at);
         ::_exit(0);
       }).detach();
     });
     rc = supervisor.run();
+  } catch (const daemon::StartupStopped&) {
+    log->daemon().info("stopped during start-up (signal)");
+    rc = 0;
   } catch (const std::exception& e) {
     log->daemon().error("{}", e.what());
     rc = 1;
   }
   stopped->store(true);
+  guard.done();
+  if (keeper) keeper->clear();  // unmounted (the Mount's destructor) or never mounted
   const bool events_out = events->flush(std::chrono::milliseconds(500));
   // A slow reader of a huge line is waited for (10 s at most); a stalled one for 500 ms.
   const bool log_out = log->flush(std::chrono::milliseconds(500), std::chrono::seconds(10));

@@ -285,6 +285,8 @@ Config parse_config(const std::vector<std::string>& args, const Env& env, const 
   c.heap_limit_bytes = positive(env, "ZINNIA_HEAP_LIMIT_MB", 256, 65'536) << 20;
   c.rotate_bytes = std::uint64_t{positive(env, "ZINNIA_ROTATE_MB", 64, 1'048'576)} << 20;
   c.backoff_initial = std::chrono::milliseconds(positive(env, "ZINNIA_BACKOFF_MS", 1'000, 60'000));
+  c.startup_timeout =
+      std::chrono::milliseconds(positive(env, "ZINNIA_STARTUP_TIMEOUT_MS", 30'000, 3'600'000));
 
   c.spin_root = spin_root.empty() ? home(env) / ".spin" : (cwd / spin_root).lexically_normal();
   if (!manifest.empty()) c.manifest_path = (cwd / manifest).lexically_normal();

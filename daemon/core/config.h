@@ -39,6 +39,8 @@ struct Config {
   std::size_t heap_limit_bytes = std::size_t{256} << 20;
   std::uint64_t rotate_bytes = std::uint64_t{64} << 20;  // ZINNIA_ROTATE_MB: persisted log rotation
   std::chrono::milliseconds backoff_initial{1'000};
+  // ZINNIA_STARTUP_TIMEOUT_MS: the longest one start-up step may take (issue 19 #10).
+  std::chrono::milliseconds startup_timeout{30'000};
 
   Manifest manifest;  // effective: the loaded one plus positional modules, or synthesised
   std::vector<std::string> warnings;  // to log once the logger is up

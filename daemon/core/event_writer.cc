@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 
 namespace zinnia::daemon {
 
@@ -37,6 +38,20 @@ void EventWriter::post(std::string line) {
   cv_.notify_all();
 }
 
+void EventWriter::post_latest(std::string line) {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    if (queue_.size() >= max_lines_) {
+      latest_ = std::move(line);
+      return;
+    }
+    latest_.clear();  // this one is newer
+    queue_.push_back(std::move(line));
+  }
+  cv_.notify_all();
+}
+
 bool EventWriter::flush(std::chrono::milliseconds max_wait) {
   std::unique_lock lock(mutex_);
   return cv_.wait_for(lock, max_wait,
@@ -55,6 +70,8 @@ void EventWriter::run() {
     if (queue_.empty()) return;  // stopping, and everything is written
     std::string line = std::move(queue_.front());
     queue_.pop_front();
+    // The first room goes to the waiting totals, after every line queued before them.
+    if (!latest_.empty()) queue_.push_back(std::exchange(latest_, {}));
     writing_ = 1;
     lock.unlock();
     // One write(2) per line: on a blocking pipe it returns only when all is written.

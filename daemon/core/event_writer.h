@@ -25,6 +25,10 @@ class EventWriter {
 
   // Queues one line (ending in '\n'). Safe from any thread.
   void post(std::string line);
+  // Queues a line that supersedes every earlier one posted this way (the job totals). It is
+  // never dropped: past the bound it waits aside, replacing the one waiting before, and is
+  // queued as soon as the Station has read one line (issue 19 #6).
+  void post_latest(std::string line);
   // Waits until everything queued is written; false on timeout.
   bool flush(std::chrono::milliseconds max_wait);
   std::size_t dropped() const;
@@ -40,6 +44,7 @@ class EventWriter {
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::string> queue_;
+  std::string latest_;  // post_latest() past the bound; empty: none waiting
   std::size_t writing_ = 0;
   std::size_t dropped_ = 0;
   std::size_t reported_ = 0;  // drops already passed to on_drops_

@@ -65,6 +65,8 @@ std::string mounted_type(const fs::path& path) {
   return type;
 }
 
+}  // namespace
+
 // Lazy unmount: umount2 as root, else fusermount3 (setuid) like libfuse does.
 int lazy_unmount(const fs::path& mnt) {
   if (::umount2(mnt.c_str(), MNT_DETACH) == 0) return 0;
@@ -79,6 +81,20 @@ int lazy_unmount(const fs::path& mnt) {
   }
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : EPERM;
 }
+
+std::string mounted_device(const fs::path& path) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line, device;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string id, parent, dev, root, mnt;
+    f >> id >> parent >> dev >> root >> mnt;
+    if (unescape_mountinfo(mnt) == path.string()) device = dev;
+  }
+  return device;
+}
+
+namespace {
 
 // A mount left by a killed server answers ENOTCONN: detach it. A live one is refused.
 // statfs always reaches the server (stat may be answered from the kernel's attr cache).

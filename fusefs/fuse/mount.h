@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
 
 namespace zinnia::fusefs {
 
@@ -9,6 +10,14 @@ class Tree;
 
 // True when /dev/fuse exists and can be opened by this process.
 bool fuse_available();
+
+// Detaches whatever is mounted at `path` (umount2 MNT_DETACH as root, else fusermount3 -u
+// -z); 0 or an errno value.
+int lazy_unmount(const std::filesystem::path& path);
+// "major:minor" of the topmost mount exactly at `path` (a resolved path, as in
+// /proc/self/mountinfo); "" when nothing is mounted there. Never touches the mount itself,
+// so it cannot hang on a frozen one.
+std::string mounted_device(const std::filesystem::path& path);
 
 // The tree mounted read-only with FUSE at a folder. RAII: the destructor unmounts cleanly
 // and joins the FUSE threads.

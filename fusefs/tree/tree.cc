@@ -97,7 +97,8 @@ std::error_code err(int e) { return {e, std::generic_category()}; }
 
 namespace detail {
 
-// Nodes are never removed while the tree lives, so a Node* (and its ino) stays valid.
+// Nodes are never freed while the tree lives, so a Node* (and its ino) stays valid; a removed
+// component's folder is only unlinked from its parent.
 struct Node {
   NodeKind kind;
   Ino ino;  // index in Impl::nodes + 1; the root is 1
@@ -109,16 +110,20 @@ struct Node {
   std::map<std::string, Node*, std::less<>> children;
   std::atomic<std::int64_t> mtime_ns{0};  // kDir, kBlob
 
-  // kLog
+  // kLog: null once its component was removed (the node stays, its ino stays valid)
   std::shared_ptr<detail::LogImpl> log;
 
   // kBlob
-  mutable std::mutex blob_mu;
+  mutable std::mutex blob_mu;  // guards blob, and log once the node is published
   std::shared_ptr<const std::string> blob;
 
   std::shared_ptr<const std::string> blob_snapshot() const {
     std::lock_guard l(blob_mu);
     return blob;
+  }
+  std::shared_ptr<detail::LogImpl> log_snapshot() const {
+    std::lock_guard l(blob_mu);
+    return log;
   }
 };
 
@@ -239,8 +244,10 @@ Attr Tree::Impl::attr(const Node* n) {
   Attr a{n->ino, n->parent ? n->parent->ino : n->ino, n->kind, 0, n->mtime_ns.load()};
   switch (n->kind) {
     case NodeKind::kLog:
-      a.size = n->log->size();
-      a.mtime_ns = n->log->mtime_ns();
+      if (auto log = n->log_snapshot()) {
+        a.size = log->size();
+        a.mtime_ns = log->mtime_ns();
+      }
       break;
     case NodeKind::kBlob: {
       auto b = n->blob_snapshot();
@@ -299,6 +306,30 @@ void Tree::add_component(const std::string& component) {
     }
   }
   impl_->announce(created);
+}
+
+void Tree::remove_component(const std::string& component) {
+  std::shared_ptr<detail::LogImpl> gone[2];
+  Node* logs_dir = nullptr;
+  {
+    std::unique_lock l(impl_->mu);
+    logs_dir = Impl::child(Impl::child(impl_->nodes.front().get(), "monitor"), "logs");
+    Node* dir = logs_dir ? Impl::child(logs_dir, component) : nullptr;
+    if (!dir) return;
+    int i = 0;
+    for (auto& [name, n] : dir->children) {
+      if (n->kind != NodeKind::kLog || i == 2) continue;
+      std::lock_guard bl(n->blob_mu);
+      gone[i++] = std::move(n->log);
+    }
+    logs_dir->children.erase(component);
+    logs_dir->mtime_ns = now_ns();
+    impl_->logs.erase(component + "/stdout");
+    impl_->logs.erase(component + "/stderr");
+  }
+  impl_->hub->changed(logs_dir->ino, logs_dir->path);
+  // `gone` ends here: the logs flush and close their files (a reader in the middle of a read
+  // keeps its log until that read is answered).
 }
 
 std::shared_ptr<LogFile> Tree::log(const std::string& component, Stream stream) {
@@ -382,9 +413,12 @@ std::error_code Tree::read(Ino ino, std::uint64_t offset, char* buf, std::size_t
       }
       return {};
     }
-    case NodeKind::kLog:
-      *got = node->log->read(offset, buf, n);
+    case NodeKind::kLog: {
+      auto log = node->log_snapshot();
+      if (!log) return err(ENOENT);  // its component was removed
+      *got = log->read(offset, buf, n);
       return {};
+    }
   }
   return {};
 }
@@ -398,7 +432,8 @@ bool Tree::disk_range(Ino ino, std::uint64_t offset, std::size_t n, DiskRange* o
   const Node* node = impl_->node(ino);
   if (!node || node->kind != NodeKind::kLog) return false;
   detail::LogImpl::DiskRange r;
-  if (!node->log->disk_range(offset, n, &r)) return false;
+  auto log = node->log_snapshot();
+  if (!log || !log->disk_range(offset, n, &r)) return false;
   out->fd = r.file->fd;
   out->keep = std::move(r.file);
   out->file_off = r.file_off;

@@ -110,6 +110,10 @@ class Tree {
   // reported through options.on_error (the logs then live in memory and retry on each
   // flush); throws std::system_error(EINVAL) only for a bad component name.
   void add_component(const std::string& component);
+  // Unlinks monitor/logs/<component>/ and drops its logs: their persisted files are flushed
+  // and closed, their memory windows freed (the files stay on disk; a later add_component
+  // reopens them for append). Unknown names are ignored.
+  void remove_component(const std::string& component);
   // The log of a component added before; never null for an added component, null otherwise.
   std::shared_ptr<LogFile> log(const std::string& component, Stream stream);
   // Replaces a blob file's whole content atomically, creating parent folders:
