@@ -2,6 +2,8 @@
 
 #include <spdlog/logger.h>
 
+#include <algorithm>
+
 #include "daemon/core/events.h"
 #include "daemon/core/stack_frames.h"
 #include "engine/runtime/module.h"
@@ -30,7 +32,14 @@ ComponentSink::ComponentSink(std::string name, Targets targets)
 void ComponentSink::console(engine::Level level, std::string_view text) {
   line_.assign(text);
   line_ += '\n';
-  (level >= engine::Level::kWarn ? t_.err : t_.out)->append(line_);
+  const int stream = level >= engine::Level::kWarn ? 1 : 0;
+  (stream ? t_.err : t_.out)->append(line_);
+  if (t_.log_counts) {
+    t_.log_counts->bytes[stream].fetch_add(line_.size(), std::memory_order_relaxed);
+    t_.log_counts->lines[stream].fetch_add(
+        static_cast<std::uint64_t>(std::count(line_.begin(), line_.end(), '\n')),
+        std::memory_order_relaxed);
+  }
   pending_.push_back({level, pending_text_.size(), text.size()});
   pending_text_.append(text);
   // A turn that prints a lot is flushed in parts, keeping memory bounded.

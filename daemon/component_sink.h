@@ -17,6 +17,12 @@ class logger;
 
 namespace zinnia::daemon {
 
+// What a component wrote to its logs, across its runs: index 0 stdout, 1 stderr.
+struct LogCounters {
+  std::atomic<std::uint64_t> bytes[2] = {0, 0};
+  std::atomic<std::uint64_t> lines[2] = {0, 0};
+};
+
 // One run of one component: its console lines go to its logs in the tree and then to the
 // daemon's stderr; activity to the Station; jobs to its counter. Lives on the module's
 // thread (every call comes from there).
@@ -33,6 +39,7 @@ class ComponentSink final : public engine::Sink {
     // a quiet spell is reported at once and coalescing starts from there.
     std::atomic<bool>* jobs_wake_armed = nullptr;
     std::function<void()> wake;
+    std::shared_ptr<LogCounters> log_counts;           // for monitor/metrics.prom; may be null
     std::function<void(const engine::Exit&)> on_exit;  // after the logs are flushed
   };
   ComponentSink(std::string name, Targets targets);

@@ -48,6 +48,7 @@ struct Supervisor::Slot {
   Component spec;
   std::string fingerprint;
   std::shared_ptr<std::atomic<std::uint64_t>> jobs;
+  std::shared_ptr<LogCounters> log_counts = std::make_shared<LogCounters>();
   std::unique_ptr<ComponentSink> sink;
   std::unique_ptr<engine::Module> module;  // destroyed before `sink`
   std::uint64_t generation = 0;
@@ -196,6 +197,7 @@ void Supervisor::start(Slot& slot) {
   t.daemon_log = &log_.daemon();
   t.events = &events_;
   t.jobs = slot.jobs;
+  t.log_counts = slot.log_counts;
   t.job_changes = &job_changes_;
   t.jobs_wake_armed = &jobs_wake_armed_;
   t.wake = [this] {
@@ -387,6 +389,7 @@ void Supervisor::tick(bool force, bool final_totals) {
 
 void Supervisor::write_status() {
   std::vector<ComponentStatus> list;
+  std::vector<ComponentMetrics> metrics;
   const auto now = Clock::now();
   for (const auto& name : order_) {
     auto it = slots_.find(name);
@@ -405,6 +408,13 @@ void Supervisor::write_status() {
       c.uptime = std::chrono::duration_cast<std::chrono::milliseconds>(now - s.started);
       c.started_at = s.started_at;
     }
+    ComponentMetrics m;
+    m.status = c;
+    for (int i = 0; i < 2; ++i) {
+      m.logs.bytes[i] = s.log_counts->bytes[i].load(std::memory_order_relaxed);
+      m.logs.lines[i] = s.log_counts->lines[i].load(std::memory_order_relaxed);
+    }
+    metrics.push_back(std::move(m));
     list.push_back(std::move(c));
   }
   try {
@@ -419,6 +429,14 @@ void Supervisor::write_status() {
                                p2p ? &*p2p : nullptr));
   } catch (const std::exception& e) {
     log_.daemon().error("cannot update monitor/status.json: {}", e.what());
+  }
+  // The same numbers for Prometheus (node_exporter's textfile collector), at the same pace.
+  try {
+    ProcessMetrics process = process_metrics_ ? process_metrics_() : ProcessMetrics{};
+    process.stderr_dropped = log_.dropped();
+    tree_.set_blob("monitor/metrics.prom", metrics_prom(config_.manifest.app, metrics, process));
+  } catch (const std::exception& e) {
+    log_.daemon().error("cannot update monitor/metrics.prom: {}", e.what());
   }
 }
 

@@ -14,6 +14,7 @@
 #include "daemon/core/backoff.h"
 #include "daemon/core/config.h"
 #include "daemon/core/event_writer.h"
+#include "daemon/core/metrics.h"
 #include "daemon/core/state.h"
 #include "daemon/core/status.h"
 #include "daemon/core/stderr_log.h"
@@ -38,6 +39,9 @@ class Supervisor {
   int run();
   // Called once when stopping starts (e.g. to arm a deadline).
   void set_on_stopping(std::function<void()> f) { on_stopping_ = std::move(f); }
+  // The process's own numbers for monitor/metrics.prom (FUSE, stderr drops); called on the
+  // supervisor's thread whenever the status files are written.
+  void set_process_metrics(std::function<ProcessMetrics()> f) { process_metrics_ = std::move(f); }
   // Called as each start-up step of run() begins (its name), and with "" once start-up is
   // over; it may throw to abandon the start (StartupGuard).
   void set_on_startup_step(std::function<void(const std::string&)> f) {
@@ -92,6 +96,7 @@ class Supervisor {
   bool state_error_reported_ = false;
   std::function<void()> on_stopping_;
   std::function<void(const std::string&)> on_startup_step_;
+  std::function<ProcessMetrics()> process_metrics_;
 };
 
 }  // namespace zinnia::daemon

@@ -223,6 +223,14 @@ int main(int argc, char** argv) {
                        (config.spin_root / config.manifest.app / "logs").string());
     guard.step("start the supervisor");
     daemon::Supervisor supervisor(std::move(config), tree, *log, *events);
+    supervisor.set_process_metrics([&mount] {
+      daemon::ProcessMetrics m;
+      if (mount) {
+        m.fuse_requests = mount->requests();
+        m.fuse_live_readers = mount->live_readers();
+      }
+      return m;
+    });
     supervisor.set_on_startup_step([&guard](const std::string& step) {
       if (step.empty()) {
         guard.done();

@@ -240,6 +240,8 @@ void StderrLog::report_drops() {
   }
 }
 
+std::uint64_t StderrLog::dropped() const { return pool_->overrun_counter(); }
+
 bool StderrLog::flush(std::chrono::milliseconds stall, std::chrono::milliseconds max_wait) {
   auto& sink = static_cast<FdSink&>(*sink_);
   auto progress = [&] { return sink.records.load() + sink.bytes.load(); };

@@ -54,6 +54,8 @@ class StderrLog {
   std::shared_ptr<spdlog::logger> module(const std::string& name);
   // Reports dropped records, if any, once the queue has room again. Call periodically.
   void report_drops();
+  // Records dropped so far (monitor/metrics.prom).
+  std::uint64_t dropped() const;
   // Waits until the records queued so far are written, as long as the writer makes progress:
   // false once it has not moved for `stall` (stderr blocked: nobody reads) or after
   // `max_wait` in all, after which the process should leave without destroying this. A

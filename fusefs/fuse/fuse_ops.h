@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -80,6 +81,10 @@ struct Context {
   }
   mutable std::mutex lookups_mu;
   std::unordered_map<fuse_ino_t, std::uint64_t> lookups;
+
+  // For monitor/metrics.prom: requests answered, and files open now (open to release).
+  std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::int64_t> open_files{0};
 };
 
 inline Context& ctx(fuse_req_t req) { return *static_cast<Context*>(fuse_req_userdata(req)); }

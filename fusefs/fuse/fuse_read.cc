@@ -36,8 +36,14 @@ int do_open(Context& c, fuse_ino_t ino, fuse_file_info* fi) {
 }
 
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  if (int r = do_open(ctx(req), ino, fi); r < 0) return reply_err(req, r);
-  if (fuse_reply_open(req, fi) != 0 && fi->fh) ctx(req).drop(fi->fh);  // the opener is gone
+  Context& c = ctx(req);  // `req` is gone once replied to
+  if (int r = do_open(c, ino, fi); r < 0) return reply_err(req, r);
+  // Counted before the reply: its release may come on another worker at once.
+  c.open_files.fetch_add(1, std::memory_order_relaxed);
+  if (fuse_reply_open(req, fi) != 0) {
+    c.open_files.fetch_sub(1, std::memory_order_relaxed);
+    if (fi->fh) c.drop(fi->fh);  // the opener is gone
+  }
 }
 
 void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
@@ -73,6 +79,7 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
 
 void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   if (fi->fh) ctx(req).drop(fi->fh);
+  ctx(req).open_files.fetch_sub(1, std::memory_order_relaxed);  // before the reply frees req
   fuse_reply_err(req, 0);
 }
 

@@ -171,6 +171,7 @@ struct Mount::Impl {
       if (r == -EINTR || r == -EAGAIN) continue;  // another worker took it
       if (r <= 0) break;                          // unmounted (ENODEV) or error
       fuse_session_process_buf(se, &buf);
+      ctx.requests.fetch_add(1, std::memory_order_relaxed);
     }
     std::free(buf.mem);
   }
@@ -273,5 +274,14 @@ Mount::~Mount() {
 const fs::path& Mount::mountpoint() const { return impl_->mountpoint; }
 
 std::uint64_t Mount::invalidations() const { return impl_->sent.load(); }
+
+std::uint64_t Mount::requests() const {
+  return impl_->ctx.requests.load(std::memory_order_relaxed);
+}
+
+std::uint64_t Mount::live_readers() const {
+  const std::int64_t n = impl_->ctx.open_files.load(std::memory_order_relaxed);
+  return n > 0 ? static_cast<std::uint64_t>(n) : 0;
+}
 
 }  // namespace zinnia::fusefs

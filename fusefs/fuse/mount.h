@@ -35,6 +35,9 @@ class Mount {
   // Invalidations sent to the kernel so far: only for inodes it holds (looked up, not
   // forgotten), never for the rest.
   std::uint64_t invalidations() const;
+  // Requests answered so far, and files open on the mount now (monitor/metrics.prom).
+  std::uint64_t requests() const;
+  std::uint64_t live_readers() const;
 
  private:
   struct Impl;

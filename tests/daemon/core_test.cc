@@ -7,11 +7,14 @@
 
 #include <future>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 #include <thread>
 #include <vector>
 
 #include "daemon/core/backoff.h"
 #include "daemon/core/events.h"
+#include "daemon/core/metrics.h"
 #include "daemon/core/state.h"
 #include "daemon/core/status.h"
 #include "daemon/core/stderr_log.h"
@@ -282,4 +285,55 @@ TEST(Status, JsonHasEveryField) {
 }
 
 }  // namespace
+// monitor/metrics.prom (issue 21 #4): every family announced once, before its samples, and
+// together; label values escaped; a newline at the end.
+TEST(Metrics, TextFormatEscapesLabelsAndGroupsFamilies) {
+  EXPECT_EQ(prom_label_value("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
+  std::vector<ComponentMetrics> list(2);
+  list[0].status.name = "spark";
+  list[0].status.jobs_completed = 12;
+  list[0].status.uptime = std::chrono::milliseconds(61234);
+  list[0].logs.lines[1] = 3;
+  list[1].status.name = "ping";
+  list[1].status.state = ComponentState::kRestarting;
+  ProcessMetrics process;
+  process.stderr_dropped = 7;
+  const std::string text = metrics_prom("sta\"tion", list, process);
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n');
+  EXPECT_NE(
+      text.find(
+          "zinnia_component_jobs_completed_total{app=\"sta\\\"tion\",component=\"spark\"} 12\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find(
+          "zinnia_component_uptime_seconds{app=\"sta\\\"tion\",component=\"spark\"} 61.234\n"),
+      std::string::npos);
+  EXPECT_NE(text.find("component=\"ping\",state=\"restarting\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("component=\"ping\",state=\"running\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("component=\"spark\",stream=\"stderr\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("zinnia_stderr_records_dropped_total{app=\"sta\\\"tion\"} 7\n"),
+            std::string::npos);
+  // No mount: no FUSE series.
+  EXPECT_EQ(text.find("zinnia_fuse_"), std::string::npos);
+  // Each family: HELP, then TYPE, then only its own samples, and never again later.
+  std::set<std::string> seen;
+  std::string current;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("# HELP ", 0) == 0) {
+      current = line.substr(7, line.find(' ', 7) - 7);
+      EXPECT_TRUE(seen.insert(current).second) << "family twice: " << current;
+      continue;
+    }
+    if (line.rfind("# TYPE ", 0) == 0) {
+      EXPECT_EQ(line.substr(7, current.size() + 1), current + " ") << line;
+      continue;
+    }
+    EXPECT_EQ(line.substr(0, current.size() + 1), current + "{") << line;
+  }
+  EXPECT_EQ(seen.size(), 9u);
+}
+
 }  // namespace zinnia::daemon
