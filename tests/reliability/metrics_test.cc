@@ -94,7 +94,7 @@ TEST(Metrics, NodeExporterReadsOurSeriesWithTheRightValues) {
   const auto mnt = d.mountpoint();
   MountGuard guard{mnt};
   auto z = d.start({"--manifest", (app / "spin.toml").string(), "--mount", mnt.string()});
-  ASSERT_TRUE(z->wait_err("monitor tree mounted at")) << z->err();
+  ASSERT_TRUE(z->wait_err("monitor tree mounted at", 60s)) << z->err();
 
   // The file itself: what the textfile collector needs.
   std::string file;
@@ -137,7 +137,7 @@ TEST(Metrics, NodeExporterReadsOurSeriesWithTheRightValues) {
                got["zinnia_component_restarts_total" + c + "}"] >= 2 &&
                got["zinnia_fuse_live_readers{app=\"metrics\"}"] >= 1;
       },
-      20s, 100ms);
+      60s, 100ms);
   ::close(reader);
   ASSERT_TRUE(scraped) << "node_exporter: " << exporter.err() << "\nmetrics.prom:\n"
                        << read_file(mnt / "monitor/metrics.prom");
