@@ -70,12 +70,14 @@ void StartupGuard::run() {
     std::string step;
     Clock::time_point deadline;
     bool stopping;
+    std::chrono::milliseconds timeout;
     {
       std::lock_guard lock(mu_);
       if (done_) return;
       step = step_;
       stopping = stop_signal_ != 0;
-      deadline = stopping ? stop_deadline : step_started_ + timeout_;
+      timeout = timeout_;
+      deadline = stopping ? stop_deadline : step_started_ + timeout;
     }
     const auto now = Clock::now();
     if (now >= deadline) {
@@ -86,7 +88,7 @@ void StartupGuard::run() {
                   " s",
               0);
       leave("start-up step '" + step + "' did not finish within " +
-                std::to_string(timeout_.count()) + " ms; exiting",
+                std::to_string(timeout.count()) + " ms; exiting",
             1);
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);

@@ -167,6 +167,7 @@ int main(int argc, char** argv) {
       }
     }
   } catch (const daemon::StartupStopped&) {
+    std::fputs("zinniad: stopping during start-up (signal)\n", stderr);
     return 0;
   }
   // Forked while no thread but the guard's runs; it holds the locks until it is done.
@@ -253,7 +254,7 @@ int main(int argc, char** argv) {
     });
     rc = supervisor.run();
   } catch (const daemon::StartupStopped&) {
-    log->daemon().info("stopped during start-up (signal)");
+    log->daemon().info("stopping during start-up (signal)");
     rc = 0;
   } catch (const std::exception& e) {
     log->daemon().error("{}", e.what());
