@@ -50,6 +50,8 @@ class GuestFs {
                      std::string& out) = 0;
   virtual Error list(const std::string& path, std::vector<Entry>& out) = 0;
   // Calls `changed` (from any thread, quickly) when the file appears, grows or is replaced.
+  // Only a growing file can be watched: a folder is IsADirectory, a file that is rewritten
+  // whole (or a host file) NotSupported; a path that does not exist yet is watched.
   virtual Error watch(const std::string& path, std::function<void()> changed,
                       std::unique_ptr<Subscription>& out) = 0;
 };

@@ -1,5 +1,7 @@
 #include "daemon/core/manifest.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <fstream>
@@ -103,6 +105,30 @@ std::string normal_destination(const std::string& d) {
   return n;
 }
 
+// What a path names, for errors that say so ("a folder", "a FIFO (named pipe)" ...); empty
+// when nothing is there (a dangling symlink included).
+std::string what_is(const fs::path& p) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return {};
+  if (S_ISREG(st.st_mode)) return "a file";
+  if (S_ISDIR(st.st_mode)) return "a folder";
+  if (S_ISFIFO(st.st_mode)) return "a FIFO (named pipe)";
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) return "a device";
+  if (S_ISSOCK(st.st_mode)) return "a socket";
+  return "not a file";
+}
+
+// True when canonical `p` is `dir` or below it, compared by path components (so /a/bc is
+// not inside /a/b).
+bool inside_folder(const fs::path& p, const fs::path& dir) {
+  auto d = dir.begin(), x = p.begin();
+  for (; d != dir.end(); ++d, ++x) {
+    if (d->empty()) continue;  // a trailing separator
+    if (x == p.end() || *x != *d) return false;
+  }
+  return true;
+}
+
 bool overlaps(const std::string& a, const std::string& b) {
   auto under = [](const std::string& x, const std::string& parent) {
     return x == parent || parent == "/" ||
@@ -127,9 +153,13 @@ Component read_component(const std::string& file, const fs::path& base, const st
   c.source = string_at(file, *source, "source", context);
   c.entry = (base / c.source).lexically_normal();
   std::error_code ec;
-  if (!fs::is_regular_file(c.entry, ec))
+  if (!fs::is_regular_file(c.entry, ec)) {
+    const std::string kind = what_is(c.entry);
     fail(where(file, *source, c.source),
-         "source " + q(c.source) + " of " + context + " does not exist (" + c.entry.string() + ")");
+         "source " + q(c.source) + " of " + context +
+             (kind.empty() ? " does not exist" : " is " + kind + ", not a JavaScript file") + " (" +
+             c.entry.string() + ")");
+  }
   if (const toml::value* mon = member(table, "spin_monitoring")) {
     if (!mon->is_boolean())
       fail(where(file, *mon, "spin_monitoring"), "'spin_monitoring' must be true or false");
@@ -180,9 +210,24 @@ Component read_component(const std::string& file, const fs::path& base, const st
         g.tree_path = rest;
       } else {
         g.host_path = (base / g.source).lexically_normal();
-        if (!fs::exists(g.host_path, ec))
-          fail(where(file, *src, g.source), "source " + q(g.source) + " of " + context +
-                                                " does not exist (" + g.host_path.string() + ")");
+        const Where src_where = where(file, *src, g.source);
+        const std::string kind = what_is(g.host_path);
+        if (kind.empty())
+          fail(src_where, "source " + q(g.source) + " of " + context + " does not exist (" +
+                              g.host_path.string() + ")");
+        // A grant may expose only what sits beside the manifest: `..`, an absolute path or a
+        // symlink leading out would hand the guest any folder of the host (issue 19 #13).
+        std::error_code ec_real, ec_base;
+        const fs::path real = fs::canonical(g.host_path, ec_real);
+        const fs::path real_base = fs::canonical(base, ec_base);
+        if (ec_real || ec_base || !inside_folder(real, real_base))
+          fail(src_where, "source " + q(g.source) + " of " + context + " leads outside the " +
+                              "manifest's folder (" + real.string() + " is not inside " +
+                              real_base.string() + "); grant a folder inside it");
+        if (kind != "a folder")
+          fail(src_where, "source " + q(g.source) + " of " + context + " is " + kind +
+                              "; a 'files' source must be a folder (" + g.host_path.string() + ")");
+        g.host_path = real;
       }
       c.files.push_back(std::move(g));
     }

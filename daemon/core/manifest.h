@@ -20,7 +20,7 @@ struct FileGrant {
   // For ".spin/..." sources: the place in the monitor tree ("monitor/", "" for the root).
   bool in_tree = false;
   std::string tree_path;
-  std::filesystem::path host_path;  // for other sources: resolved from the manifest's folder
+  std::filesystem::path host_path;  // other sources: canonical, inside the manifest's folder
 };
 
 struct Component {

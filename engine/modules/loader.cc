@@ -56,7 +56,8 @@ struct Loader::Info {
   std::string url;   // import.meta.url
   std::string path;  // empty for built-ins
   bool builtin = false;
-  std::string json;  // JSON source until evaluation
+  std::string json;   // JSON source until evaluation
+  std::string shown;  // JSON: the specifier it was first imported by, for parse errors
 };
 
 Loader::Loader(v8::Isolate* isolate, ResolveOptions options)
@@ -140,17 +141,21 @@ v8::MaybeLocal<v8::Module> Loader::load(v8::Local<v8::Context> context, std::str
     throw_type_error(isolate_, "Unknown built-in module \"" + r.value + "\"");
     return {};
   }
+  // Errors name the specifier as written, never the resolved host path (issue 19 #12).
+  const std::string shown(specifier);
   if (!json && r.value.ends_with(".json")) {
-    throw_type_error(isolate_, "Expected a JavaScript module, but \"" + r.value +
+    throw_type_error(isolate_, "Expected a JavaScript module, but \"" + shown +
                                    "\" is JSON; import it with assert { type: \"json\" }");
     return {};
   }
   std::string source;
   if (!read_file(r.value, &source)) {
-    throw_type_error(isolate_, "Cannot read module \"" + r.value + "\"");
+    throw_type_error(isolate_, "Cannot read module \"" + shown + "\"");
     return {};
   }
-  return compile(context, key, path_to_file_url(r.value), r.value, source, false, json);
+  auto module = compile(context, key, path_to_file_url(r.value), r.value, source, false, json);
+  if (json && !module.IsEmpty()) by_key_[key]->shown = shown;
+  return module;
 }
 
 v8::MaybeLocal<v8::Module> Loader::on_resolve(v8::Local<v8::Context> context,
@@ -230,9 +235,24 @@ v8::MaybeLocal<v8::Value> Loader::evaluate_json(v8::Local<v8::Context> context,
   // V8 wants a pending exception when the steps fail: ReThrow makes the TryCatch leave one.
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::Value> value;
-  if (!info || !v8::JSON::Parse(context, to_v8(isolate, info->json)).ToLocal(&value) ||
-      module->SetSyntheticModuleExport(isolate, to_v8(isolate, "default", true), value)
-          .IsNothing()) {
+  if (info && !v8::JSON::Parse(context, to_v8(isolate, info->json)).ToLocal(&value)) {
+    if (!try_catch.HasCaught() || try_catch.HasTerminated()) return {};
+    // JSON.parse's errors do not say which file: name it as the module wrote it, keeping
+    // the error's class (SyntaxError, or RangeError for nesting too deep).
+    std::string why = to_utf8(isolate, try_catch.Exception());
+    const bool syntax = why.starts_with("SyntaxError: "), range = why.starts_with("RangeError: ");
+    if (syntax || range) {
+      const auto text = to_v8(isolate, "Unable to parse JSON module \"" + info->shown +
+                                           "\": " + why.substr(syntax ? 13 : 12));
+      try_catch.Reset();
+      isolate->ThrowException(syntax ? v8::Exception::SyntaxError(text)
+                                     : v8::Exception::RangeError(text));
+    }
+    try_catch.ReThrow();
+    return {};
+  }
+  if (!info || module->SetSyntheticModuleExport(isolate, to_v8(isolate, "default", true), value)
+                   .IsNothing()) {
     if (try_catch.HasCaught() && !try_catch.HasTerminated()) try_catch.ReThrow();
     return {};
   }

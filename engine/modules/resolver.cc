@@ -107,24 +107,28 @@ Resolved resolve_specifier(std::string_view specifier, std::string_view referrer
     lexical =
         path.starts_with("/") ? path : (base.parent_path() / path).lexically_normal().string();
   } else {
-    return error("Relative import path \"" + spec +
-                 "\" not prefixed with / or ./ or ../ (imported from \"" + std::string(referrer) +
-                 "\")");
-  }
-
-  std::unique_ptr<char, decltype(&std::free)> real(::realpath(lexical.c_str(), nullptr),
-                                                   &std::free);
-  if (!real) return error("Module not found \"" + path_to_file_url(lexical) + "\"");
-  std::string canonical(real.get());
-  if (options.sandboxed && !inside(canonical, options.root.string())) {
-    std::string msg = "Import of \"" + lexical + "\"";
-    if (canonical != lexical) msg += " (resolves to \"" + canonical + "\")";
-    msg += " refused: outside the module root \"" + options.root.string() + "\"";
+    std::string msg = "Relative import path \"" + spec + "\" not prefixed with / or ./ or ../";
+    // The referrer is a host path: a sandboxed module learns nothing of the host from errors.
+    if (!options.sandboxed) msg += " (imported from \"" + std::string(referrer) + "\")";
     return error(msg);
   }
+
+  // Sandboxed, every way a file import can fail reads the same and names only the specifier
+  // as written, so errors neither show host paths nor tell a file outside from a missing one.
+  const auto not_found = [&](std::string_view unsandboxed_detail) {
+    if (options.sandboxed)
+      return error("Module not found \"" + spec +
+                   "\" (a module imports only files inside its own folder)");
+    return error("Module not found \"" + path_to_file_url(lexical) + "\"" +
+                 std::string(unsandboxed_detail));
+  };
+  std::unique_ptr<char, decltype(&std::free)> real(::realpath(lexical.c_str(), nullptr),
+                                                   &std::free);
+  if (!real) return not_found("");
+  std::string canonical(real.get());
+  if (options.sandboxed && !inside(canonical, options.root.string())) return not_found("");
   std::error_code ec;
-  if (std::filesystem::is_directory(canonical, ec))
-    return error("Module not found \"" + path_to_file_url(lexical) + "\" (a directory)");
+  if (std::filesystem::is_directory(canonical, ec)) return not_found(" (a directory)");
   return {Resolved::Kind::kFile, canonical};
 }
 

@@ -168,6 +168,13 @@ GuestFs::Error GuestView::watch(const std::string& guest_path, std::function<voi
   if (GuestFs::Error err = resolve(guest_path, r); err != Error::kOk) return err;
   if (r.kind == Resolved::kAncestor) return Error::kIsADirectory;
   if (r.kind == Resolved::kHost) return Error::kNotSupported;
+  // Only a log grows: a folder never would, and a blob (status.json, the manifests) is
+  // replaced whole, so following either would wait forever (issue 19 #21). A path that
+  // does not exist yet is watched until it appears.
+  if (Attr a; tree_ && !tree_->resolve(r.rel, &a)) {
+    if (a.kind == NodeKind::kDir) return Error::kIsADirectory;
+    if (a.kind == NodeKind::kBlob) return Error::kNotSupported;
+  }
   try {
     out = tree_->watch(r.rel, std::move(changed));
   } catch (const std::system_error& e) {

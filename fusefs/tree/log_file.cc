@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "util/error.h"
+#include "util/unique_fd.h"
 
 namespace zinnia::fusefs::detail {
 namespace {
@@ -51,25 +52,94 @@ LogImpl::~LogImpl() {
 }
 
 void LogImpl::report(const std::string& what, int err) {
+  report_text(errno_message(what, opt_.file.string(), err));
+}
+
+void LogImpl::report_text(const std::string& message) {
   if (failing_) return;
   failing_ = true;
-  std::string msg = errno_message(what, opt_.file.string(), err) +
-                    " (the log stays readable in memory; retrying on each flush)";
+  const std::string msg = message + " (the log stays readable in memory; retrying on each flush)";
   if (opt_.on_error)
     opt_.on_error(msg);
   else
     std::cerr << "zinniad: " << msg << std::endl;
 }
 
-void LogImpl::open_file() {
-  std::error_code ec;
-  std::filesystem::create_directories(opt_.file.parent_path(), ec);
-  if (ec) {
-    report("create folder for", ec.value());
-    return;
+int LogImpl::open_folder() {
+  namespace fs = std::filesystem;
+  const fs::path folder = opt_.file.parent_path();
+  fs::path top = opt_.root.lexically_normal();
+  if (!top.empty() && !top.has_filename()) top = top.parent_path();  // "spin/" -> "spin"
+  fs::path rel = top.empty() ? fs::path() : folder.lexically_normal().lexically_relative(top);
+  if (rel.empty() || *rel.begin() == "..") {
+    top = folder;
+    rel = ".";
   }
-  ::chmod(opt_.file.parent_path().c_str(), 0700);
-  int fd = ::open(opt_.file.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  std::error_code ec;
+  fs::create_directories(top, ec);  // the spin-root itself, as given
+  UniqueFd dir(::open(top.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) {
+    report_text(errno_message("open folder", top.string(), errno));
+    return -1;
+  }
+  // Down to the file's folder one name at a time, never through a link: a link planted as
+  // <app>, logs or <component> would send module output to wherever it points (issue 19 #11).
+  fs::path walked = top;
+  for (const auto& name : rel) {
+    if (name.empty() || name == ".") continue;
+    walked /= name;
+    if (::mkdirat(dir.get(), name.c_str(), 0700) != 0 && errno != EEXIST) {
+      report("create folder for", errno);
+      return -1;
+    }
+    UniqueFd next(
+        ::openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!next) {
+      const int err = errno;
+      struct stat st {};
+      if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+          S_ISLNK(st.st_mode)) {
+        report_text(walked.string() +
+                    " is a symbolic link; zinniad follows no link below the spin-root (remove "
+                    "it, or set --spin-root / SPIN_ROOT to keep logs elsewhere)");
+      } else {
+        report("open folder " + walked.string() + " for", err);
+      }
+      return -1;
+    }
+    dir = std::move(next);
+  }
+  ::fchmod(dir.get(), 0700);
+  return dir.release();
+}
+
+void LogImpl::open_file() {
+  UniqueFd dir(open_folder());
+  if (!dir) return;
+  const std::string name = opt_.file.filename().string();
+  constexpr int kFlags = O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
+  int fd = ::openat(dir.get(), name.c_str(), kFlags, 0600);
+  if (fd < 0 && errno == ELOOP) {
+    // A link planted as the log: replace the link itself (its target is never opened,
+    // appended to or served), then create the file afresh, refusing anything planted again.
+    char target[4096] = {};
+    const ssize_t n = ::readlinkat(dir.get(), name.c_str(), target, sizeof target - 1);
+    if (::unlinkat(dir.get(), name.c_str(), 0) != 0) {
+      report("remove the symbolic link", errno);
+      return;
+    }
+    fd = ::openat(dir.get(), name.c_str(), kFlags | O_EXCL, 0600);
+    if (fd >= 0) {
+      const std::string msg = opt_.file.string() + " was a symbolic link" +
+                              (n > 0 ? " to " + std::string(target) : std::string()) +
+                              "; replaced it with a new log file (zinniad never writes through "
+                              "links; the link's target is untouched)";
+      if (opt_.on_error)
+        opt_.on_error(msg);
+      else
+        std::cerr << "zinniad: " << msg << std::endl;
+    }
+  }
   if (fd < 0) {
     report("open", errno);
     return;
@@ -86,9 +156,13 @@ void LogImpl::open_file() {
 }
 
 void LogImpl::rotate() {
-  std::filesystem::path older = opt_.file;
-  older += ".1";
-  if (::rename(opt_.file.c_str(), older.c_str()) != 0) {
+  // Renamed inside the folder reached without links (a link planted in the path would
+  // otherwise move the rename elsewhere).
+  UniqueFd dir(open_folder());
+  if (!dir) return;
+  const std::string name = opt_.file.filename().string();
+  const std::string older = name + ".1";
+  if (::renameat(dir.get(), name.c_str(), dir.get(), older.c_str()) != 0) {
     report("rotate", errno);
     return;
   }

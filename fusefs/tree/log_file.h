@@ -31,6 +31,9 @@ class LogImpl final : public LogFile {
     std::uint64_t rotate_bytes;
     std::function<void(const std::string&)> on_error;
     std::function<void()> on_publish;  // after new bytes became visible
+    // Followed as given (the user's --spin-root may be a link); below it no symlink is ever
+    // followed. Empty: only the file's own folder is taken as given.
+    std::filesystem::path root = {};
   };
   static constexpr std::size_t kAutoFlushBytes = 64 * 1024;
 
@@ -64,10 +67,12 @@ class LogImpl final : public LogFile {
     std::uint64_t file_off;
   };
 
-  void open_file();                                                          // write_mu_ held
-  void rotate();                                                             // write_mu_ held
+  int open_folder();  // the file's folder, walked without following links; -1 reported
+  void open_file();   // write_mu_ held
+  void rotate();      // write_mu_ held
   std::uint64_t persist(const std::string& batch, std::uint64_t* file_off);  // bytes written
   void report(const std::string& what, int err);                             // write_mu_ held
+  void report_text(const std::string& message);                              // write_mu_ held
   void publish(const std::string& batch, std::uint64_t written, std::uint64_t file_off);
 
   Options opt_;

@@ -290,7 +290,7 @@ void Tree::add_component(const std::string& component) {
     logs[i] = std::make_shared<detail::LogImpl>(detail::LogImpl::Options{
         folder / (std::string(names[i]) + ".txt"), impl_->options.window_bytes,
         impl_->options.rotate_bytes, impl_->options.on_error,
-        [p = pubs[i]] { p->hub->changed(p->ino, p->path); }});
+        [p = pubs[i]] { p->hub->changed(p->ino, p->path); }, impl_->options.spin_root});
   }
   std::vector<Node*> created;
   {

@@ -1,6 +1,7 @@
 #include "daemon/core/manifest.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
@@ -147,6 +148,90 @@ TEST_F(ManifestTest, MissingSource) {
             "source = \"inspector.js\"\nfiles = [{ source = \"data\", destination = \"/d\" }]\n"),
       file() + ":6:22: source 'data' of component 'x' does not exist (" +
           (dir.path() / "data").string() + ")");
+}
+
+// Issue 19 #13: a host source of `../../..` or `/` was accepted and the guest read
+// /etc/passwd. Host sources must resolve inside the manifest's folder, symlinks included,
+// compared by whole path components.
+TEST_F(ManifestTest, AHostGrantMustStayInsideTheManifestsFolder) {
+  namespace fs = std::filesystem;
+  TempDir outside;
+  fs::create_directories(outside.path() / "etc");
+  fs::create_directories(dir.path() / "data/sub");
+  fs::create_symlink(outside.path() / "etc", dir.path() / "link-out");
+  fs::create_symlink("../../..", dir.path() / "data/sub/up");  // above the folder
+  fs::create_symlink(dir.path() / "data", dir.path() / "link-in");
+  const fs::path base = fs::canonical(dir.path());
+  auto grant = [&](const std::string& source) {
+    return error(
+        "spin_manifest_version = 2\n[application]\nname = \"a\"\n[component.x]\n"
+        "source = \"inspector.js\"\nfiles = [{ source = \"" +
+        source + "\", destination = \"/d\" }]\n");
+  };
+  auto refused = [&](const std::string& source, const fs::path& real) {
+    return file() + ":6:22: source '" + source + "' of component 'x' leads outside the " +
+           "manifest's folder (" + real.string() + " is not inside " + base.string() +
+           "); grant a folder inside it";
+  };
+  EXPECT_EQ(grant("../../.."), refused("../../..", fs::canonical(dir.path() / "../../..")));
+  EXPECT_EQ(grant("/"), refused("/", "/"));
+  EXPECT_EQ(grant("/etc"), refused("/etc", "/etc"));
+  EXPECT_EQ(grant("link-out"), refused("link-out", fs::canonical(outside.path() / "etc")));
+  EXPECT_EQ(grant("data/sub/up"), refused("data/sub/up", base.parent_path()));
+  EXPECT_EQ(grant("data/../.."), refused("data/../..", base.parent_path()));
+  // A sibling whose name starts with the folder's name is outside too.
+  fs::create_directories(base.string() + "-sibling");
+  EXPECT_EQ(grant("../" + base.filename().string() + "-sibling"),
+            refused("../" + base.filename().string() + "-sibling", base.string() + "-sibling"));
+  fs::remove_all(base.string() + "-sibling");
+
+  // Inside, also through a link that stays inside: accepted, and kept in canonical form.
+  for (const std::string source : {".", "data", "data/sub/", "link-in", "data/sub/../sub"}) {
+    EXPECT_EQ(grant(source), "(no error)") << source;
+  }
+  auto m = load_manifest(manifest(
+      "spin_manifest_version = 2\n[application]\nname = \"a\"\n[component.x]\n"
+      "source = \"inspector.js\"\nfiles = [{ source = \"link-in\", destination = \"/d\" }]\n"));
+  ASSERT_EQ(m.components.at(0).files.size(), 1u);
+  EXPECT_EQ(m.components.at(0).files[0].host_path, base / "data");
+}
+
+// Issue 19 #21: a source that is a folder, FIFO or device read "does not exist", and a
+// grant naming a file was accepted, then dropped every grant of the component at start.
+TEST_F(ManifestTest, ASourceOfTheWrongKindSaysWhatItIs) {
+  namespace fs = std::filesystem;
+  fs::create_directories(dir.path() / "folder.js");
+  ASSERT_EQ(::mkfifo((dir.path() / "fifo").c_str(), 0600), 0);
+  fs::create_symlink("/dev/null", dir.path() / "dev");
+  write_file(dir.path() / "data/file.txt", "x");
+  auto entry = [&](const std::string& source) {
+    return error(
+        "spin_manifest_version = 2\n[application]\nname = \"a\"\n[component.x]\n"
+        "source = \"" +
+        source + "\"\n");
+  };
+  auto where = [&](const std::string& source) {
+    return file() + ":5:11: source '" + source + "' of component 'x' is ";
+  };
+  EXPECT_EQ(entry("folder.js"), where("folder.js") + "a folder, not a JavaScript file (" +
+                                    (dir.path() / "folder.js").string() + ")");
+  EXPECT_EQ(entry("fifo"), where("fifo") + "a FIFO (named pipe), not a JavaScript file (" +
+                               (dir.path() / "fifo").string() + ")");
+  EXPECT_EQ(entry("dev"), where("dev") + "a device, not a JavaScript file (" +
+                              (dir.path() / "dev").string() + ")");
+
+  auto grant = [&](const std::string& source) {
+    return error(
+        "spin_manifest_version = 2\n[application]\nname = \"a\"\n[component.x]\n"
+        "source = \"inspector.js\"\nfiles = [{ source = \"" +
+        source + "\", destination = \"/d\" }]\n");
+  };
+  auto not_folder = [&](const std::string& source, const std::string& kind) {
+    return file() + ":6:22: source '" + source + "' of component 'x' is " + kind +
+           "; a 'files' source must be a folder (" + (dir.path() / source).string() + ")";
+  };
+  EXPECT_EQ(grant("data/file.txt"), not_folder("data/file.txt", "a file"));
+  EXPECT_EQ(grant("fifo"), not_folder("fifo", "a FIFO (named pipe)"));
 }
 
 TEST_F(ManifestTest, OverlappingDestinations) {

@@ -340,6 +340,10 @@ TEST(Zinniad, BadInputExitsTwoWithOneLine) {
       "spin_manifest_version = 2\n[application]\nname = \"a\"\n[component.x]\nsource = "
       "\"ok.js\"\nspin_monitoring = true\nfiles = [{ source = \".spin/\", destination = \"/\" }, "
       "{ source = \".spin/monitor/\", destination = \"/m\" }]\n");
+  // Issue 19 #13: a grant of the host's root folder.
+  write_file(d.dir.path() / "escape.toml",
+             "spin_manifest_version = 2\n[application]\nname = \"a\"\n[component.x]\nsource = "
+             "\"ok.js\"\nfiles = [{ source = \"/\", destination = \"/host\" }]\n");
   const std::vector<BadInput> cases = {
       {{"ok.js"},
        {{"FIL_WALLET_ADDRESS", ""}},
@@ -371,6 +375,10 @@ TEST(Zinniad, BadInputExitsTwoWithOneLine) {
        {},
        "zinniad: missing.toml:5:11: source 'gone.js' of component 'x' does not exist "
        "(<DIR>/gone.js)\n"},
+      {{"--manifest", "escape.toml"},
+       {},
+       "zinniad: escape.toml:6:22: source '/' of component 'x' leads outside the manifest's "
+       "folder (/ is not inside <DIR>); grant a folder inside it\n"},
       {{"--manifest", "overlap.toml"},
        {},
        "zinniad: overlap.toml:7:96: destination '/m' overlaps '/' (line 7) in component 'x'\n"},

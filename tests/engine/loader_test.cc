@@ -48,15 +48,16 @@ struct Sandbox {
   }
 };
 
-TEST(Loader, StaticImportOutsideRootIsRefusedNamingFileAndRoot) {
+TEST(Loader, StaticImportOutsideRootIsRefusedNamingOnlyTheSpecifier) {
   Sandbox s;
   auto r = s.run("import { secret } from '../outside.js';\nconsole.log(secret);\n");
   EXPECT_EQ(r.exit.reason, ExitReason::kUncaught);
   EXPECT_EQ(r.exit.code, 1);
-  EXPECT_TRUE(contains(r.exit.message, (s.dir.path() / "outside.js").string())) << r.exit.message;
   EXPECT_TRUE(contains(r.exit.message,
-                       "outside the module root \"" + fs::canonical(s.root).string() + "\""))
+                       "Module not found \"../outside.js\" (a module imports only "
+                       "files inside its own folder)"))
       << r.exit.message;
+  EXPECT_FALSE(contains(r.exit.message, s.dir.path().string())) << r.exit.message;
   EXPECT_TRUE(r.lines.empty());
 }
 
@@ -64,8 +65,7 @@ TEST(Loader, SymlinkPointingOutsideIsRefused) {
   Sandbox s;
   auto r = s.run("import { secret } from './link.js';\nconsole.log(secret);\n");
   EXPECT_EQ(r.exit.reason, ExitReason::kUncaught);
-  EXPECT_TRUE(contains(r.exit.message, "link.js")) << r.exit.message;
-  EXPECT_TRUE(contains(r.exit.message, "refused")) << r.exit.message;
+  EXPECT_TRUE(contains(r.exit.message, "Module not found \"./link.js\"")) << r.exit.message;
   EXPECT_TRUE(r.lines.empty());
 }
 
@@ -75,7 +75,7 @@ TEST(Loader, DynamicImportOutsideRootRejects) {
     for (const spec of ["../outside.js", "./link.js", "/etc/passwd", "file:///etc/hostname",
                         "https://example.com/x.js", "node:fs", "lodash", "zinnia:nope", "./inside.js"]) {
       try { const m = await import(spec); console.log("loaded", spec, Object.keys(m).join()); }
-      catch (e) { console.log("refused", spec, e.constructor.name, e.message.includes("refused") || e.message.includes("not prefixed") || e.message.includes("Unknown built-in")); }
+      catch (e) { console.log("refused", spec, e.constructor.name, e.message.includes("refused") || e.message.includes("Module not found") || e.message.includes("not prefixed") || e.message.includes("Unknown built-in")); }
     }
   )js");
   EXPECT_EQ(r.exit.reason, ExitReason::kFinished) << r.exit.message;
@@ -118,12 +118,12 @@ TEST(Loader, JsonNeedsAssertionAndMissingFilesAreNamed) {
   write_file(s.root / "bad.json", "{oops");
   auto r = s.run(R"js(
     await import("./d.json").catch((e) => console.log("no assertion:", e.message.includes("assert { type: \"json\" }")));
-    await import("./bad.json", { assert: { type: "json" } }).catch((e) => console.log("bad json:", e.name));
+    await import("./bad.json", { assert: { type: "json" } }).catch((e) => console.log("bad json:", e.name, e.message.startsWith('Unable to parse JSON module "./bad.json": ')));
     await import("./missing.js").catch((e) => console.log(e.message.includes("Module not found") && e.message.includes("missing.js")));
     await import("./d.json", { assert: { type: "css" } }).catch((e) => console.log("css:", e.message.includes("Invalid import assertion")));
   )js");
   EXPECT_EQ(r.exit.reason, ExitReason::kFinished) << r.exit.message;
-  EXPECT_EQ(r.lines, (std::vector<std::string>{"no assertion: true", "bad json: SyntaxError",
+  EXPECT_EQ(r.lines, (std::vector<std::string>{"no assertion: true", "bad json: SyntaxError true",
                                                "true", "css: true"}));
 }
 

@@ -248,6 +248,71 @@ TEST(Tree, FullDiskIsReportedOnceAndReadsStayTrue) {
   EXPECT_EQ(persisted, want.substr(0, persisted.size()));
 }
 
+// Issue 19 #11: a link planted as stdout.txt made the tree append module output to its
+// target and serve the target's bytes as the log. Below the spin-root nothing is followed:
+// a link planted as a log file is replaced (the link alone; its target is never opened), a
+// link planted as a folder is refused with a clear error (the log stays in memory). The
+// spin-root itself may be a link: the user chose it.
+TEST(Tree, SymlinksPlantedInTheLogFolderAreNeverFollowed) {
+  testing::TempDir dir;
+  const fs::path real_root = dir.path() / "disk/spin";
+  const fs::path root = dir.path() / "spin";  // --spin-root, a link to another disk
+  fs::create_directories(real_root);
+  fs::create_symlink(real_root, root);
+  const fs::path target = dir.path() / "target.txt", elsewhere = dir.path() / "elsewhere";
+  zinnia::testing::write_file(target, "TARGET-BYTES\n");
+  fs::create_directories(elsewhere);
+  const fs::path folder = real_root / "station/logs/spark";
+  fs::create_directories(folder);
+  fs::create_symlink(target, folder / "stdout.txt");
+  fs::create_symlink(target, folder / "stderr.txt");
+  fs::create_symlink(elsewhere, real_root / "station/logs/evil");
+
+  std::vector<std::string> errors;
+  std::mutex mu;
+  TreeOptions o = options(root);
+  o.on_error = [&](const std::string& m) {
+    std::lock_guard l(mu);
+    errors.push_back(m);
+  };
+  Tree t(o);
+  t.add_component("spark");
+  EXPECT_EQ(read_all(t, kOut), "");  // the target's bytes are not the log
+  auto log = t.log("spark", Stream::kStdout);
+  log->append("line\n");
+  log->flush();
+  EXPECT_EQ(read_file(target), "TARGET-BYTES\n");
+  EXPECT_FALSE(fs::is_symlink(folder / "stdout.txt"));
+  EXPECT_TRUE(fs::is_regular_file(folder / "stdout.txt"));
+  EXPECT_EQ(read_file(folder / "stdout.txt"), "line\n");
+  EXPECT_EQ(read_all(t, kOut), "line\n");
+  {
+    std::lock_guard l(mu);
+    ASSERT_EQ(errors.size(), 2u);  // stdout and stderr, once each
+    EXPECT_EQ(errors[0], (root / "station/logs/spark/stdout.txt").string() +
+                             " was a symbolic link to " + target.string() +
+                             "; replaced it with a new log file (zinniad never writes through "
+                             "links; the link's target is untouched)");
+  }
+
+  // A folder planted as a link: refused, nothing written where it points, kept in memory.
+  t.add_component("evil");
+  auto evil = t.log("evil", Stream::kStdout);
+  evil->append("mine\n");
+  evil->flush();
+  EXPECT_TRUE(fs::is_empty(elsewhere));
+  EXPECT_EQ(read_all(t, "monitor/logs/evil/stdout.txt"), "mine\n");
+  {
+    std::lock_guard l(mu);
+    ASSERT_EQ(errors.size(), 4u);
+    EXPECT_EQ(errors[2], (root / "station/logs/evil").string() +
+                             " is a symbolic link; zinniad follows no link below the spin-root "
+                             "(remove it, or set --spin-root / SPIN_ROOT to keep logs "
+                             "elsewhere) (the log stays readable in memory; retrying on each "
+                             "flush)");
+  }
+}
+
 TEST(Tree, RotationKeepsOneOlderGeneration) {
   testing::TempDir dir;
   TreeOptions o = options(dir.path(), 1000);

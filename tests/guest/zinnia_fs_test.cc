@@ -135,4 +135,34 @@ TEST_F(ZinniaFsTest, FollowSeesEveryLineOnceInOrderAndWaitsForTheFile) {
   EXPECT_EQ(follower_sink.lines(), std::vector<std::string>{"seen=10000 bad=0"});
 }
 
+// Issue 19 #21: follow() of a folder or of status.json waited forever, `from: NaN` was taken,
+// and return() on a follow waiting for an append never settled.
+TEST_F(ZinniaFsTest, FollowRefusesWhatCannotGrowAndBadFromAndClosesWhileWaiting) {
+  tree->set_blob("monitor/status.json", "{}");
+  auto run = run_guest("follow_edges.js", monitoring_fs());
+  ASSERT_EQ(run.exit.reason, engine::ExitReason::kFinished) << run.exit.message << run.exit.stack;
+  const std::string from_range =
+      "RangeError: zinnia:fs: follow(): 'from' must be a byte offset (a whole number from 0), "
+      "got ";
+  const std::string not_log =
+      "NotSupported: Operation not supported (follow() reads growing logs of the monitor tree, "
+      "such as stdout.txt; read other files with readFile()): ";
+  EXPECT_EQ(run.lines,
+            (std::vector<std::string>{
+                "/monitor/logs IsADirectory: Is a directory (follow() reads a growing log file): "
+                "/monitor/logs",
+                "/monitor/status.json " + not_log + "/monitor/status.json",
+                "/config/station/manifest.json " + not_log + "/config/station/manifest.json",
+                "from NaN " + from_range + "NaN",
+                "from -1 " + from_range + "-1",
+                "from 1.5 " + from_range + "1.5",
+                "from Infinity " + from_range + "Infinity",
+                "from \"middle\" TypeError: zinnia:fs: follow(): 'from' must be \"start\", "
+                "\"end\" or a byte offset, got \"middle\"",
+                "return {\"value\":\"bye\",\"done\":true}",
+                "pending next {\"done\":true}",
+                "next after return {\"done\":true}",
+            }));
+}
+
 }  // namespace

@@ -1,11 +1,12 @@
-// Bad input and file modes against a real zinniad process (--no-mount): clear errors with
-// exit 2, or byte-exact persistence; state 0600, log folders 0700.
+// Bad input and file modes against a real zinniad process: clear errors with exit 2, or
+// byte-exact persistence; state 0600, log folders 0700; links planted as logs not followed.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <string>
 
 #include "tests/support/daemon_harness.h"
+#include "tests/support/fuse_required.h"
 
 namespace zinnia::testing {
 namespace {
@@ -103,6 +104,35 @@ TEST(DaemonInput, StateFilesAre0600AndLogFolders0700) {
       EXPECT_EQ(mode(e.path()) & 077, 0u) << e.path();
     }
   }
+}
+
+// Issue 19 #11, end to end: links planted as a component's logs before the start. zinniad
+// neither appends to their target nor serves it on the mount; it replaces the links and says
+// so on stderr.
+TEST(DaemonInput, ALinkPlantedAsALogIsReplacedNeverFollowed) {
+  ZINNIA_REQUIRE_FUSE();
+  Daemon d;
+  const fs::path target = d.dir.path() / "target.txt";
+  write_file(target, "TARGET\n");
+  fs::create_directories(d.log("spark").parent_path());
+  fs::create_symlink(target, d.log("spark"));
+  fs::create_symlink(target, d.log("spark", "stderr.txt"));
+  d.module("spark", "console.log('mine'); console.error('oops'); setInterval(() => {}, 1000);\n");
+  MountGuard guard{d.mountpoint()};
+  Process p(d.argv({"spark"}, true), d.env, {});
+  const fs::path live = d.mountpoint() / "monitor/logs/spark/stdout.txt";
+  ASSERT_TRUE(p.wait_until([&](auto&, auto&) { return read_file(live) == "mine\n"; })) << p.err();
+  EXPECT_EQ(read_file(d.mountpoint() / "monitor/logs/spark/stderr.txt"), "oops\n");
+  p.kill(SIGTERM);
+  ASSERT_EQ(p.wait(std::chrono::seconds(10)), 0) << p.err();
+  EXPECT_EQ(read_file(target), "TARGET\n");
+  EXPECT_FALSE(fs::is_symlink(d.log("spark")));
+  EXPECT_EQ(read_file(d.log("spark")), "mine\n");
+  EXPECT_EQ(read_file(d.log("spark", "stderr.txt")), "oops\n");
+  EXPECT_NE(p.err().find(d.log("spark").string() + " was a symbolic link to " + target.string() +
+                         "; replaced it with a new log file"),
+            std::string::npos)
+      << p.err();
 }
 
 }  // namespace

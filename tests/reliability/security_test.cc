@@ -192,6 +192,83 @@ TEST(Security, ImportsCannotLeaveTheModuleFolder) {
   EXPECT_TRUE(st.lines.empty());
 }
 
+// Issue 19 #12: an import() error named resolved host paths and told a file outside the
+// folder from a missing one. Now each reads `Module not found "<specifier>" (...)`, the same
+// whether the file exists or not, and names no host path: not the spin-root behind a planted
+// link, not the binary's folder, not the folder above the module.
+TEST(Security, ImportErrorsAreTheSameForOutsideAndMissingAndNameNoHostPath) {
+  TempDir tmp, app_tmp;
+  const fs::path spin = tmp.path() / "spin";
+  const fs::path app = app_tmp.path() / "app";
+  const std::string bin_dir = fs::canonical(ZINNIA_BINARY_DIR "/bin").string();
+  ASSERT_TRUE(fs::exists(bin_dir + "/zinniad")) << bin_dir;
+  fs::create_directories(app);
+  fs::create_symlink(spin, app / "spinlink");
+  const std::string up = fs::relative(tmp.path(), app).string();  // "../../tmp.xyz"
+  const std::vector<std::string> specs = {
+      up + "/secret.js",
+      (tmp.path() / "secret.js").string(),
+      "file://" + (tmp.path() / "secret.js").string(),
+      "./spinlink/station/logs/spark/stdout.txt",
+      "./spinlink/station/logs/spark",
+  };
+  std::string list;
+  for (const auto& sp : specs) list += "\"" + sp + "\", ";
+  write_file(app / "main.js", "const specs = [" + list + R"js(];
+    const bin = [")js" + bin_dir + R"js(/zinniad", ")js" +
+                                  bin_dir + R"js(/no-such-zinniad"];
+    const shown = async (spec) => {
+      try { await import(spec); return "LOADED " + spec; } catch (e) {
+        // The message without the specifier, so files of two names compare.
+        return [e.name, e.message.replace(spec, "<S>"), String(e).replace(spec, "<S>")].join(" | ");
+      }
+    };
+    for (const s of specs) {
+      try { await import(s); console.log("LOADED", s); } catch (e) {
+        console.log(JSON.stringify([s, e.name, e.message, String(e)]));
+        console.log("stack " + e.stack);
+      }
+    }
+    console.log("binary " + await shown(bin[0]));
+    console.log("binary " + await shown(bin[1]));
+  )js");
+
+  auto existing = [&] {
+    write_file(tmp.path() / "secret.js", "export default 'SECRET';\n");
+    write_file(spin / "station/logs/spark/stdout.txt", "SECRET\n");
+  };
+  existing();
+  auto with_files = run_file(app / "main.js");
+  fs::remove(tmp.path() / "secret.js");
+  fs::remove_all(spin);
+  auto without = run_file(app / "main.js");
+  for (const auto* run : {&with_files, &without}) {
+    ASSERT_EQ(run->exit.reason, ExitReason::kFinished) << run->exit.message << run->exit.stack;
+    ASSERT_EQ(run->lines.size(), 2 * specs.size() + 2);
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      const std::string msg = "Module not found \\\"" + specs[i] +
+                              "\\\" (a module imports only files inside its own folder)";
+      EXPECT_EQ(run->lines[2 * i],
+                "[\"" + specs[i] + "\",\"TypeError\",\"" + msg + "\",\"TypeError: " + msg + "\"]");
+    }
+    for (std::string line : run->lines) {
+      // What is left once the specifiers (as the module wrote them) are taken out.
+      for (const auto& sp : {specs[2], specs[1], specs[0], specs[4], specs[3]})
+        for (auto at = line.find(sp); at != std::string::npos; at = line.find(sp))
+          line.erase(at, sp.size());
+      EXPECT_EQ(line.find(tmp.path().string()), std::string::npos) << line;
+      EXPECT_EQ(line.find(tmp.path().filename().string()), std::string::npos) << line;
+      EXPECT_EQ(line.find("SECRET"), std::string::npos) << line;
+      EXPECT_EQ(line.find("/spin"), std::string::npos) << line;
+    }
+    // The binary's folder shows only where the module named it itself.
+    EXPECT_EQ(run->lines[2 * specs.size()], run->lines[2 * specs.size() + 1]);
+    EXPECT_EQ(run->lines[2 * specs.size()].find(bin_dir), std::string::npos);
+  }
+  // Outside and existing, or missing: the very same lines.
+  EXPECT_EQ(with_files.lines, without.lines);
+}
+
 // Every zinnia:fs failure -- not found, denied, escapes, symlinks out, wrong kinds, writes --
 // names only the guest path; the host folders behind the grants never show.
 TEST(Security, ZinniaFsErrorsNameNoHostPath) {

@@ -73,60 +73,164 @@ export function stat(path) {
 
 const CHUNK = 1 << 20;
 
+// follow()'s errors say what follow() cannot do, rather than the bare errno text.
+const followMessages = {
+  IsADirectory: "Is a directory (follow() reads a growing log file)",
+  NotSupported:
+    "Operation not supported (follow() reads growing logs of the monitor tree, such as " +
+    "stdout.txt; read other files with readFile())",
+};
+
 /**
  * Follows a growing file like `tail -f`: an async iterator of the text appended to it.
  * `from`: "end" (default: only what is appended from now on), "start", or a byte offset.
  * Waits for a file that does not exist yet. Wakes on appends (no polling); ends when the
- * iterator is closed (`break` out of `for await`, or `return()`).
+ * iterator is closed (`break` out of `for await`, or `return()`, which settles at once and
+ * ends a pending `next()` with `done: true`).
  */
-export async function* follow(path, { from = "end" } = {}) {
-  checkPath(path);
-  let offset = from === "start" ? 0 : typeof from === "number" ? from : null;
-  if (offset === null && from !== "end") {
-    throw new TypeError(`zinnia:fs: follow(): 'from' must be "start", "end" or a byte offset`);
+export function follow(path, options = {}) {
+  let error = null;
+  let offset = null;
+  const from = options?.from ?? "end";
+  if (typeof path !== "string") {
+    error = new TypeError(`zinnia:fs: path must be a string, got ${typeof path}`);
+  } else if (from === "start") {
+    offset = 0;
+  } else if (typeof from === "number") {
+    if (Number.isSafeInteger(from) && from >= 0) offset = from;
+    else {
+      error = new RangeError(
+        `zinnia:fs: follow(): 'from' must be a byte offset (a whole number from 0), got ${from}`,
+      );
+    }
+  } else if (from !== "end") {
+    const got = typeof from === "string" ? JSON.stringify(from) : typeof from;
+    error = new TypeError(
+      `zinnia:fs: follow(): 'from' must be "start", "end" or a byte offset, got ${got}`,
+    );
   }
-  let dirty = true;
-  let wake = null;
-  // Watch before the first look, so no append falls between the look and the watch.
-  const id = host.fsWatch(path, () => {
-    dirty = true;
-    if (wake) {
-      const w = wake;
-      wake = null;
+  return new Follower(path, offset, error);
+}
+
+// Not an async generator: a generator's return() waits behind a pending next(), so closing
+// a follow() that waits for appends would never settle.
+class Follower {
+  #path;
+  #offset; // null: the end, once looked at
+  #error; // an argument error, thrown by the first next()
+  #id = null;
+  #started = false;
+  #closed = false;
+  #dirty = true;
+  #size = 0;
+  #wake = null;
+  #decoder = new TextDecoder();
+  #queue = Promise.resolve();
+
+  constructor(path, offset, error) {
+    this.#path = path;
+    this.#offset = offset;
+    this.#error = error;
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  next() {
+    // One step at a time, in call order, as a generator does.
+    const step = this.#queue.then(() => this.#step());
+    this.#queue = step.catch(() => {});
+    return step;
+  }
+
+  return(value) {
+    this.#close();
+    return Promise.resolve({ value, done: true });
+  }
+
+  throw(error) {
+    this.#close();
+    return Promise.reject(error);
+  }
+
+  #close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#id !== null) host.fsUnwatch(this.#id);
+    this.#id = null;
+    this.#wakeUp();
+  }
+
+  #wakeUp() {
+    if (this.#wake) {
+      const w = this.#wake;
+      this.#wake = null;
       w();
     }
-  });
-  if (typeof id === "string") throw fsError(id, path);
-  const decoder = new TextDecoder();
-  try {
-    if (offset === null) {
-      try {
-        offset = (await stat(path)).size;
-      } catch (e) {
-        if (!(e instanceof NotFound)) throw e;
-        offset = 0;
-      }
+  }
+
+  #start() {
+    this.#started = true;
+    if (this.#error) throw this.#error;
+    // Watch before the first look, so no append falls between the look and the watch.
+    const id = host.fsWatch(this.#path, () => {
+      this.#dirty = true;
+      this.#wakeUp();
+    });
+    if (typeof id === "string") {
+      const message = followMessages[id];
+      throw message ? new classes[id](message, this.#path) : fsError(id, this.#path);
     }
-    for (;;) {
-      if (!dirty) await new Promise((resolve) => (wake = resolve));
-      dirty = false;
-      let size;
-      try {
-        size = (await stat(path)).size;
-      } catch (e) {
-        if (e instanceof NotFound) continue;
-        throw e;
+    this.#id = id;
+  }
+
+  async #step() {
+    const done = { value: undefined, done: true };
+    if (this.#closed) return done;
+    try {
+      if (!this.#started) {
+        this.#start();
+        if (this.#offset === null) {
+          try {
+            this.#offset = (await stat(this.#path)).size;
+          } catch (e) {
+            if (!(e instanceof NotFound)) throw e;
+            this.#offset = 0;
+          }
+        }
       }
-      while (offset < size) {
-        const chunk = await call(host.fsRead, path, offset, Math.min(size - offset, CHUNK));
-        if (chunk.byteLength === 0) break;
-        offset += chunk.byteLength;
-        const text = decoder.decode(chunk, { stream: true });
-        if (text) yield text;
+      for (;;) {
+        if (this.#closed) return done;
+        if (this.#offset < this.#size) {
+          const want = Math.min(this.#size - this.#offset, CHUNK);
+          const chunk = await call(host.fsRead, this.#path, this.#offset, want);
+          if (this.#closed) return done;
+          if (chunk.byteLength === 0) {
+            this.#size = this.#offset; // shrank under us: wait for the next change
+            continue;
+          }
+          this.#offset += chunk.byteLength;
+          const text = this.#decoder.decode(chunk, { stream: true });
+          if (text) return { value: text, done: false };
+          continue;
+        }
+        if (!this.#dirty) {
+          await new Promise((resolve) => (this.#wake = resolve));
+          continue;
+        }
+        this.#dirty = false;
+        try {
+          this.#size = (await stat(this.#path)).size;
+        } catch (e) {
+          if (!(e instanceof NotFound)) throw e;
+        }
       }
+    } catch (e) {
+      if (this.#closed) return done; // closed while a read was under way
+      this.#close();
+      throw e;
     }
-  } finally {
-    host.fsUnwatch(id);
   }
 }
 
