@@ -68,6 +68,14 @@
     }
     return parts;
   }
+  // With messaging.js, a Blob is a V8 API object (internals.hostObject), which V8's serializer
+  // hands to structuredClone's delegate: so Blobs and Files can be cloned and posted.
+  function hostObject(proto) {
+    if (typeof internals.hostObject !== "function") return null;
+    const obj = internals.hostObject();
+    Object.setPrototypeOf(obj, proto);
+    return obj;
+  }
   function init(blob, parts, type) {
     blob[kParts] = parts;
     blob[kSize] = parts.reduce((n, p) => n + p.byteLength, 0);
@@ -111,7 +119,9 @@
       opts = options(opts, "Blob constructor");
       const endings = readEnum(opts, "Blob constructor");
       const type = opts.type === undefined ? "" : normalizeType(opts.type);
-      init(this, convertParts(list, endings, "Blob constructor"), type);
+      const self = hostObject(new.target.prototype) ?? this;
+      init(self, convertParts(list, endings, "Blob constructor"), type);
+      return self;
     }
     get size() {
       check(this, "Blob.size");
@@ -229,16 +239,28 @@
   internals.blob = Object.freeze({
     bytes: bytesOf,
     fromBytes(u8, type) {
-      const blob = Object.create(Blob.prototype);
+      const blob = hostObject(Blob.prototype) ?? Object.create(Blob.prototype);
       init(blob, u8.byteLength ? [u8] : [], normalizeType(type));
       return blob;
     },
     file(blob, name, lastModified) {
-      const f = Object.create(File.prototype);
+      const f = hostObject(File.prototype) ?? Object.create(File.prototype);
       init(f, blob[kParts], blob[kType]);
       f[kName] = name;
       f[kLastModified] = lastModified ?? Date.now();
       return f;
+    },
+    // structuredClone's steps for a Blob or File (the bytes are immutable: shared), or null.
+    clone(value) {
+      if (!isObject(value) || !(kParts in value)) return null;
+      const isFile = kName in value;
+      const c = hostObject(isFile ? File.prototype : Blob.prototype);
+      init(c, value[kParts], value[kType]);
+      if (isFile) {
+        c[kName] = value[kName];
+        c[kLastModified] = value[kLastModified];
+      }
+      return c;
     },
   });
 

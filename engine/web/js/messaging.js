@@ -249,6 +249,13 @@
       return false;
     }
   }
+  // The clone delegate's hook (engine/api/clone.cc): for an object in the transfer list
+  // (transferring), the port that takes its place; for another API object, its clone (a Blob
+  // or File), or undefined when it cannot be cloned (DataCloneError).
+  function hostHook(object, transferring) {
+    if (transferring) return transferPort(object);
+    return internals.blob?.clone(object) ?? undefined;
+  }
   // The port's state moves to a new port object (the clone's); the old one is left detached.
   function transferPort(port) {
     const st = states.get(port);
@@ -268,7 +275,8 @@
   // StructuredSerializeWithTransfer then StructuredDeserializeWithTransfer, in one step (one
   // isolate). Returns the clone and the transferred ports' replacements, in transfer order.
   function cloneWithTransfer(value, transfer) {
-    if (transfer.length === 0) return { value: nativeClone(value), ports: Object.freeze([]) };
+    if (transfer.length === 0)
+      return { value: nativeClone(value, undefined, hostHook), ports: Object.freeze([]) };
     const seen = new Set();
     for (const item of transfer) {
       if (seen.has(item)) throw dataCloneError("The transfer list contains a value twice");
@@ -280,7 +288,7 @@
         throw dataCloneError("Value not transferable");
       }
     }
-    const cloned = nativeClone(value, { transfer }, transferPort);
+    const cloned = nativeClone(value, { transfer }, hostHook);
     const ports = transfer.filter(isPort).map((p) => states.get(p).movedTo);
     return { value: cloned, ports: Object.freeze(ports) };
   }
@@ -289,6 +297,9 @@
       throw new TypeError("structuredClone: 1 argument required, but only 0 present");
     return cloneWithTransfer(value, readTransfer(options, "structuredClone")).value;
   }
+
+  // For blob.js: Blobs are API objects too, so that they can be cloned.
+  internals.hostObject = () => host.portObject();
 
   define("MessageEvent", MessageEvent);
   define("MessagePort", MessagePort);
