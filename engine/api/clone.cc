@@ -94,6 +94,12 @@ v8::Local<v8::Object> make_view(ViewKind kind, v8::Local<v8::ArrayBuffer> b, std
   return {};
 }
 
+// A host object named in the transfer list (a MessagePort: engine/web/js/messaging.js) is
+// written as this tag and its index there; the transfer hook gives its replacement.
+constexpr std::uint32_t kTransferredTag = 0xFFFFFFFFu;
+// Another host object (a Blob): the hook's clone of it, made while serializing, and its index.
+constexpr std::uint32_t kClonedTag = 0xFFFFFFFEu;
+
 class CloneDelegate final : public v8::ValueSerializer::Delegate,
                             public v8::ValueDeserializer::Delegate {
  public:
@@ -104,6 +110,30 @@ class CloneDelegate final : public v8::ValueSerializer::Delegate,
   v8::Maybe<bool> WriteHostObject(v8::Isolate* isolate, v8::Local<v8::Object> object) override {
     ViewKind kind;
     if (!view_kind(object, &kind)) {
+      for (std::size_t i = 0; i < host_transfer_.size(); ++i) {
+        if (host_transfer_[i]->StrictEquals(object)) {
+          serializer_->WriteUint32(kTransferredTag);
+          serializer_->WriteUint32(static_cast<std::uint32_t>(i));
+          return v8::Just(true);
+        }
+      }
+      if (!hook_.IsEmpty()) {
+        v8::Local<v8::Value> argv[] = {object, v8::False(isolate)};
+        v8::Local<v8::Value> copy;
+        if (!hook_->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 2, argv)
+                 .ToLocal(&copy))
+          return v8::Nothing<bool>();
+        if (copy->IsObject()) {
+          // Kept in an array made outside the serializer: V8 may call us inside a HandleScope
+          // of its own, which a Local made here would not outlive.
+          const std::uint32_t index = cloned_->Length();
+          if (cloned_->Set(isolate->GetCurrentContext(), index, copy).IsNothing())
+            return v8::Nothing<bool>();
+          serializer_->WriteUint32(kClonedTag);
+          serializer_->WriteUint32(index);
+          return v8::Just(true);
+        }
+      }
       ThrowDataCloneError(to_v8(isolate, "The object could not be cloned"));
       return v8::Nothing<bool>();
     }
@@ -125,8 +155,21 @@ class CloneDelegate final : public v8::ValueSerializer::Delegate,
     std::uint32_t kind = 0;
     std::uint64_t offset = 0, length = 0;
     v8::Local<v8::Value> buffer;
-    if (!deserializer_->ReadUint32(&kind) ||
-        kind > static_cast<std::uint32_t>(ViewKind::kBigUint64) ||
+    if (!deserializer_->ReadUint32(&kind)) return {};
+    if (kind == kTransferredTag) {
+      std::uint32_t index = 0;
+      if (!deserializer_->ReadUint32(&index) || index >= replacements_.size()) return {};
+      return replacements_[index];
+    }
+    if (kind == kClonedTag) {
+      std::uint32_t index = 0;
+      v8::Local<v8::Value> copy;
+      if (!deserializer_->ReadUint32(&index) || index >= cloned_->Length() ||
+          !cloned_->Get(isolate->GetCurrentContext(), index).ToLocal(&copy) || !copy->IsObject())
+        return {};
+      return copy.As<v8::Object>();
+    }
+    if (kind > static_cast<std::uint32_t>(ViewKind::kBigUint64) ||
         !deserializer_->ReadValue(isolate->GetCurrentContext()).ToLocal(&buffer) ||
         !buffer->IsArrayBuffer() || !deserializer_->ReadUint64(&offset) ||
         !deserializer_->ReadUint64(&length) ||
@@ -136,6 +179,10 @@ class CloneDelegate final : public v8::ValueSerializer::Delegate,
   }
   v8::ValueSerializer* serializer_ = nullptr;
   v8::ValueDeserializer* deserializer_ = nullptr;
+  std::vector<v8::Local<v8::Object>> host_transfer_;  // transferred objects that are not buffers
+  std::vector<v8::Local<v8::Object>> replacements_;   // what the hook gave for each
+  v8::Local<v8::Array> cloned_;                       // other host objects' clones
+  v8::Local<v8::Function> hook_;
 
  private:
   v8::Isolate* isolate_;
@@ -143,13 +190,23 @@ class CloneDelegate final : public v8::ValueSerializer::Delegate,
 
 }  // namespace
 
-// structuredClone(value): a missing value clones undefined (Rest reads past the end as that).
+// structuredClone(value, {transfer}, hook): a missing value clones undefined (Rest reads past
+// the end as that). `hook`, given by the web layer's structuredClone (messaging.js), makes
+// other objects in the transfer list transferable: each is written as a reference, and after
+// serialization hook(object, true) returns the object that takes its place in the clone
+// (messaging.js checks the list first). Other host objects (API objects V8 cannot serialize,
+// a Blob) are cloned by hook(object, false), or are a DataCloneError when it returns
+// undefined. Without a hook only ArrayBuffers can be transferred.
 v8::MaybeLocal<v8::Value> structured_clone(bind::Call& call, bind::Rest args) {
   auto* isolate = call.isolate();
   auto context = call.context();
   CloneDelegate delegate(isolate);
   v8::ValueSerializer serializer(isolate, &delegate);
   delegate.serializer_ = &serializer;
+  if (args[2]->IsFunction()) {
+    delegate.hook_ = args[2].As<v8::Function>();
+    delegate.cloned_ = v8::Array::New(isolate);
+  }
   serializer.SetTreatArrayBufferViewsAsHostObjects(true);
   // structuredClone(value, {transfer: [ArrayBuffer...]}): the buffers move (core-js's
   // ArrayBuffer.prototype.transfer is built on this).
@@ -163,8 +220,16 @@ v8::MaybeLocal<v8::Value> structured_clone(bind::Call& call, bind::Rest args) {
       for (std::uint32_t i = 0; i < array->Length(); ++i) {
         v8::Local<v8::Value> item;
         if (!array->Get(context, i).ToLocal(&item)) return {};
+        if (item->IsObject() && !item->IsArrayBuffer() && args[2]->IsFunction()) {
+          delegate.host_transfer_.push_back(item.As<v8::Object>());
+          continue;
+        }
         if (!item->IsArrayBuffer() || !item.As<v8::ArrayBuffer>()->IsDetachable()) {
           delegate.ThrowDataCloneError(to_v8(isolate, "Value not transferable"));
+          return {};
+        }
+        if (item.As<v8::ArrayBuffer>()->WasDetached()) {
+          delegate.ThrowDataCloneError(to_v8(isolate, "An ArrayBuffer is detached"));
           return {};
         }
         transfer.push_back(item.As<v8::ArrayBuffer>());
@@ -179,6 +244,18 @@ v8::MaybeLocal<v8::Value> structured_clone(bind::Call& call, bind::Rest args) {
   serializer.WriteHeader();
   if (serializer.WriteValue(context, args[0]).IsNothing()) return {};
   auto [data, size] = serializer.Release();
+  for (auto object : delegate.host_transfer_) {
+    v8::Local<v8::Value> argv[] = {object, v8::True(isolate)};
+    v8::Local<v8::Value> replacement;
+    if (!delegate.hook_->Call(context, v8::Undefined(isolate), 2, argv).ToLocal(&replacement) ||
+        !replacement->IsObject()) {
+      std::free(data);
+      if (!replacement.IsEmpty())
+        delegate.ThrowDataCloneError(to_v8(isolate, "Value not transferable"));
+      return {};
+    }
+    delegate.replacements_.push_back(replacement.As<v8::Object>());
+  }
   v8::ValueDeserializer deserializer(isolate, data, size, &delegate);
   delegate.deserializer_ = &deserializer;
   for (std::size_t i = 0; i < transfer.size(); ++i) {

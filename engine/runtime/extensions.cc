@@ -14,7 +14,7 @@ std::span<const bind::Extension* const> extensions() {
       &timers_extension(),  &globals_extension(),  &console_extension(), &p2p_extension(),
       &zinnia_extension(),  &fs_extension(),       &events_extension(),  &url_extension(),
       &streams_extension(), &encoding_extension(), &file_extension(),    &compression_extension(),
-      &crypto_extension(),  &subtle_extension(),   &fetch_extension(),
+      &crypto_extension(),  &subtle_extension(),   &fetch_extension(),   &messaging_extension(),
   };
   return list;
 }

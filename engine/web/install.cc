@@ -19,6 +19,8 @@
 #include "engine/v8/bind.h"
 #include "engine/v8/util.h"
 #include "engine/web/fetch.h"
+#include "engine/web/formdata.h"
+#include "engine/web/icu_decoder.h"
 #include "engine/web/ipfs_fetch.h"
 #include "engine/web/web.h"
 
@@ -131,13 +133,10 @@ struct EncodingState {
 // host.icuDecoderOpen(icuName) -> handle.
 v8::Local<v8::Object> icu_decoder_open(bind::Call& call, EncodingState& enc, std::string name) {
   auto* isolate = call.isolate();
-  UErrorCode err = U_ZERO_ERROR;
-  UConverter* conv = ucnv_open(name.c_str(), &err);
-  if (U_FAILURE(err) || !conv)
-    throw bind::RangeError("TextDecoder: ICU has no converter " + name + " (" + u_errorName(err) +
-                           ")");
-  // Errors stop the conversion; icu_decode substitutes U+FFFD itself (or fails when fatal).
-  ucnv_setToUCallBack(conv, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &err);
+  std::string error;
+  UConverter* conv = web::icu_open_decoder(name, &error);
+  if (!conv)
+    throw bind::RangeError("TextDecoder: ICU has no converter " + name + " (" + error + ")");
   if (enc.decoder_template.IsEmpty()) {
     auto tmpl = v8::ObjectTemplate::New(isolate);
     tmpl->SetInternalFieldCount(1);
@@ -172,32 +171,10 @@ v8::Local<v8::Value> icu_decode(bind::Call& call, EncodingState&, v8::Local<v8::
   auto* isolate = call.isolate();
   if (handle->InternalFieldCount() != 1) throw bind::TypeError("icuDecode: not a decoder handle");
   auto* d = static_cast<IcuDecoder*>(handle->GetAlignedPointerFromInternalField(0));
-  const char* src = reinterpret_cast<const char*>(bytes.data);
-  const char* end = src + bytes.size;
   std::u16string out;
-  out.reserve(bytes.size);
-  UChar buf[4096];
-  int stuck = 0;
-  for (;;) {
-    UChar* target = buf;
-    UErrorCode err = U_ZERO_ERROR;
-    const char* before = src;
-    ucnv_toUnicode(d->conv, &target, buf + 4096, &src, end, nullptr, flush, &err);
-    out.append(reinterpret_cast<char16_t*>(buf), static_cast<std::size_t>(target - buf));
-    if (err == U_BUFFER_OVERFLOW_ERROR) continue;
-    if (U_FAILURE(err)) {
-      if (fatal) {
-        ucnv_resetToUnicode(d->conv);
-        return v8::Null(isolate);
-      }
-      out.push_back(u'\uFFFD');
-      // ICU consumes the bytes it reports; never spin if it did not.
-      if (src == before && target == buf && ++stuck > 1) break;
-      continue;
-    }
-    break;
-  }
-  if (flush) ucnv_resetToUnicode(d->conv);
+  if (!web::icu_decode(d->conv, reinterpret_cast<const char*>(bytes.data), bytes.size, flush, fatal,
+                       out))
+    return v8::Null(isolate);
   v8::Local<v8::String> str;
   if (!v8::String::NewFromTwoByte(isolate, reinterpret_cast<const uint16_t*>(out.data()),
                                   v8::NewStringType::kNormal, static_cast<int>(out.size()))
@@ -364,8 +341,10 @@ const bind::Extension& encoding_extension() {
 }
 
 const bind::Extension& file_extension() {
-  static const bind::Extension ext{.name = "file",
-                                   .js = {"engine/web/js/blob.js", "engine/web/js/formdata.js"}};
+  static const bind::Extension ext{
+      .name = "file",
+      .js = {"engine/web/js/blob.js", "engine/web/js/formdata.js"},
+      .natives = {bind::native<"multipartParse", &web::multipart_parse>()}};
   return ext;
 }
 

@@ -16,5 +16,7 @@ const bind::Extension& compression_extension();  // CompressionStream (zlib.cc)
 const bind::Extension& crypto_extension();       // crypto, performance, User Timing
 const bind::Extension& subtle_extension();       // crypto.subtle (subtle.cc)
 const bind::Extension& fetch_extension();        // fetch, Headers, Request, Response
+// MessageChannel, MessagePort, MessageEvent, structuredClone's transfer (messaging.cc)
+const bind::Extension& messaging_extension();
 
 }  // namespace zinnia::engine

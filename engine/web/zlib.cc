@@ -2,12 +2,10 @@
 // wrapper) and deflate-raw on zlib, brotli on libbrotli; one stream state per JS stream behind
 // a handle object.
 
-#include <brotli/decode.h>
-#include <brotli/encode.h>
-#include <zlib.h>
-
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -16,6 +14,7 @@
 #include "engine/v8/bind.h"
 #include "engine/v8/util.h"
 #include "engine/web/web.h"
+#include "engine/web/zstream.h"
 
 namespace zinnia::engine {
 namespace web {
@@ -23,24 +22,12 @@ namespace {
 
 struct ZlibState;
 
-struct Zstream {
-  z_stream z{};
-  BrotliEncoderState* benc = nullptr;  // brotli: one of these two, and no z_stream
-  BrotliDecoderState* bdec = nullptr;
-  bool compress = false;
-  bool ended = false;  // the compressed data's end was seen (decompression)
+// One JS stream's codec, owned by its handle object (freed when that is collected or the
+// module ends).
+struct Zhandle {
+  std::unique_ptr<Zstream> codec;
   ZlibState* state = nullptr;
   v8::Global<v8::Object> holder;
-  ~Zstream() {
-    if (benc)
-      BrotliEncoderDestroyInstance(benc);
-    else if (bdec)
-      BrotliDecoderDestroyInstance(bdec);
-    else if (compress)
-      deflateEnd(&z);
-    else
-      inflateEnd(&z);
-  }
 };
 
 struct ZlibState {
@@ -54,7 +41,7 @@ struct ZlibState {
     }
     handle_template.Reset();
   }
-  std::unordered_set<Zstream*> streams;
+  std::unordered_set<Zhandle*> streams;
   v8::Global<v8::ObjectTemplate> handle_template;
 };
 
@@ -64,29 +51,15 @@ v8::Local<v8::Value> ZlibOpen(bind::Call& call, ZlibState& zst, bind::Rest args)
   auto context = isolate->GetCurrentContext();
   if (args.size() < 2) throw bind::TypeError("zlibOpen: expected (format, compress)");
   std::string format = to_utf8(isolate, args[0]);
-  int bits = format == "gzip"          ? 15 + 16
-             : format == "deflate"     ? 15
-             : format == "deflate-raw" ? -15
-                                       : 0;
-  if (bits == 0 && format != "brotli")
-    throw bind::TypeError("zlibOpen: unsupported format " + format);
-  auto* s = new Zstream{};
-  s->compress = args[1]->IsTrue();
-  int rc = Z_OK;
-  if (format == "brotli") {
-    if (s->compress)
-      s->benc = BrotliEncoderCreateInstance(nullptr, nullptr, nullptr);
-    else
-      s->bdec = BrotliDecoderCreateInstance(nullptr, nullptr, nullptr);
-    if (!s->benc && !s->bdec) rc = Z_MEM_ERROR;
-  } else {
-    rc = s->compress
-             ? deflateInit2(&s->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, bits, 8, Z_DEFAULT_STRATEGY)
-             : inflateInit2(&s->z, bits);
-  }
-  if (rc != Z_OK) {
-    delete s;  // deflateEnd/inflateEnd refuse a stream whose init failed; nothing leaks
-    throw bind::Error("zlibOpen: zlib init failed");
+  auto* s = new Zhandle{};
+  try {
+    s->codec = std::make_unique<Zstream>(format, args[1]->IsTrue());
+  } catch (const std::invalid_argument& e) {
+    delete s;
+    throw bind::TypeError(std::string("zlibOpen: ") + e.what());
+  } catch (const ZstreamError& e) {
+    delete s;
+    throw bind::Error(std::string("zlibOpen: ") + e.what());
   }
   ZlibState* st = &zst;
   if (st->handle_template.IsEmpty()) {
@@ -104,8 +77,8 @@ v8::Local<v8::Value> ZlibOpen(bind::Call& call, ZlibState& zst, bind::Rest args)
   s->holder.Reset(isolate, obj);
   s->holder.SetWeak(
       s,
-      [](const v8::WeakCallbackInfo<Zstream>& info) {
-        Zstream* z = info.GetParameter();
+      [](const v8::WeakCallbackInfo<Zhandle>& info) {
+        Zhandle* z = info.GetParameter();
         z->holder.Reset();
         z->state->streams.erase(z);
         delete z;
@@ -123,77 +96,17 @@ v8::Local<v8::Value> ZlibPush(bind::Call& call, ZlibState&, bind::Rest args) {
   if (args.size() < 3 || !args[0]->IsObject() ||
       args[0].As<v8::Object>()->InternalFieldCount() != 1 || !args[1]->IsArrayBufferView())
     throw bind::TypeError("zlibPush: expected (handle, bytes, finish)");
-  auto* s = static_cast<Zstream*>(args[0].As<v8::Object>()->GetAlignedPointerFromInternalField(0));
+  auto* s = static_cast<Zhandle*>(args[0].As<v8::Object>()->GetAlignedPointerFromInternalField(0));
   auto view = args[1].As<v8::ArrayBufferView>();
   std::vector<std::uint8_t> in(view->ByteLength());
   if (!in.empty()) view->CopyContents(in.data(), in.size());
-  bool finish = args[2]->IsTrue();
-  if (!s->compress && s->ended && !in.empty())
-    throw bind::TypeError("DecompressionStream: extra data after the end of the compressed data");
   std::vector<std::uint8_t> out;
-  std::uint8_t buf[16384];
   bool trailing = false;
-  if (s->benc || s->bdec) {
-    const std::uint8_t* next_in = in.data();
-    std::size_t avail_in = in.size();
-    for (;;) {
-      std::uint8_t* next_out = buf;
-      std::size_t avail_out = sizeof buf;
-      if (s->benc) {
-        if (!BrotliEncoderCompressStream(
-                s->benc, finish ? BROTLI_OPERATION_FINISH : BROTLI_OPERATION_PROCESS, &avail_in,
-                &next_in, &avail_out, &next_out, nullptr))
-          throw bind::TypeError("CompressionStream: brotli encoder failed");
-        out.insert(out.end(), buf, next_out);
-        bool more = BrotliEncoderHasMoreOutput(s->benc);
-        if (finish ? BrotliEncoderIsFinished(s->benc) : (avail_in == 0 && !more)) break;
-      } else {
-        auto rc = BrotliDecoderDecompressStream(s->bdec, &avail_in, &next_in, &avail_out, &next_out,
-                                                nullptr);
-        out.insert(out.end(), buf, next_out);
-        if (rc == BROTLI_DECODER_RESULT_ERROR)
-          throw bind::TypeError(std::string("DecompressionStream: corrupt brotli input (") +
-                                BrotliDecoderErrorString(BrotliDecoderGetErrorCode(s->bdec)) + ")");
-        if (rc == BROTLI_DECODER_RESULT_SUCCESS) {
-          s->ended = true;
-          trailing = avail_in != 0;
-          break;
-        }
-        if (rc == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT) break;
-      }
-    }
-  } else {
-    s->z.next_in = in.data();
-    s->z.avail_in = static_cast<uInt>(in.size());
-    for (;;) {
-      s->z.next_out = buf;
-      s->z.avail_out = sizeof buf;
-      int rc;
-      if (s->compress) {
-        rc = deflate(&s->z, finish ? Z_FINISH : Z_NO_FLUSH);
-        if (rc == Z_STREAM_ERROR) throw bind::TypeError("CompressionStream: zlib deflate failed");
-      } else {
-        rc = inflate(&s->z, Z_NO_FLUSH);
-        if (rc == Z_NEED_DICT || rc == Z_DATA_ERROR || rc == Z_MEM_ERROR || rc == Z_STREAM_ERROR)
-          throw bind::TypeError(std::string("DecompressionStream: corrupt input (") +
-                                (s->z.msg ? s->z.msg : "zlib error") + ")");
-        if (rc == Z_STREAM_END) s->ended = true;
-      }
-      out.insert(out.end(), buf, buf + (sizeof buf - s->z.avail_out));
-      if (s->compress) {
-        if (finish ? rc == Z_STREAM_END : (s->z.avail_in == 0 && s->z.avail_out != 0)) break;
-      } else {
-        if (s->ended) {
-          trailing = s->z.avail_in != 0;
-          break;
-        }
-        if (s->z.avail_in == 0 && s->z.avail_out != 0) break;
-        if (rc == Z_BUF_ERROR) break;
-      }
-    }
+  try {
+    trailing = s->codec->push(in.data(), in.size(), args[2]->IsTrue(), out);
+  } catch (const ZstreamError& e) {
+    throw bind::TypeError(e.what());
   }
-  if (!s->compress && finish && !s->ended && !trailing)
-    throw bind::TypeError("DecompressionStream: the compressed data ended early");
   auto store = v8::ArrayBuffer::NewBackingStore(isolate, out.size());
   if (!out.empty()) std::memcpy(store->Data(), out.data(), out.size());
   auto ab = v8::ArrayBuffer::New(isolate, std::move(store));

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "tests/support/process.h"
+#include "tests/support/require.h"
+#include "tests/support/temp_dir.h"
 #include "tests/web/web_harness.h"
 
 namespace {
@@ -42,6 +45,29 @@ TEST(WebApis, CryptoAndPerformance) { expect_clean(run_fixture("crypto.js"), 20)
 TEST(WebApis, EventsAbortStreamsAndBodies) { expect_clean(run_fixture("events.js"), 28); }
 
 TEST(WebApis, GlobalEventTargetErrorEvents) { expect_clean(run_fixture("global_events.js"), 12); }
+
+TEST(WebApis, MessagingAbortAnyAndEventDetails) { expect_clean(run_fixture("messaging.js"), 11); }
+
+// MessageChannel, MessagePort, MessageEvent and structuredClone's transfer: the same trace
+// script under `zinnia run` and under Deno (@deno/linux-x64-glibc from npm), line by line.
+TEST(WebApis, MessagingMatchesDeno) {
+  const auto deno = std::filesystem::path(ZINNIA_SOURCE_DIR) /
+                    "tests/peers/deno/node_modules/@deno/linux-x64-glibc/deno";
+  ZINNIA_REQUIRE(std::filesystem::exists(deno), "Deno from npm (scripts/setup)");
+  const auto script = web_dir() / "fixtures/messaging_trace.js";
+  zinnia::testing::TempDir home;
+  auto env = zinnia::testing::current_env();
+  env["NO_COLOR"] = "1";
+  env["DENO_DIR"] = (home.path() / "deno").string();
+  env["DENO_NO_UPDATE_CHECK"] = "1";
+  auto [zcode, zout] = zinnia::testing::run_command(
+      {zinnia::testing::bin("zinnia").string(), "run", script.string()}, env);
+  auto [dcode, dout] = zinnia::testing::run_command({deno.string(), "run", script.string()}, env);
+  EXPECT_EQ(zcode, 0) << zout;
+  EXPECT_EQ(dcode, 0) << dout;
+  EXPECT_GT(std::count(zout.begin(), zout.end(), '\n'), 30) << zout;
+  EXPECT_EQ(zout, dout);
+}
 
 TEST(WebApis, UncancelledErrorEventsStillEndTheModule) {
   // No listener, or one that does not call preventDefault(): the module ends as before.

@@ -51,6 +51,20 @@
     if (!isObject(opts)) throw new TypeError(`${what}: options must be an object`);
     return opts;
   }
+  // WebIDL sequence<BlobPart>: each element is converted as the iteration reaches it (a
+  // string's toString() runs before the next element is read, and before the options).
+  function readParts(bits, what) {
+    // @@iterator is read once (a getter runs once).
+    const method = isObject(bits) ? bits[Symbol.iterator] : undefined;
+    if (typeof method !== "function")
+      throw new TypeError(`${what} must be a sequence (an iterable object)`);
+    const list = [];
+    for (const part of { [Symbol.iterator]: () => method.call(bits) }) {
+      if (part instanceof Blob || isBufferSource(part)) list.push(part);
+      else list.push(usv(String(part)));
+    }
+    return list;
+  }
   function convertParts(bits, endings, what) {
     if (bits === undefined) return [];
     if (!isObject(bits) || typeof bits[Symbol.iterator] !== "function") {
@@ -67,6 +81,14 @@
       }
     }
     return parts;
+  }
+  // With messaging.js, a Blob is a V8 API object (internals.hostObject), which V8's serializer
+  // hands to structuredClone's delegate: so Blobs and Files can be cloned and posted.
+  function hostObject(proto) {
+    if (typeof internals.hostObject !== "function") return null;
+    const obj = internals.hostObject();
+    Object.setPrototypeOf(obj, proto);
+    return obj;
   }
   function init(blob, parts, type) {
     blob[kParts] = parts;
@@ -101,17 +123,14 @@
   class Blob {
     constructor(blobParts = undefined, opts = undefined) {
       // WebIDL: the sequence is converted before the dictionary.
-      if (
-        blobParts !== undefined &&
-        (!isObject(blobParts) || typeof blobParts[Symbol.iterator] !== "function")
-      ) {
-        throw new TypeError("Blob constructor: the parts must be a sequence (an iterable object)");
-      }
-      const list = blobParts === undefined ? [] : Array.from(blobParts);
+      const list =
+        blobParts === undefined ? [] : readParts(blobParts, "Blob constructor: the parts");
       opts = options(opts, "Blob constructor");
       const endings = readEnum(opts, "Blob constructor");
       const type = opts.type === undefined ? "" : normalizeType(opts.type);
-      init(this, convertParts(list, endings, "Blob constructor"), type);
+      const self = hostObject(new.target.prototype) ?? this;
+      init(self, convertParts(list, endings, "Blob constructor"), type);
+      return self;
     }
     get size() {
       check(this, "Blob.size");
@@ -126,8 +145,12 @@
       const size = this[kSize];
       const clamp = (v, dflt) => {
         if (v === undefined) return dflt;
+        // WebIDL [Clamp] long long: NaN is 0, then clamped, then rounded half to even.
         let n = Number(v);
-        n = Number.isNaN(n) ? 0 : Math.trunc(n);
+        if (Number.isNaN(n)) n = 0;
+        n = Math.min(Math.max(n, -Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
+        const f = Math.floor(n);
+        n = n - f > 0.5 || (n - f === 0.5 && f % 2 !== 0) ? f + 1 : f;
         return n < 0 ? Math.max(size + n, 0) : Math.min(n, size);
       };
       const from = clamp(start, 0);
@@ -195,10 +218,7 @@
     constructor(fileBits, fileName, opts = undefined) {
       if (arguments.length < 2)
         throw new TypeError("File constructor: 2 arguments required (fileBits, fileName)");
-      if (!isObject(fileBits) || typeof fileBits[Symbol.iterator] !== "function") {
-        throw new TypeError("File constructor: the parts must be a sequence (an iterable object)");
-      }
-      const list = Array.from(fileBits);
+      const list = readParts(fileBits, "File constructor: the parts");
       const name = usv(String(fileName));
       opts = options(opts, "File constructor");
       const endings = readEnum(opts, "File constructor");
@@ -229,16 +249,28 @@
   internals.blob = Object.freeze({
     bytes: bytesOf,
     fromBytes(u8, type) {
-      const blob = Object.create(Blob.prototype);
+      const blob = hostObject(Blob.prototype) ?? Object.create(Blob.prototype);
       init(blob, u8.byteLength ? [u8] : [], normalizeType(type));
       return blob;
     },
     file(blob, name, lastModified) {
-      const f = Object.create(File.prototype);
+      const f = hostObject(File.prototype) ?? Object.create(File.prototype);
       init(f, blob[kParts], blob[kType]);
       f[kName] = name;
       f[kLastModified] = lastModified ?? Date.now();
       return f;
+    },
+    // structuredClone's steps for a Blob or File (the bytes are immutable: shared), or null.
+    clone(value) {
+      if (!isObject(value) || !(kParts in value)) return null;
+      const isFile = kName in value;
+      const c = hostObject(isFile ? File.prototype : Blob.prototype);
+      init(c, value[kParts], value[kType]);
+      if (isFile) {
+        c[kName] = value[kName];
+        c[kLastModified] = value[kLastModified];
+      }
+      return c;
     },
   });
 

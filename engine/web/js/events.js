@@ -105,6 +105,13 @@
 
   // ---- Event ----
   const kState = Symbol("eventState");
+  // One getter for every event (WebIDL [LegacyUnforgeable]: an own property, the same function).
+  const isTrustedGetter = {
+    get isTrusted() {
+      return this?.[kState]?.trusted === true;
+    },
+  };
+  const isTrusted = Object.getOwnPropertyDescriptor(isTrustedGetter, "isTrusted").get;
   class Event {
     constructor(type, init = {}) {
       if (arguments.length === 0)
@@ -124,8 +131,22 @@
         inPassive: false,
         timeStamp: Date.now(),
         dispatching: false,
+        initialized: true,
+        trusted: false,
       };
-      Object.defineProperty(this, "isTrusted", { get: () => false, enumerable: true });
+      Object.defineProperty(this, "isTrusted", { get: isTrusted, enumerable: true });
+    }
+    initEvent(type, bubbles = false, cancelable = false) {
+      if (arguments.length === 0) throw new TypeError("Event.initEvent: 'type' argument required");
+      const s = this[kState];
+      if (s.dispatching) return;
+      s.type = String(type);
+      s.bubbles = !!bubbles;
+      s.cancelable = !!cancelable;
+      s.defaultPrevented = false;
+      s.stop = false;
+      s.stopImmediate = false;
+      s.target = null;
     }
     get type() {
       return this[kState].type;
@@ -207,16 +228,17 @@
 
   // ---- EventTarget ----
   const kListeners = Symbol("listeners");
+  // AddEventListenerOptions, read as WebIDL does: members in order, each once.
   function normalizeOptions(options) {
-    if (typeof options === "boolean")
-      return { capture: options, once: false, passive: false, signal: undefined };
-    options = options ?? {};
-    return {
-      capture: !!options.capture,
-      once: !!options.once,
-      passive: !!options.passive,
-      signal: options.signal,
-    };
+    if (typeof options !== "object" || options === null)
+      return { capture: !!options, once: false, passive: false, signal: undefined };
+    const capture = !!options.capture;
+    const once = !!options.once;
+    const passive = !!options.passive;
+    const signal = options.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal))
+      throw new TypeError("addEventListener: options.signal is not an AbortSignal");
+    return { capture, once, passive, signal };
   }
   function reportError(err) {
     // A throwing listener must not stop the dispatch; surface it like an uncaught error.
@@ -231,8 +253,8 @@
       // Called bare (`addEventListener(...)` in a module), `this` is the global, as in WebIDL.
       if (this === undefined || this === null)
         return EventTarget.prototype.addEventListener.call(globalThis, type, callback, options);
-      if (callback === null || callback === undefined) return;
       const { capture, once, passive, signal } = normalizeOptions(options);
+      if (callback === null || callback === undefined) return;
       if (signal && signal.aborted) return;
       if (!this[kListeners]) this[kListeners] = new Map();
       type = String(type);
@@ -241,17 +263,17 @@
       if (list.some((l) => l.callback === callback && l.capture === capture)) return;
       const entry = { callback, capture, once, passive, removed: false };
       list.push(entry);
+      // An abort algorithm, not a listener: it must not keep a timeout signal's timer alive.
       if (signal)
-        signal.addEventListener("abort", () =>
-          this.removeEventListener(type, callback, { capture }),
-        );
+        addAbortAlgorithm(signal, () => this.removeEventListener(type, callback, { capture }));
     }
     removeEventListener(type, callback, options) {
       if (this === undefined || this === null)
         return EventTarget.prototype.removeEventListener.call(globalThis, type, callback, options);
+      const capture =
+        typeof options === "object" && options !== null ? !!options.capture : !!options;
       const list = this[kListeners]?.get(String(type));
       if (!list) return;
-      const capture = typeof options === "boolean" ? options : !!options?.capture;
       const i = list.findIndex((l) => l.callback === callback && l.capture === capture);
       if (i >= 0) {
         list[i].removed = true;
@@ -331,23 +353,68 @@
   const kAlgorithms = Symbol("abortAlgorithms");
   const kDependents = Symbol("dependents");
   const token = {};
+  // Captured: user code may replace the globals.
+  const setTimeout_ = globalThis.setTimeout;
+  const clearTimeout_ = globalThis.clearTimeout;
 
+  const kDependent = Symbol("dependent");
+  const kSources = Symbol("sources");
+  const kTimeout = Symbol("timeout");
+
+  // The DOM Standard's "signal abort": every dependent is marked aborted before any abort
+  // event fires; the source's event first, then its dependents' in the order they were made.
   function signalAbort(signal, reason) {
     if (signal[kAborted]) return;
     signal[kAborted] = true;
     signal[kReason] =
       reason === undefined ? new DOMException("This operation was aborted", "AbortError") : reason;
+    const toAbort = [];
     const dependents = signal[kDependents];
     signal[kDependents] = null;
-    const algorithms = signal[kAlgorithms];
-    signal[kAlgorithms] = null;
-    if (algorithms) for (const fn of algorithms) fn();
-    signal.dispatchEvent(new Event("abort"));
     if (dependents)
       for (const ref of dependents) {
         const dep = ref.deref();
-        if (dep) signalAbort(dep, signal[kReason]);
+        if (dep && !dep[kAborted]) {
+          dep[kAborted] = true;
+          dep[kReason] = signal[kReason];
+          toAbort.push(dep);
+        }
       }
+    runAbortSteps(signal);
+    for (const dep of toAbort) runAbortSteps(dep);
+  }
+  function runAbortSteps(signal) {
+    const algorithms = signal[kAlgorithms];
+    signal[kAlgorithms] = null;
+    if (algorithms) for (const fn of algorithms) fn();
+    const timeout = signal[kTimeout];
+    if (timeout?.strong !== undefined) clearTimeout_(timeout.strong);
+    const ev = new Event("abort");
+    ev[kState].trusted = true;
+    signal.dispatchEvent(ev);
+  }
+
+  function hasAbortListeners(signal) {
+    return (signal[kListeners]?.get("abort")?.length ?? 0) > 0;
+  }
+  // A timeout signal's timer does not keep the module alive, unless someone listens for its
+  // abort (on it or on a signal that depends on it), as in Deno.
+  function refTimeouts(signal) {
+    const sources = signal[kTimeout] ? [signal] : (signal[kSources] ?? []);
+    const listened = hasAbortListeners(signal);
+    for (const src of sources) {
+      const t = src[kTimeout];
+      if (!t || src[kAborted]) continue;
+      if (listened) t.listeners.add(signal);
+      else t.listeners.delete(signal);
+      if (t.listeners.size > 0 && t.strong === undefined) {
+        const left = Math.max(0, t.deadline - Date.now());
+        t.strong = setTimeout_(t.fire, left);
+      } else if (t.listeners.size === 0 && t.strong !== undefined) {
+        clearTimeout_(t.strong);
+        t.strong = undefined;
+      }
+    }
   }
 
   class AbortSignal extends EventTarget {
@@ -358,6 +425,9 @@
       this[kReason] = undefined;
       this[kAlgorithms] = null;
       this[kDependents] = null;
+      this[kDependent] = false;
+      this[kSources] = null;
+      this[kTimeout] = null;
     }
     get aborted() {
       return this[kAborted];
@@ -368,6 +438,14 @@
     throwIfAborted() {
       if (this[kAborted]) throw this[kReason];
     }
+    addEventListener(type, callback, options) {
+      super.addEventListener(type, callback, options);
+      if (this instanceof AbortSignal && String(type) === "abort") refTimeouts(this);
+    }
+    removeEventListener(type, callback, options) {
+      super.removeEventListener(type, callback, options);
+      if (this instanceof AbortSignal && String(type) === "abort") refTimeouts(this);
+    }
     static abort(reason) {
       const s = new AbortSignal(token);
       signalAbort(s, reason);
@@ -375,31 +453,44 @@
     }
     static timeout(ms) {
       ms = Number(ms);
-      if (!(ms >= 0))
+      if (!Number.isFinite(ms) || ms < 0 || ms > Number.MAX_SAFE_INTEGER)
         throw new TypeError("AbortSignal.timeout: milliseconds must be a non-negative number");
+      ms = Math.trunc(ms);
       const s = new AbortSignal(token);
       const fire = () =>
         signalAbort(s, new DOMException("The operation timed out.", "TimeoutError"));
+      s[kTimeout] = { deadline: Date.now() + ms, fire, strong: undefined, listeners: new Set() };
       // Like in browsers and Deno, a pending timeout signal does not keep the module alive.
-      if (typeof host?.weakTimer === "function") host.weakTimer(ms, fire);
-      else globalThis.setTimeout(fire, ms);
+      host.weakTimer(ms, fire);
       return s;
     }
     static any(signals) {
-      const s = new AbortSignal(token);
+      const list = [];
       for (const src of signals) {
-        if (src.aborted) {
-          signalAbort(s, src.reason);
+        if (!(src instanceof AbortSignal))
+          throw new TypeError("AbortSignal.any: every element must be an AbortSignal");
+        list.push(src);
+      }
+      const s = new AbortSignal(token);
+      for (const src of list) {
+        if (src[kAborted]) {
+          s[kAborted] = true;
+          s[kReason] = src[kReason];
           return s;
         }
       }
-      for (const src of signals) {
+      s[kDependent] = true;
+      const sources = new Set();
+      for (const src of list) {
+        if (!src[kDependent]) sources.add(src);
+        else for (const inner of src[kSources] ?? []) if (!inner[kAborted]) sources.add(inner);
+      }
+      for (const src of sources) {
         if (!src[kDependents]) src[kDependents] = [];
         src[kDependents].push(new WeakRef(s));
       }
-      // Keep sources reachable from the dependent while it lives.
-      s._sources = Array.from(signals);
-      Object.defineProperty(s, "_sources", { enumerable: false });
+      // The sources stay reachable from the dependent while it lives.
+      s[kSources] = Array.from(sources);
       return s;
     }
   }
@@ -434,6 +525,11 @@
     return () => signal[kAlgorithms]?.delete(fn);
   }
   internals.addAbortAlgorithm = addAbortAlgorithm;
+  // Events the runtime dispatches (not user code) are trusted.
+  internals.trusted = (event) => {
+    event[kState].trusted = true;
+    return event;
+  };
 
   define("Event", Event);
   define("CustomEvent", CustomEvent);

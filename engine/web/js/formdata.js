@@ -184,56 +184,17 @@
     if (!m) return null;
     return m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : m[1].trim();
   }
-  const indexOf = (hay, needle, from) => {
-    outer: for (let i = from; i <= hay.length - needle.length; i++) {
-      for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-      return i;
-    }
-    return -1;
-  };
   const utf8 = new TextDecoder();
+  // The parsing itself is native (engine/web/multipart.cc, fuzzed): names, filenames and
+  // types come back as strings, each body as its place in `bytes`.
   function parseMultipart(bytes, boundary) {
     const fd = new FormData();
-    const delim = encoder.encode(`--${boundary}`);
-    let pos = indexOf(bytes, delim, 0);
-    if (pos !== 0 && pos < 0) throw new TypeError("formData: the body has no multipart boundary");
-    pos += delim.length;
-    for (;;) {
-      if (bytes[pos] === 0x2d && bytes[pos + 1] === 0x2d) return fd; // closing delimiter
-      if (bytes[pos] !== 0x0d || bytes[pos + 1] !== 0x0a)
-        throw new TypeError("formData: malformed multipart delimiter");
-      pos += 2;
-      const headEnd = indexOf(bytes, [0x0d, 0x0a, 0x0d, 0x0a], pos);
-      if (headEnd < 0) throw new TypeError("formData: multipart part without a header end");
-      const headers = utf8.decode(bytes.subarray(pos, headEnd)).split("\r\n");
-      pos = headEnd + 4;
-      const next = indexOf(bytes, encoder.encode(`\r\n--${boundary}`), pos);
-      if (next < 0) throw new TypeError("formData: multipart body is not terminated");
-      const body = bytes.slice(pos, next);
-      pos = next + 4 + boundary.length;
-      let name = null,
-        filename = null,
-        type = "";
-      for (const h of headers) {
-        const i = h.indexOf(":");
-        if (i < 0) throw new TypeError("formData: malformed multipart header");
-        const key = h.slice(0, i).trim().toLowerCase();
-        const val = h.slice(i + 1).trim();
-        if (key === "content-disposition") {
-          if (!/^form-data\s*(;|$)/i.test(val))
-            throw new TypeError("formData: the part is not form-data");
-          const n = /;\s*name="([^"]*)"/i.exec(val);
-          const f = /;\s*filename="([^"]*)"/i.exec(val);
-          if (n) name = n[1].replace(/%0A/gi, "\n").replace(/%0D/gi, "\r").replace(/%22/g, '"');
-          if (f) filename = f[1].replace(/%0A/gi, "\n").replace(/%0D/gi, "\r").replace(/%22/g, '"');
-        } else if (key === "content-type") {
-          type = val;
-        }
-      }
-      if (name === null) throw new TypeError("formData: a multipart part has no name");
-      if (filename !== null) fd.append(name, new File([body], filename, { type }));
+    for (const [name, filename, type, offset, size] of host.multipartParse(bytes, boundary)) {
+      const body = bytes.subarray(offset, offset + size);
+      if (filename !== null) fd.append(name, new File([body.slice()], filename, { type }));
       else fd.append(name, utf8.decode(body));
     }
+    return fd;
   }
   function parse(bytes, contentType) {
     const essence = (contentType ?? "").split(";")[0].trim().toLowerCase();

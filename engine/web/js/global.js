@@ -2,7 +2,7 @@
 // that receives the loop's `error`, `unhandledrejection` and `rejectionhandled` events, where
 // preventDefault() keeps the module going as in Deno; reportError(); the event classes
 // ErrorEvent, PromiseRejectionEvent, CloseEvent, ProgressEvent; window/self and navigator.
-(globalThis, host) => {
+(globalThis, host, internals) => {
   "use strict";
   const define = (name, value) =>
     Object.defineProperty(globalThis, name, {
@@ -12,6 +12,7 @@
       enumerable: false,
     });
   const { Event, EventTarget } = globalThis;
+  const { trusted } = internals;
   const tag = (cls, name) =>
     Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: name, configurable: true });
   const dict = (init, what) => {
@@ -238,7 +239,7 @@
         error,
         ...where(error),
       });
-      globalThis.dispatchEvent(ev);
+      globalThis.dispatchEvent(trusted(ev));
       return ev.defaultPrevented;
     } finally {
       reporting = false;
@@ -260,14 +261,16 @@
         promise,
         reason: value,
       });
-      globalThis.dispatchEvent(ev);
+      globalThis.dispatchEvent(trusted(ev));
       if (ev.defaultPrevented) reasons.set(promise, value);
       return ev.defaultPrevented;
     }
     if (type === "rejectionhandled") {
       const reason = reasons.get(promise);
       reasons.delete(promise);
-      globalThis.dispatchEvent(new PromiseRejectionEvent("rejectionhandled", { promise, reason }));
+      globalThis.dispatchEvent(
+        trusted(new PromiseRejectionEvent("rejectionhandled", { promise, reason })),
+      );
     }
     return false;
   });
