@@ -114,8 +114,8 @@ struct Retrieval {
   }
 
   CURL* new_easy(const std::string& url) {
-    // The previous transfer's handle (out of the multi handle by now) goes back to the pool.
-    owner.curl_.recycle(std::move(easy));
+    // The previous transfer may have been stopped midway (paused): it is not reused.
+    easy.reset();
     easy = owner.curl_.take_easy();
     if (!easy) return nullptr;
     CURL* e = easy.get();

@@ -60,13 +60,20 @@ struct Transfer {
   bool js_full = false;      // the JS stream's queue is full: pause on the next write
   bool curl_paused = false;  // we returned CURL_WRITEFUNC_PAUSE
   bool added = false;        // in the multi handle
+  // Done without error and without an OS error: curl_easy_reset keeps CURLINFO_OS_ERRNO, and
+  // a later failure must not read an earlier one's errno.
+  bool reusable = false;
   char errbuf[CURL_ERROR_SIZE] = {};
 
   ~Transfer() {
     on_event.Reset();
     curl::CurlLoop& loop = *client->curl_;
-    if (added) loop.remove(easy.get());
-    // The handle (reset) and the connection it used serve the module's next fetch.
+    if (added) {
+      loop.remove(easy.get());  // aborted midway (perhaps paused): not reused
+      return;
+    }
+    if (!reusable) return;  // freed: it would keep this failure's OS errno
+    // A finished transfer's handle (reset) and its connection serve the module's next fetch.
     loop.recycle(std::move(easy));
   }
 };
@@ -212,7 +219,10 @@ std::uint32_t FetchClient::start(Request request, v8::Local<v8::Function> on_eve
   std::uint32_t id = t->id;
   if (!driver->add(e, [this, raw, id](CURLcode rc) {
         raw->added = false;  // the driver took it out of the multi handle
-        finish(*raw, rc);    // JS may start new transfers here
+        long os_errno = 0;
+        curl::easy_getinfo(raw->easy.get(), CURLINFO_OS_ERRNO, &os_errno);
+        raw->reusable = rc == CURLE_OK && os_errno == 0;
+        finish(*raw, rc);  // JS may start new transfers here
         remove(id);
       })) {
     throw_type_error(isolate, "fetch failed: curl refused the transfer");
