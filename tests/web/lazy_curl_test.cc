@@ -88,4 +88,19 @@ console.log('ready');
   EXPECT_EQ(run.p->out(), want + want + "ready\n");
 }
 
+// The module's curl driver keeps connections (HTTP keep-alive, as Deno): 50 sequential
+// fetches to one server, each body read, arrive over a single TCP connection.
+TEST(LazyCurl, SequentialFetchesReuseOneConnection) {
+  zinnia::web::testing::TestServer server;
+  ASSERT_GT(server.port(), 0);
+  ZinniaRun run(server.prefix() + R"(
+const before = (await (await fetch(BASE + "/connections")).json()).connections;
+for (let i = 0; i < 50; i++) await (await fetch(BASE + "/n/" + i)).json();
+const after = (await (await fetch(BASE + "/connections")).json()).connections;
+console.log("new connections", after - before);
+)");
+  ASSERT_EQ(run.p->wait(std::chrono::seconds(60)), 0) << run.p->err();
+  EXPECT_EQ(run.p->out(), "new connections 0\n");
+}
+
 }  // namespace
