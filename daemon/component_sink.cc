@@ -40,10 +40,10 @@ void ComponentSink::console(engine::Level level, std::string_view text) {
         static_cast<std::uint64_t>(std::count(line_.begin(), line_.end(), '\n')),
         std::memory_order_relaxed);
   }
-  pending_.push_back({level, pending_text_.size(), text.size()});
-  pending_text_.append(text);
+  t_.stderr_out->add(to_spdlog(level), text);
   // A turn that prints a lot is flushed in parts, keeping memory bounded.
-  if (pending_.size() >= 512 || pending_text_.size() >= (std::size_t{256} << 10)) flush();
+  if (t_.stderr_out->records() >= 512 || t_.stderr_out->bytes() >= (std::size_t{256} << 10))
+    flush();
 }
 
 void ComponentSink::activity(engine::Level level, std::string_view message) {
@@ -70,12 +70,7 @@ void ComponentSink::background(int busy_percent) {
 void ComponentSink::flush() {
   t_.out->flush();
   t_.err->flush();
-  for (const Pending& p : pending_)
-    t_.logger->log(to_spdlog(p.level), "{}",
-                   std::string_view(pending_text_.data() + p.offset, p.size));
-  pending_.clear();
-  pending_text_.clear();
-  if (pending_text_.capacity() > (std::size_t{1} << 20)) pending_text_.shrink_to_fit();
+  t_.stderr_out->submit();
 }
 
 void ComponentSink::exited(const engine::Exit& exit) {

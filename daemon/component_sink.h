@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "daemon/core/event_writer.h"
+#include "daemon/core/stderr_log.h"
 #include "engine/sink.h"
 #include "fusefs/tree/tree.h"
 
@@ -30,8 +31,8 @@ class ComponentSink final : public engine::Sink {
  public:
   struct Targets {
     std::shared_ptr<fusefs::LogFile> out, err;
-    std::shared_ptr<spdlog::logger> logger;  // "module:<name>" on the daemon's stderr
-    spdlog::logger* daemon_log = nullptr;    // the daemon's own lines ("zinniad")
+    std::shared_ptr<StderrLog::Module> stderr_out;  // "module:<name>" on the daemon's stderr
+    spdlog::logger* daemon_log = nullptr;           // the daemon's own lines ("zinniad")
     EventWriter* events = nullptr;
     std::shared_ptr<std::atomic<std::uint64_t>> jobs;   // this component's total
     std::atomic<std::uint64_t>* job_changes = nullptr;  // bumped on every job, any component
@@ -56,16 +57,9 @@ class ComponentSink final : public engine::Sink {
 
   std::string name_;
   Targets t_;
-  // Records for the daemon's stderr wait until the logs are persisted (SPEC: a line is on
-  // disk before anyone can see it anywhere else).
-  // One buffer for a turn's texts, not one string per line (allocations were a third of the
-  // per-line cost in zinniad, callgrind).
-  struct Pending {
-    engine::Level level;
-    std::size_t offset, size;  // in pending_text_
-  };
-  std::vector<Pending> pending_;
-  std::string pending_text_;
+  // Records for the daemon's stderr wait in t_.stderr_out's batch until the logs are
+  // persisted (SPEC: a line is on disk before anyone can see it anywhere else); then the
+  // turn's lines go to the writer as one batch.
   std::string line_;  // reused: the text + '\n' for the log
 };
 

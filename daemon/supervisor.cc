@@ -193,7 +193,7 @@ void Supervisor::start(Slot& slot) {
   ComponentSink::Targets t;
   t.out = tree_.log(slot.spec.id, fusefs::Stream::kStdout);
   t.err = tree_.log(slot.spec.id, fusefs::Stream::kStderr);
-  t.logger = log_.module(slot.spec.id);
+  t.stderr_out = log_.module(slot.spec.id);
   t.daemon_log = &log_.daemon();
   t.events = &events_;
   t.jobs = slot.jobs;

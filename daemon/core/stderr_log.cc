@@ -1,15 +1,12 @@
 #include "daemon/core/stderr_log.h"
 
-#include <spdlog/async_logger.h>
-#include <spdlog/details/thread_pool.h>
 #include <spdlog/sinks/base_sink.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <ctime>
-#include <thread>
+#include <vector>
 
 namespace zinnia::daemon {
 
@@ -69,103 +66,6 @@ void append_record(std::string& out, std::chrono::system_clock::time_point when,
   out += text;
 }
 
-// Writes records with write(2) on the writer thread (one thread: no lock needed). Records
-// already queued behind this one are coalesced into one write (up to 64 KiB): a module that
-// prints a lot costs one syscall per batch, not per line.
-class FdSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
- public:
-  FdSink(int fd, spdlog::details::thread_pool& pool) : fd_(fd), pool_(pool) {}
-  std::atomic<std::uint64_t> flushes{0};
-  std::atomic<std::uint64_t> records{0};  // formatted so far: the writer's progress
-  std::atomic<std::uint64_t> bytes{0};    // written so far: progress inside a huge record
-
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    formatter_->format(msg, buf_);
-    records.fetch_add(1, std::memory_order_relaxed);
-    if (buf_.size() >= kBatchBytes || pool_.queue_size() == 0) write_out();
-  }
-  // Runs after every record queued before the flush was formatted.
-  void flush_() override {
-    write_out();
-    flushes.fetch_add(1);
-  }
-
- private:
-  static constexpr std::size_t kBatchBytes = 64 * 1024;
-
-  void write_out() {
-    std::size_t done = 0;
-    while (done < buf_.size()) {
-      // A pipe-sized write at a time: a blocking write of a huge record returns only when
-      // all of it is read, and flush() watches `bytes` to tell a slow reader from a gone one.
-      ssize_t n = ::write(fd_, buf_.data() + done, std::min(buf_.size() - done, kBatchBytes));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;  // stderr closed: nothing useful to do
-      done += static_cast<std::size_t>(n);
-      bytes.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
-    }
-    buf_.clear();
-  }
-
-  int fd_;
-  spdlog::details::thread_pool& pool_;
-  spdlog::memory_buf_t buf_;
-};
-
-// A module's console lines: like the async logger it wraps, but when the queue is nearly
-// full it waits for the writer while the writer makes progress (stderr is being read, just
-// slower than the module prints), so no line is lost to a busy reader. Only a writer that has
-// not moved for kStall (stderr blocked: nobody reads) lets records drop, and after that
-// nobody waits again until the writer moves.
-class ModuleLogger final : public spdlog::logger {
- public:
-  ModuleLogger(std::shared_ptr<spdlog::async_logger> inner, spdlog::details::thread_pool& pool,
-               FdSink& sink, std::size_t queue_records, std::atomic<std::uint64_t>& stalled_at)
-      : spdlog::logger(inner->name()),
-        inner_(std::move(inner)),
-        pool_(pool),
-        sink_(sink),
-        high_(queue_records - queue_records / 4),
-        low_(queue_records / 2),
-        stalled_at_(stalled_at) {}
-
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    if (pool_.queue_size() >= high_) wait_for_room();
-    inner_->log(msg.time, msg.source, msg.level, msg.payload);
-  }
-  void flush_() override { inner_->flush(); }
-
- private:
-  // Long enough that a reader starved by a loaded machine is not taken for one that stopped.
-  static constexpr auto kStall = std::chrono::seconds(1);
-
-  void wait_for_room() {
-    std::uint64_t progress = sink_.records.load(std::memory_order_relaxed);
-    if (progress == stalled_at_.load(std::memory_order_relaxed)) return;
-    auto moved = std::chrono::steady_clock::now();
-    while (pool_.queue_size() > low_) {
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-      const std::uint64_t now_progress = sink_.records.load(std::memory_order_relaxed);
-      const auto now = std::chrono::steady_clock::now();
-      if (now_progress != progress) {
-        progress = now_progress;
-        moved = now;
-      } else if (now - moved >= kStall) {
-        stalled_at_.store(progress, std::memory_order_relaxed);
-        return;
-      }
-    }
-  }
-
-  std::shared_ptr<spdlog::async_logger> inner_;
-  spdlog::details::thread_pool& pool_;
-  FdSink& sink_;
-  std::size_t high_, low_;
-  std::atomic<std::uint64_t>& stalled_at_;
-};
-
 spdlog::level::level_enum to_spdlog(LogLevel level) {
   switch (level) {
     case LogLevel::kError:
@@ -204,53 +104,181 @@ std::unique_ptr<spdlog::formatter> RecordFormatter::clone() const {
   return std::make_unique<RecordFormatter>(color_);
 }
 
-StderrLog::StderrLog(int fd, LogLevel daemon_level, bool color, std::size_t queue_records)
-    : pool_(std::make_shared<spdlog::details::thread_pool>(queue_records, 1)),
-      sink_(std::make_shared<FdSink>(fd, *pool_)),
-      queue_records_(queue_records) {
-  sink_->set_formatter(std::make_unique<RecordFormatter>(color));
-  sink_->set_level(spdlog::level::trace);
-  daemon_ = std::make_shared<spdlog::async_logger>("zinniad", sink_, pool_,
-                                                   spdlog::async_overflow_policy::overrun_oldest);
-  daemon_->set_level(to_spdlog(daemon_level));
+// The daemon's own lines: formatted on the calling thread and queued as a one-record batch
+// (never waiting: the daemon must not block on a stderr nobody reads).
+class StderrLog::DaemonSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit DaemonSink(StderrLog& log) : log_(log) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t buf;
+    formatter_->format(msg, buf);
+    log_.push(std::string(buf.data(), buf.size()), 1, false);
+  }
+  void flush_() override {}
+
+ private:
+  StderrLog& log_;
+};
+
+void StderrLog::Module::add(spdlog::level::level_enum level, std::string_view text) {
+  append_record(batch_, std::chrono::system_clock::now(), level, target_, text, log_.color_);
+  batch_ += '\n';
+  ++records_;
 }
 
-StderrLog::~StderrLog() { flush(std::chrono::milliseconds(1000), std::chrono::seconds(10)); }
+void StderrLog::Module::submit() {
+  if (records_ == 0) return;
+  const std::size_t reserve = std::min<std::size_t>(batch_.size(), std::size_t{64} << 10);
+  std::string text = std::move(batch_);
+  batch_ = std::string();
+  batch_.reserve(reserve);
+  log_.push(std::move(text), records_, true);
+  records_ = 0;
+}
 
-std::shared_ptr<spdlog::logger> StderrLog::module(const std::string& name) {
-  std::lock_guard lock(mutex_);
-  auto& logger = modules_[name];
-  if (!logger) {
-    auto inner = std::make_shared<spdlog::async_logger>(
-        "module:" + name, sink_, pool_, spdlog::async_overflow_policy::overrun_oldest);
-    inner->set_level(spdlog::level::trace);
-    logger = std::make_shared<ModuleLogger>(std::move(inner), *pool_, static_cast<FdSink&>(*sink_),
-                                            queue_records_, stalled_at_);
-    logger->set_level(spdlog::level::trace);
+StderrLog::StderrLog(int fd, LogLevel daemon_level, bool color, std::size_t queue_records)
+    : fd_(fd),
+      color_(color),
+      queue_records_(queue_records),
+      high_(queue_records - queue_records / 4),
+      low_(queue_records / 2) {
+  auto sink = std::make_shared<DaemonSink>(*this);
+  sink->set_formatter(std::make_unique<RecordFormatter>(color));
+  sink->set_level(spdlog::level::trace);
+  daemon_ = std::make_shared<spdlog::logger>("zinniad", std::move(sink));
+  daemon_->set_level(to_spdlog(daemon_level));
+  writer_ = std::thread([this] { run_writer(); });
+}
+
+StderrLog::~StderrLog() {
+  flush(std::chrono::milliseconds(1000), std::chrono::seconds(10));
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
   }
-  return logger;
+  wake_writer_.notify_all();
+  writer_.join();  // writes what is left, as spdlog's pool did
+}
+
+std::shared_ptr<StderrLog::Module> StderrLog::module(const std::string& name) {
+  return std::make_shared<Module>(*this, "module:" + name);
+}
+
+void StderrLog::push(std::string text, std::size_t records, bool wait) {
+  std::unique_lock lock(mutex_);
+  if (wait && queued_records_ >= high_) wait_for_room(lock);
+  // Past the bound the oldest batches go, counted by their records.
+  while (!queue_.empty() && queued_records_ + records > queue_records_) {
+    dropped_ += queue_.front().records;
+    queued_records_ -= queue_.front().records;
+    queue_.pop_front();
+    ++settled_;
+  }
+  queue_.push_back({std::move(text), records});
+  queued_records_ += records;
+  ++pushed_;
+  lock.unlock();
+  wake_writer_.notify_one();
+}
+
+// Waits while the writer makes progress (stderr is being read, just slower than the module
+// prints), so no line is lost to a busy reader. Only a writer that has not moved for kStall
+// (nobody reads) lets records drop, and after that nobody waits again until it moves.
+void StderrLog::wait_for_room(std::unique_lock<std::mutex>& lock) {
+  // Long enough that a reader starved by a loaded machine is not taken for one that stopped.
+  constexpr auto kStall = std::chrono::seconds(1);
+  std::uint64_t progress = written_records_.load(std::memory_order_relaxed);
+  if (progress == stalled_at_) return;
+  auto moved = std::chrono::steady_clock::now();
+  while (queued_records_ > low_ && !stop_) {
+    progressed_.wait_for(lock, std::chrono::milliseconds(10));
+    const std::uint64_t now_progress = written_records_.load(std::memory_order_relaxed);
+    const auto now = std::chrono::steady_clock::now();
+    if (now_progress != progress) {
+      progress = now_progress;
+      moved = now;
+    } else if (now - moved >= kStall) {
+      stalled_at_ = progress;
+      return;
+    }
+  }
+}
+
+void StderrLog::run_writer() {
+  // Batches are taken up to 64 KiB at a time and written in one piece: a module that prints
+  // a lot costs one syscall per 64 KiB, not per line.
+  constexpr std::size_t kWriteBytes = 64 * 1024;
+  std::string out;
+  std::vector<Batch> taken;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_writer_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) break;  // stopping, and everything is written
+    std::size_t bytes = 0;
+    while (!queue_.empty() &&
+           (taken.empty() || bytes + queue_.front().text.size() <= kWriteBytes)) {
+      bytes += queue_.front().text.size();
+      queued_records_ -= queue_.front().records;
+      taken.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    lock.unlock();
+    std::size_t records = 0;
+    if (taken.size() == 1) {
+      write_all(taken.front().text);
+    } else {
+      out.clear();
+      for (const Batch& b : taken) out += b.text;
+      write_all(out);
+    }
+    for (const Batch& b : taken) records += b.records;
+    written_records_.fetch_add(records, std::memory_order_relaxed);
+    const std::size_t batches = taken.size();
+    taken.clear();
+    lock.lock();
+    settled_ += batches;
+    progressed_.notify_all();
+  }
+}
+
+void StderrLog::write_all(const std::string& text) {
+  constexpr std::size_t kWriteBytes = 64 * 1024;
+  std::size_t done = 0;
+  while (done < text.size()) {
+    // A pipe-sized write at a time: a blocking write of a huge record returns only when all
+    // of it is read, and flush() watches the bytes to tell a slow reader from a gone one.
+    ssize_t n = ::write(fd_, text.data() + done, std::min(text.size() - done, kWriteBytes));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // stderr closed: nothing useful to do
+    done += static_cast<std::size_t>(n);
+    written_bytes_.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+  }
 }
 
 void StderrLog::report_drops() {
-  const std::size_t dropped = pool_->overrun_counter();
-  if (dropped > reported_drops_ && pool_->queue_size() < queue_records_ / 2) {
-    daemon_->warn("stderr was not being read: {} log records were dropped",
-                  dropped - reported_drops_);
-    reported_drops_ = dropped;
+  std::size_t newly = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (dropped_ > reported_drops_ && queued_records_ < queue_records_ / 2) {
+      newly = dropped_ - reported_drops_;
+      reported_drops_ = dropped_;
+    }
   }
+  if (newly > 0) daemon_->warn("stderr was not being read: {} log records were dropped", newly);
 }
 
 std::uint64_t StderrLog::dropped() const { return pool_->overrun_counter(); }
 
 bool StderrLog::flush(std::chrono::milliseconds stall, std::chrono::milliseconds max_wait) {
-  auto& sink = static_cast<FdSink&>(*sink_);
-  auto progress = [&] { return sink.records.load() + sink.bytes.load(); };
-  const std::uint64_t before = sink.flushes.load();
-  daemon_->flush();
+  auto progress = [&] { return written_records_.load() + written_bytes_.load(); };
+  std::unique_lock lock(mutex_);
+  const std::uint64_t target = pushed_;
   const auto start = std::chrono::steady_clock::now();
   auto moved = start;
   std::uint64_t last = progress();
-  while (sink.flushes.load() == before) {
+  while (settled_ < target) {
     const auto now = std::chrono::steady_clock::now();
     if (const std::uint64_t p = progress(); p != last) {
       last = p;
@@ -259,7 +287,7 @@ bool StderrLog::flush(std::chrono::milliseconds stall, std::chrono::milliseconds
       return false;
     }
     if (now - start >= max_wait) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    progressed_.wait_for(lock, std::chrono::milliseconds(1));
   }
   return true;
 }

@@ -4,19 +4,17 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <thread>
 
 #include "daemon/core/config.h"
-
-namespace spdlog::details {
-class thread_pool;
-}
 
 namespace zinnia::daemon {
 
@@ -41,6 +39,8 @@ class RecordFormatter final : public spdlog::formatter {
 // pipe nobody reads never blocks a module; past the bound the oldest records are dropped
 // and the count is reported once the writer catches up. A module that prints faster than a
 // stderr that is being read waits for the writer instead (no line is dropped then).
+// A module's lines are formatted on its own thread and queued as one batch per event-loop
+// turn (Module), so the queue and the writer thread cost per turn, not per line.
 class StderrLog {
  public:
   StderrLog(int fd, LogLevel daemon_level, bool color, std::size_t queue_records = 8192);
@@ -48,10 +48,28 @@ class StderrLog {
   StderrLog(const StderrLog&) = delete;
   StderrLog& operator=(const StderrLog&) = delete;
 
+  // One module's console lines (target "module:<name>", never filtered). Used by one thread
+  // at a time (the module's); lines wait in the batch until submit().
+  class Module {
+   public:
+    Module(StderrLog& log, std::string target) : log_(log), target_(std::move(target)) {}
+    // Formats one record (stamped now) into the batch.
+    void add(spdlog::level::level_enum level, std::string_view text);
+    // Queues the batch, in order after everything queued before it.
+    void submit();
+    std::size_t records() const { return records_; }
+    std::size_t bytes() const { return batch_.size(); }
+
+   private:
+    StderrLog& log_;
+    std::string target_;
+    std::string batch_;
+    std::size_t records_ = 0;
+  };
+
   // The daemon's own lines (target "zinniad"), filtered by ZINNIA_LOG.
   spdlog::logger& daemon() { return *daemon_; }
-  // A module's console lines (target "module:<name>"), never filtered.
-  std::shared_ptr<spdlog::logger> module(const std::string& name);
+  std::shared_ptr<Module> module(const std::string& name);
   // Reports dropped records, if any, once the queue has room again. Call periodically.
   void report_drops();
   // Records dropped so far (monitor/metrics.prom).
@@ -63,15 +81,36 @@ class StderrLog {
   bool flush(std::chrono::milliseconds stall, std::chrono::milliseconds max_wait);
 
  private:
-  std::shared_ptr<spdlog::details::thread_pool> pool_;
-  spdlog::sink_ptr sink_;
+  struct Batch {
+    std::string text;  // formatted records, each ending in '\n'
+    std::size_t records;
+  };
+  class DaemonSink;
+  // Queues a batch; with `wait`, first waits for room while the writer makes progress.
+  void push(std::string text, std::size_t records, bool wait);
+  void wait_for_room(std::unique_lock<std::mutex>& lock);
+  void run_writer();
+  void write_all(const std::string& text);
+
+  const int fd_;
+  const bool color_;
+  const std::size_t queue_records_, high_, low_;
   std::shared_ptr<spdlog::logger> daemon_;
+
   std::mutex mutex_;
-  std::unordered_map<std::string, std::shared_ptr<spdlog::logger>> modules_;
-  std::size_t queue_records_;
+  std::condition_variable wake_writer_, progressed_;
+  std::deque<Batch> queue_;  // guarded by mutex_
+  std::size_t queued_records_ = 0;
+  std::uint64_t pushed_ = 0;   // batches queued so far
+  std::uint64_t settled_ = 0;  // batches written or dropped so far
+  std::size_t dropped_ = 0;    // records dropped so far
   std::size_t reported_drops_ = 0;
-  // The writer's progress count when module loggers last gave up waiting for it.
-  std::atomic<std::uint64_t> stalled_at_{~std::uint64_t{0}};
+  bool stop_ = false;
+  // The writer's progress: records written, and bytes (progress inside a huge record).
+  std::atomic<std::uint64_t> written_records_{0}, written_bytes_{0};
+  // The writer's progress count when modules last gave up waiting for it.
+  std::uint64_t stalled_at_ = ~std::uint64_t{0};  // guarded by mutex_
+  std::thread writer_;
 };
 
 }  // namespace zinnia::daemon

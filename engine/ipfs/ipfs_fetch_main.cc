@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 
 #include "engine/ipfs/retriever.h"
 
@@ -67,12 +68,14 @@ int main(int argc, char** argv) {
   int code = 1;
   uv_loop_t loop;
   uv_loop_init(&loop);
-  {
+  try {
     zinnia::ipfs::Retriever retriever(&loop, config);
     retriever.start(argv[1], std::make_unique<Sink>(out, &code));
     uv_run(&loop, UV_RUN_DEFAULT);
     retriever.shutdown();
     uv_run(&loop, UV_RUN_DEFAULT);
+  } catch (const std::runtime_error& e) {  // libcurl cannot be loaded
+    std::fprintf(stderr, "zinnia-ipfs-fetch: %s\n", e.what());
   }
   uv_loop_close(&loop);
   if (out != stdout) std::fclose(out);

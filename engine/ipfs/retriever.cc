@@ -55,8 +55,8 @@ struct Retrieval {
   std::size_t next_candidate = 0;
 
   // The current transfer (IPNI or a provider).
-  CurlEasy easy;
-  CurlSlist headers;
+  curl::Easy easy;
+  curl::Slist headers;
   bool in_flight = false;
   bool ipni_phase = false;
   std::string ipni_body;
@@ -86,8 +86,8 @@ struct Retrieval {
       : owner(o), id(i), sink(std::move(s)) {}
   ~Retrieval() {
     stop_transfer();
-    close_timer(provider_timer);
-    close_timer(global_timer);
+    curl::close_timer(provider_timer);
+    curl::close_timer(global_timer);
   }
 
   void stop_transfer() {
@@ -97,9 +97,9 @@ struct Retrieval {
 
   void begin() {
     uv_loop_t* loop = owner.curl_.uv();
-    provider_timer = new_timer(loop, this);
+    provider_timer = curl::new_timer(loop, this);
     if (owner.config_.global_timeout.count() > 0) {
-      global_timer = new_timer(loop, this);
+      global_timer = curl::new_timer(loop, this);
       uv_timer_start(
           global_timer,
           [](uv_timer_t* h) { static_cast<Retrieval*>(h->data)->on_global_timeout(); },
@@ -114,20 +114,22 @@ struct Retrieval {
   }
 
   CURL* new_easy(const std::string& url) {
-    easy.reset(curl_easy_init());
+    // The previous transfer may have been stopped midway (paused): it is not reused.
+    easy.reset();
+    easy = owner.curl_.take_easy();
     if (!easy) return nullptr;
     CURL* e = easy.get();
     errbuf[0] = 0;
-    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, owner.config_.user_agent.c_str());
-    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, this);
+    curl::easy_setopt(e, CURLOPT_URL, url.c_str());
+    curl::easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+    curl::easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl::easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl::easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl::easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl::easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+    curl::easy_setopt(e, CURLOPT_USERAGENT, owner.config_.user_agent.c_str());
+    curl::easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl::easy_setopt(e, CURLOPT_WRITEDATA, this);
     return e;
   }
 
@@ -136,9 +138,9 @@ struct Retrieval {
     std::string url = owner.config_.ipni_url + "/cid/" + request.root_text;
     CURL* e = new_easy(url);
     if (!e) return fail_all(502, "cannot start the IPNI lookup");
-    headers.reset(curl_slist_append(nullptr, "Accept: application/json"));
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(
+    headers.reset(curl::slist_append(nullptr, "Accept: application/json"));
+    curl::easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
+    curl::easy_setopt(
         e, CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* u) -> size_t {
           auto* r = static_cast<Retrieval*>(u);
           if (r->ipni_body.size() + s * n > kMaxIpniAnswer) return 0;
@@ -156,12 +158,12 @@ struct Retrieval {
     ipni_phase = false;
     std::string where = "IPNI lookup at " + owner.config_.ipni_url;
     if (rc != CURLE_OK) {
-      std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+      std::string why = errbuf[0] ? errbuf : curl::easy_strerror(rc);
       return fail_all(rc == CURLE_OPERATION_TIMEDOUT ? 504 : 502,
                       "retrieving " + request.root_text + ": " + where + " failed: " + why);
     }
     long status = 0;
-    curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
+    curl::easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
     if (status == 404)
       return fail_all(404, "no providers found for " + request.root_text + " (" + where + ")");
     if (status != 200)
@@ -204,10 +206,10 @@ struct Retrieval {
       return false;
     }
     curl_slist* list =
-        curl_slist_append(nullptr, "Accept: application/vnd.ipld.car;version=1;order=dfs;dups=y");
+        curl::slist_append(nullptr, "Accept: application/vnd.ipld.car;version=1;order=dfs;dups=y");
     headers.reset(list);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Retrieval::on_write);
+    curl::easy_setopt(e, CURLOPT_HTTPHEADER, list);
+    curl::easy_setopt(e, CURLOPT_WRITEFUNCTION, &Retrieval::on_write);
     reader.emplace([this](const std::vector<Cid>& roots) { on_roots(roots); },
                    [this](const Cid& cid, ByteView data) { on_block(cid, data); });
     traversal.emplace(request.root, request.selector);
@@ -249,7 +251,7 @@ struct Retrieval {
     if (!checked_status) {
       checked_status = true;
       long status = 0;
-      curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
+      curl::easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
       if (status != 200) {
         attempt_error = "HTTP " + std::to_string(status);
         return 0;
@@ -301,11 +303,11 @@ struct Retrieval {
     if (over) return;
     if (!attempt_error.empty()) return provider_failed(attempt_error, false);
     if (rc != CURLE_OK) {
-      std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+      std::string why = errbuf[0] ? errbuf : curl::easy_strerror(rc);
       return provider_failed(why, rc == CURLE_OPERATION_TIMEDOUT);
     }
     long status = 0;
-    curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
+    curl::easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
     if (status != 200) return provider_failed("HTTP " + std::to_string(status), false);
     try {
       reader->finish();
@@ -388,12 +390,17 @@ struct Retrieval {
     if (!curl_paused || !in_flight) return;
     curl_paused = false;
     arm_provider_timer();
-    curl_easy_pause(easy.get(), CURLPAUSE_CONT);  // may deliver the held chunk at once
+    curl::easy_pause(easy.get(), CURLPAUSE_CONT);  // may deliver the held chunk at once
   }
 };
 
 Retriever::Retriever(uv_loop_t* loop, RetrieverConfig config)
-    : config_(std::move(config)), curl_(loop) {}
+    : config_(std::move(config)),
+      own_curl_(std::make_unique<curl::CurlLoop>(loop)),
+      curl_(*own_curl_) {}
+
+Retriever::Retriever(curl::CurlLoop& shared, RetrieverConfig config)
+    : config_(std::move(config)), curl_(shared) {}
 
 Retriever::~Retriever() { shutdown(); }
 
@@ -447,7 +454,7 @@ void Retriever::finish(Retrieval& r) {
 
 void Retriever::shutdown() {
   retrievals_.clear();
-  curl_.shutdown();
+  if (own_curl_) own_curl_->shutdown();
 }
 
 }  // namespace zinnia::ipfs

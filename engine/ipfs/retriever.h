@@ -11,7 +11,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "engine/ipfs/curl_loop.h"
+#include "engine/curl/curl_loop.h"
 #include "engine/ipfs/request.h"
 
 namespace zinnia::ipfs {
@@ -52,7 +52,11 @@ struct Retrieval;
 
 class Retriever {
  public:
+  // With its own curl driver on `loop`. Throws std::runtime_error when libcurl cannot load.
   Retriever(uv_loop_t* loop, RetrieverConfig config);
+  // On a driver shared with others (a module's fetch()): connections are reused across both.
+  // `shared` must be shut down before this is destroyed (it holds work deferred by this).
+  Retriever(curl::CurlLoop& shared, RetrieverConfig config);
   ~Retriever();
   Retriever(const Retriever&) = delete;
   Retriever& operator=(const Retriever&) = delete;
@@ -73,7 +77,8 @@ class Retriever {
   void finish(Retrieval& r);
 
   RetrieverConfig config_;
-  CurlLoop curl_;
+  std::unique_ptr<curl::CurlLoop> own_curl_;
+  curl::CurlLoop& curl_;
   std::unordered_map<std::uint32_t, std::unique_ptr<Retrieval>> retrievals_;
   std::uint32_t next_id_ = 1;
 };

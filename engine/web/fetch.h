@@ -1,15 +1,13 @@
 #pragma once
-#include <curl/curl.h>
-#include <uv.h>
 #include <v8.h>
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
+#include "engine/curl/curl_loop.h"
 #include "engine/v8/bind.h"
 
 namespace zinnia::engine {
@@ -24,24 +22,13 @@ enum class FetchEvent : int { kHeaders, kData, kEnd, kError, kNeedBody, kCount }
 // host.fetchEvent, one entry per FetchEvent (checked at compile time in fetch.cc).
 std::vector<bind::Constant> fetch_event_constants();
 
-struct CurlEasyDeleter {
-  void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
-};
-struct CurlMultiDeleter {
-  void operator()(CURLM* multi) const { curl_multi_cleanup(multi); }
-};
-struct CurlSlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
-using CurlMulti = std::unique_ptr<CURLM, CurlMultiDeleter>;
-using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
-
 struct Transfer;
 
-// fetch() transfers of one module on libcurl's multi interface, driven by the module's own
-// libuv loop (curl_multi_socket_action + uv_poll + uv_timer): no thread per request.
-// Module thread only. Created lazily on the first fetch; shut down by the loop's close hook.
+// fetch() transfers of one module on the curl driver (engine/curl/curl_loop.h) on the module's
+// own libuv loop: no thread per request. The driver, and with it libcurl itself, is made on the
+// first fetch; its connection cache and easy handles are reused by every later one (HTTP
+// keep-alive), and fetch("ipfs://...") shares it (curl_loop()). Module thread only; shut down
+// by the loop's close hook.
 class FetchClient {
  public:
   explicit FetchClient(Loop& loop);
@@ -69,34 +56,28 @@ class FetchClient {
   void abort(std::uint32_t id);
   // Ends every transfer and closes the uv handles (the loop's close hook).
   void shutdown();
+  // The module's curl driver, made (and libcurl loaded) on first use. Throws
+  // std::runtime_error when libcurl cannot be loaded.
+  curl::CurlLoop& curl_loop();
 
-  // Callbacks from curl and libuv.
-  static int on_socket(CURL* easy, curl_socket_t fd, int what, void* userp, void* socketp);
-  static int on_timer(CURLM* multi, long timeout_ms, void* userp);
+  // Callbacks from curl.
   static size_t on_write(char* data, size_t size, size_t count, void* userp);
   static size_t on_read(char* buffer, size_t size, size_t count, void* userp);
 
  private:
   friend struct Transfer;
-  bool ensure_multi();
-  void socket_action(curl_socket_t fd, int flags);
-  void check_done();
   void finish(Transfer& t, CURLcode result);
   void send_headers(Transfer& t);
   bool emit(Transfer& t, int argc, v8::Local<v8::Value>* argv);
   void remove(std::uint32_t id);
   size_t write(Transfer& t, const char* data, size_t len);
   size_t read(Transfer& t, char* buffer, size_t len);
-  void schedule_kick();
-  void run_kick();
+  void run_resume(std::uint32_t id);
+  void run_upload(std::uint32_t id);
 
   Loop& loop_;
-  CurlMulti multi_;
-  uv_timer_t* timer_ = nullptr;  // curl's timeout; heap-allocated, freed by its close callback
-  uv_timer_t* kick_ = nullptr;   // deferred resume/abort, never run inside curl callbacks
+  std::unique_ptr<curl::CurlLoop> curl_;
   std::unordered_map<std::uint32_t, std::unique_ptr<Transfer>> transfers_;
-  std::unordered_set<void*> sockets_;  // open Socket watchers (fetch.cc)
-  std::vector<std::uint32_t> pending_resume_, pending_abort_, pending_upload_;
   std::uint32_t next_id_ = 1;
   bool shut_down_ = false;
 };

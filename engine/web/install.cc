@@ -1,7 +1,6 @@
 // The web APIs as extensions: events (DOMException, AbortSignal's weak timer), url, streams,
 // encoding (a fast UTF-8 encoder), crypto (OpenSSL; the performance clock) and fetch
 // (fetch.cc). The JS halves live in engine/web/js/.
-#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <unicode/ucnv.h>
@@ -231,10 +230,10 @@ double time_origin(ClockState& clock) { return clock.origin_epoch_ms; }
 // --- fetch -----------------------------------------------------------------------------------
 struct FetchState {
   explicit FetchState(v8::Local<v8::Context> context)
-      : client(Loop::from(context->GetIsolate())), ipfs(Loop::from(context->GetIsolate())) {
-    static std::once_flag curl_once;
-    std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  }
+      : client(Loop::from(context->GetIsolate())),
+        ipfs(Loop::from(context->GetIsolate()), [this]() -> curl::CurlLoop& {
+          return client.curl_loop();  // libcurl is loaded on the first fetch, not here
+        }) {}
   ~FetchState() {
     ipfs.shutdown();
     client.shutdown();

@@ -1,6 +1,7 @@
 #include "engine/web/ipfs_fetch.h"
 
 #include <cstring>
+#include <stdexcept>
 
 #include "engine/loop/loop.h"
 #include "engine/v8/bind.h"
@@ -110,7 +111,11 @@ std::uint32_t IpfsFetch::start(const std::string& url, v8::Local<v8::Function> o
       throw bind::TypeError(std::string("fetch failed: ") + e.what());
     }
     config.user_agent = "zinnia";
-    retriever_ = std::make_unique<ipfs::Retriever>(loop_.uv(), std::move(config));
+    try {
+      retriever_ = std::make_unique<ipfs::Retriever>(curl_(), std::move(config));
+    } catch (const std::runtime_error& e) {  // libcurl cannot be loaded
+      throw bind::TypeError(std::string("fetch failed: ") + e.what());
+    }
   }
   auto sink = std::make_unique<IpfsSink>(*this, url, on_event);
   IpfsSink* raw = sink.get();

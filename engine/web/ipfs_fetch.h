@@ -5,6 +5,7 @@
 #include <v8.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -21,7 +22,10 @@ struct IpfsSink;
 
 class IpfsFetch {
  public:
-  explicit IpfsFetch(Loop& loop) : loop_(loop) {}
+  // `curl` gives the module's curl driver (FetchClient::curl_loop()), shared with fetch():
+  // one connection cache per module. It must be shut down after this.
+  IpfsFetch(Loop& loop, std::function<curl::CurlLoop&()> curl)
+      : loop_(loop), curl_(std::move(curl)) {}
   ~IpfsFetch() { shutdown(); }
   IpfsFetch(const IpfsFetch&) = delete;
   IpfsFetch& operator=(const IpfsFetch&) = delete;
@@ -36,6 +40,7 @@ class IpfsFetch {
  private:
   friend struct IpfsSink;
   Loop& loop_;
+  std::function<curl::CurlLoop&()> curl_;
   std::unique_ptr<ipfs::Retriever> retriever_;  // made on the first ipfs:// fetch
   std::unordered_map<std::uint32_t, IpfsSink*> sinks_;
 };

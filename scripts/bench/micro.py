@@ -28,5 +28,5 @@ def main(quick, write):
                rows, ["benchmark", "ns per item (median)", "items/s"],
                "BM_LogAppend/N: one 66-byte line into a tree log with persistence, flushed every N lines. "
                "BM_FormatConsole*: format_console() alone. BM_StderrRecord: one zinniad stderr record. "
-               "BM_StderrLog: a module line through the async stderr queue and writer thread to /dev/null. "
+               "BM_StderrLog: a module line formatted into a batch (64 lines per batch, as a turn) and written by the stderr writer thread to /dev/null. "
                "BM_EventLine: an activity event built and written by EventWriter to /dev/null.")

@@ -5,6 +5,7 @@ const http = require('http');
 let bigSent = 0; // bytes of /big written so far, for the backpressure test
 const measurements = [];
 const CHUNK = Buffer.alloc(64 * 1024, 0x61);
+let connections = 0; // TCP connections accepted, for the keep-alive test
 
 function json(res, status, body, headers = {}) {
   const text = JSON.stringify(body);
@@ -63,6 +64,7 @@ const server = http.createServer((req, res) => {
   }
   if (path === '/hang') return; // never answers: for timeouts
   if (path.startsWith('/n/')) return json(res, 200, { i: Number(path.slice(3)) });
+  if (path === '/connections') return json(res, 200, { connections });
 
   // --- SPARK-shaped mocks ---
   if (path === '/rounds/current') {
@@ -97,6 +99,7 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 60000;
 server.maxConnections = 1000;
+server.on('connection', () => connections++);
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`PORT ${server.address().port}\n`);
 });

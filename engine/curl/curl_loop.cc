@@ -1,6 +1,18 @@
-#include "engine/ipfs/curl_loop.h"
+#include "engine/curl/curl_loop.h"
 
-namespace zinnia::ipfs {
+#include <stdexcept>
+#include <string>
+
+namespace zinnia::curl {
+
+namespace {
+const Lib& load_or_throw() {
+  std::string error;
+  const Lib* lib = load(&error);
+  if (!lib) throw std::runtime_error(error);
+  return *lib;
+}
+}  // namespace
 
 struct CurlLoop::Socket {
   uv_poll_t poll;
@@ -23,13 +35,16 @@ void close_timer(uv_timer_t*& t) {
   t = nullptr;
 }
 
-CurlLoop::CurlLoop(uv_loop_t* loop) : loop_(loop) {
-  multi_ = curl_multi_init();
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlLoop::on_socket);
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlLoop::on_timer);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+CurlLoop::CurlLoop(uv_loop_t* loop) : loop_(loop), lib_(load_or_throw()) {
+  multi_ = lib_.multi_init();
+  if (!multi_) throw std::runtime_error("libcurl: curl_multi_init failed");
+  lib_.multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlLoop::on_socket);
+  lib_.multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  lib_.multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlLoop::on_timer);
+  lib_.multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
   timer_ = new_timer(loop_, this);
+  // Transfers keep the loop alive (alive_, or the engine's own refs); curl's timer, which
+  // also runs for connection upkeep, must not.
   uv_unref(reinterpret_cast<uv_handle_t*>(timer_));
   kick_ = new_timer(loop_, this);
   alive_ = new_timer(loop_, this);
@@ -37,9 +52,31 @@ CurlLoop::CurlLoop(uv_loop_t* loop) : loop_(loop) {
 
 CurlLoop::~CurlLoop() { shutdown(); }
 
+void CurlLoop::set_keep_alive(bool keep) {
+  keep_alive_ = keep;
+  update_alive();
+}
+
+Easy CurlLoop::take_easy() {
+  if (!pool_.empty()) {
+    Easy e = std::move(pool_.back());
+    pool_.pop_back();
+    return e;
+  }
+  return Easy(lib_.easy_init());
+}
+
+void CurlLoop::recycle(Easy easy) {
+  if (!easy) return;
+  if (shut_down_ || pool_.size() >= kPool) return;  // freed here
+  // Back to the defaults; the connection it used stays in the multi handle's cache.
+  lib_.easy_reset(easy.get());
+  pool_.push_back(std::move(easy));
+}
+
 bool CurlLoop::add(CURL* easy, Done done) {
   if (shut_down_ || !multi_) return false;
-  if (curl_multi_add_handle(multi_, easy) != CURLM_OK) return false;
+  if (lib_.multi_add_handle(multi_, easy) != CURLM_OK) return false;
   done_[easy] = std::move(done);
   update_alive();
   return true;
@@ -47,17 +84,24 @@ bool CurlLoop::add(CURL* easy, Done done) {
 
 void CurlLoop::remove(CURL* easy) {
   if (done_.erase(easy) == 0) return;
-  curl_multi_remove_handle(multi_, easy);
+  lib_.multi_remove_handle(multi_, easy);
   update_alive();
 }
 
 void CurlLoop::update_alive() {
   if (!alive_) return;
-  if (done_.empty())
+  if (done_.empty() || !keep_alive_)
     uv_timer_stop(alive_);
   else if (!uv_is_active(reinterpret_cast<uv_handle_t*>(alive_)))
     uv_timer_start(
         alive_, [](uv_timer_t*) {}, 1u << 30, 1u << 30);
+}
+
+void CurlLoop::in_turn(const std::function<void()>& fn) {
+  if (turn_)
+    turn_(fn);
+  else
+    fn();
 }
 
 void CurlLoop::defer(std::function<void()> fn) {
@@ -68,27 +112,31 @@ void CurlLoop::defer(std::function<void()> fn) {
         kick_,
         [](uv_timer_t* h) {
           auto* self = static_cast<CurlLoop*>(h->data);
-          // Work deferred while running this batch waits for the next turn.
-          auto batch = std::move(self->deferred_);
-          self->deferred_.clear();
-          for (auto& job : batch) job();
-          self->check_done();
+          self->in_turn([self] { self->run_deferred(); });
         },
         0, 0);
   }
 }
 
+void CurlLoop::run_deferred() {
+  // Work deferred while running this batch waits for the next turn.
+  auto batch = std::move(deferred_);
+  deferred_.clear();
+  for (auto& job : batch) job();
+  check_done();
+}
+
 void CurlLoop::socket_action(curl_socket_t fd, int flags) {
   if (!multi_) return;
   int running = 0;
-  curl_multi_socket_action(multi_, fd, flags, &running);
+  lib_.multi_socket_action(multi_, fd, flags, &running);
   check_done();
 }
 
 void CurlLoop::check_done() {
   if (!multi_) return;
   int left = 0;
-  while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+  while (CURLMsg* msg = lib_.multi_info_read(multi_, &left)) {
     if (msg->msg != CURLMSG_DONE) continue;
     CURL* easy = msg->easy_handle;
     CURLcode result = msg->data.result;
@@ -96,23 +144,24 @@ void CurlLoop::check_done() {
     if (it == done_.end()) continue;
     Done done = std::move(it->second);
     done_.erase(it);
-    curl_multi_remove_handle(multi_, easy);
+    lib_.multi_remove_handle(multi_, easy);
     update_alive();
-    done(result);  // may add or remove transfers
+    done(result);         // may add or remove transfers, or recycle `easy`
+    if (!multi_) return;  // `done` shut us down
   }
 }
 
 int CurlLoop::on_socket(CURL*, curl_socket_t fd, int what, void* userp, void* socketp) {
   auto* self = static_cast<CurlLoop*>(userp);
   auto* sock = static_cast<Socket*>(socketp);
-  if (self->shut_down_) return 0;
+  if (self->shut_down_) return 0;  // shutdown() closes the watchers itself
   if (what == CURL_POLL_REMOVE) {
     if (sock) {
       self->sockets_.erase(sock);
       uv_poll_stop(&sock->poll);
       uv_close(reinterpret_cast<uv_handle_t*>(&sock->poll),
                [](uv_handle_t* h) { delete reinterpret_cast<Socket*>(h); });
-      curl_multi_assign(self->multi_, fd, nullptr);
+      self->lib_.multi_assign(self->multi_, fd, nullptr);
     }
     return 0;
   }
@@ -127,7 +176,7 @@ int CurlLoop::on_socket(CURL*, curl_socket_t fd, int what, void* userp, void* so
     sock->poll.data = sock;
     uv_unref(reinterpret_cast<uv_handle_t*>(&sock->poll));
     self->sockets_.insert(sock);
-    curl_multi_assign(self->multi_, fd, sock);
+    self->lib_.multi_assign(self->multi_, fd, sock);
   }
   int events = 0;
   if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) events |= UV_READABLE;
@@ -138,7 +187,9 @@ int CurlLoop::on_socket(CURL*, curl_socket_t fd, int what, void* userp, void* so
     if (status < 0) flags = CURL_CSELECT_ERR;
     if (ev & UV_READABLE) flags |= CURL_CSELECT_IN;
     if (ev & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
-    s->owner->socket_action(s->fd, flags);  // may free `s`
+    CurlLoop* owner = s->owner;
+    curl_socket_t sfd = s->fd;  // `s` may be freed inside socket_action
+    owner->in_turn([owner, sfd, flags] { owner->socket_action(sfd, flags); });
   });
   return 0;
 }
@@ -152,7 +203,10 @@ int CurlLoop::on_timer(CURLM*, long timeout_ms, void* userp) {
   }
   uv_timer_start(
       self->timer_,
-      [](uv_timer_t* h) { static_cast<CurlLoop*>(h->data)->socket_action(CURL_SOCKET_TIMEOUT, 0); },
+      [](uv_timer_t* h) {
+        auto* owner = static_cast<CurlLoop*>(h->data);
+        owner->in_turn([owner] { owner->socket_action(CURL_SOCKET_TIMEOUT, 0); });
+      },
       static_cast<std::uint64_t>(timeout_ms), 0);
   return 0;
 }
@@ -160,20 +214,21 @@ int CurlLoop::on_timer(CURLM*, long timeout_ms, void* userp) {
 void CurlLoop::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
-  for (auto& [easy, done] : done_) curl_multi_remove_handle(multi_, easy);
+  for (auto& [easy, done] : done_) lib_.multi_remove_handle(multi_, easy);
   done_.clear();
   deferred_.clear();
+  pool_.clear();
   for (Socket* sock : sockets_) {
     uv_poll_stop(&sock->poll);
     uv_close(reinterpret_cast<uv_handle_t*>(&sock->poll),
              [](uv_handle_t* h) { delete reinterpret_cast<Socket*>(h); });
   }
   sockets_.clear();
-  if (multi_) curl_multi_cleanup(multi_);  // closes the cached connections
+  if (multi_) lib_.multi_cleanup(multi_);  // closes the cached connections
   multi_ = nullptr;
   close_timer(timer_);
   close_timer(kick_);
   close_timer(alive_);
 }
 
-}  // namespace zinnia::ipfs
+}  // namespace zinnia::curl

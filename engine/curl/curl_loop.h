@@ -1,38 +1,46 @@
 #pragma once
 // libcurl's multi interface driven by a libuv loop (curl_multi_socket_action + uv_poll +
-// uv_timer), as engine/web/fetch.cc drives it, without V8: no thread per transfer.
-// Loop thread only.
-#include <curl/curl.h>
+// uv_timer): no thread per transfer. The one driver for fetch() (engine/web/fetch.cc) and the
+// IPFS retriever (engine/ipfs/retriever.cc); in a module both share one, so they share its
+// connection cache, DNS cache and pool of easy handles. V8-free. Loop thread only.
 #include <uv.h>
 
+#include <cstddef>
 #include <functional>
-#include <memory>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
-namespace zinnia::ipfs {
+#include "engine/curl/lib.h"
 
-struct CurlEasyDeleter {
-  void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
-};
-struct CurlSlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
-using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
+namespace zinnia::curl {
 
 // A heap uv timer on `loop` with `data`, and its closing (stops it, frees it in the close
-// callback, nulls the pointer; a null pointer is left alone). Shared by the retriever.
+// callback, nulls the pointer; a null pointer is left alone).
 uv_timer_t* new_timer(uv_loop_t* loop, void* data);
 void close_timer(uv_timer_t*& t);
 
 class CurlLoop {
  public:
+  // Loads libcurl (lib.h) if no one has yet; throws std::runtime_error saying why it cannot.
   explicit CurlLoop(uv_loop_t* loop);
   ~CurlLoop();
   CurlLoop(const CurlLoop&) = delete;
   CurlLoop& operator=(const CurlLoop&) = delete;
+
+  // Every entry from libuv into curl (socket events, curl's timer, deferred work) runs inside
+  // `turn(fn)`: the engine makes each one a turn of the module (V8 scopes, microtasks).
+  using Turn = std::function<void(const std::function<void()>&)>;
+  void set_turn(Turn turn) { turn_ = std::move(turn); }
+  // Whether running transfers keep the uv loop alive (default true). The engine keeps the
+  // module alive per transfer instead (an unread body must not).
+  void set_keep_alive(bool keep);
+
+  // An easy handle: a reset one from the pool, else a new one (null if curl fails). Give it
+  // back with recycle() once it is out of the multi handle; the pool keeps at most kPool.
+  Easy take_easy();
+  void recycle(Easy easy);
+  static constexpr std::size_t kPool = 64;
 
   using Done = std::function<void(CURLcode result)>;
   // Starts `easy` (owned by the caller, alive until `done` runs or remove()). `done` runs
@@ -42,29 +50,35 @@ class CurlLoop {
   void remove(CURL* easy);
   // Runs `fn` on a later turn of the loop, outside every curl callback.
   void defer(std::function<void()> fn);
-  // While transfers run the loop is kept alive; idle cached connections do not keep it.
   std::size_t transfers() const { return done_.size(); }
   uv_loop_t* uv() const { return loop_; }
-  // Removes every transfer (no `done`) and closes the uv handles.
+  CURLM* multi() const { return multi_; }
+  // Removes every transfer (no `done`), closes the uv handles and the cached connections.
   void shutdown();
 
  private:
   struct Socket;
   static int on_socket(CURL* easy, curl_socket_t fd, int what, void* userp, void* socketp);
   static int on_timer(CURLM* multi, long timeout_ms, void* userp);
+  void in_turn(const std::function<void()>& fn);
   void socket_action(curl_socket_t fd, int flags);
+  void run_deferred();
   void check_done();
   void update_alive();
 
   uv_loop_t* loop_;
+  const Lib& lib_;
   CURLM* multi_ = nullptr;
   uv_timer_t* timer_ = nullptr;  // curl's timeout
   uv_timer_t* kick_ = nullptr;   // deferred work
-  uv_timer_t* alive_ = nullptr;  // referenced while transfers run
+  uv_timer_t* alive_ = nullptr;  // referenced while transfers run (keep_alive_)
+  bool keep_alive_ = true;
+  Turn turn_;
   std::unordered_map<CURL*, Done> done_;
   std::unordered_set<Socket*> sockets_;
   std::vector<std::function<void()>> deferred_;
+  std::vector<Easy> pool_;
   bool shut_down_ = false;
 };
 
-}  // namespace zinnia::ipfs
+}  // namespace zinnia::curl

@@ -1,0 +1,106 @@
+// libcurl is loaded on the first fetch (engine/curl/lib.h), not at start: a `zinnia run`
+// module that never fetches has none of libcurl's libraries mapped, one that fetched has,
+// and without a loadable libcurl fetch() rejects with a TypeError that says so.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/web/web_harness.h"
+
+namespace {
+
+using zinnia::testing::bin;
+using zinnia::testing::current_env;
+using zinnia::testing::Env;
+using zinnia::testing::Process;
+using zinnia::testing::TempDir;
+
+std::string maps_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs `source` under `zinnia run`, waits for "ready" on stdout, and returns the process's
+// memory map at that moment (the module then idles until it is killed).
+struct ZinniaRun {
+  TempDir dir;
+  std::unique_ptr<Process> p;
+  ZinniaRun(const std::string& source, Env env = current_env()) {
+    std::ofstream(dir.path() / "main.js") << source;
+    env["NO_COLOR"] = "1";
+    p = std::make_unique<Process>(
+        std::vector<std::string>{bin("zinnia").string(), "run", (dir.path() / "main.js").string()},
+        env);
+  }
+};
+
+constexpr const char* kIdle = "setTimeout(() => {}, 60000);\n";
+
+TEST(LazyCurl, AModuleThatNeverFetchesDoesNotMapLibcurl) {
+  ZinniaRun run(std::string("console.log(typeof fetch, 'ready');\n") + kIdle);
+  ASSERT_TRUE(run.p->wait_out("ready")) << run.p->out() << run.p->err();
+  EXPECT_NE(run.p->out().find("function ready"), std::string::npos) << run.p->out();
+  const std::string maps = maps_of(run.p->pid());
+  ASSERT_NE(maps.find("libnode"), std::string::npos) << "the map of the live process";
+  EXPECT_EQ(maps.find("libcurl"), std::string::npos) << maps;
+  EXPECT_EQ(maps.find("libgnutls"), std::string::npos) << "libcurl's own dependencies";
+  run.p->kill(SIGKILL);
+}
+
+TEST(LazyCurl, TheFirstFetchLoadsIt) {
+  zinnia::web::testing::TestServer server;
+  ASSERT_GT(server.port(), 0);
+  ZinniaRun run(server.prefix() + R"(
+const res = await fetch(BASE + "/n/1");
+console.log(res.status, 'ready');
+)" + kIdle);
+  ASSERT_TRUE(run.p->wait_out("ready", std::chrono::seconds(30))) << run.p->out() << run.p->err();
+  EXPECT_NE(run.p->out().find("200 ready"), std::string::npos) << run.p->out();
+  EXPECT_NE(maps_of(run.p->pid()).find("libcurl"), std::string::npos);
+  run.p->kill(SIGKILL);
+}
+
+TEST(LazyCurl, WithoutLibcurlFetchRejectsSayingSo) {
+  Env env = current_env();
+  env["ZINNIA_LIBCURL"] = "/nonexistent/libcurl.so.4";
+  ZinniaRun run(R"(
+for (const url of ['http://127.0.0.1:9/', 'ipfs://bafkqaaa']) {
+  try {
+    await fetch(url);
+    console.log('resolved');
+  } catch (e) {
+    console.log(e.name + ': ' + e.message);
+  }
+}
+console.log('ready');
+)",
+                env);
+  ASSERT_EQ(run.p->wait(std::chrono::seconds(30)), 0) << run.p->err();
+  const std::string want =
+      "TypeError: fetch failed: libcurl is not available: /nonexistent/libcurl.so.4: cannot "
+      "open shared object file: No such file or directory\n";
+  EXPECT_EQ(run.p->out(), want + want + "ready\n");
+}
+
+// The module's curl driver keeps connections (HTTP keep-alive, as Deno): 50 sequential
+// fetches to one server, each body read, arrive over a single TCP connection.
+TEST(LazyCurl, SequentialFetchesReuseOneConnection) {
+  zinnia::web::testing::TestServer server;
+  ASSERT_GT(server.port(), 0);
+  ZinniaRun run(server.prefix() + R"(
+const before = (await (await fetch(BASE + "/connections")).json()).connections;
+for (let i = 0; i < 50; i++) await (await fetch(BASE + "/n/" + i)).json();
+const after = (await (await fetch(BASE + "/connections")).json()).connections;
+console.log("new connections", after - before);
+)");
+  ASSERT_EQ(run.p->wait(std::chrono::seconds(60)), 0) << run.p->err();
+  EXPECT_EQ(run.p->out(), "new connections 0\n");
+}
+
+}  // namespace
