@@ -74,13 +74,16 @@ void append_record(std::string& out, std::chrono::system_clock::time_point when,
 // prints a lot costs one syscall per batch, not per line.
 class FdSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
  public:
-  FdSink(int fd, spdlog::details::thread_pool& pool) : fd_(fd), pool_(pool) {}
+  FdSink(int fd, spdlog::details::thread_pool& pool, std::atomic<std::size_t>& queued_bytes)
+      : fd_(fd), pool_(pool), queued_bytes_(queued_bytes) {}
   std::atomic<std::uint64_t> flushes{0};
   std::atomic<std::uint64_t> records{0};  // formatted so far: the writer's progress
   std::atomic<std::uint64_t> bytes{0};    // written so far: progress inside a huge record
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
+    if (std::string_view(msg.logger_name.data(), msg.logger_name.size()).starts_with("module:"))
+      queued_bytes_.fetch_sub(msg.payload.size(), std::memory_order_relaxed);
     formatter_->format(msg, buf_);
     records.fetch_add(1, std::memory_order_relaxed);
     if (buf_.size() >= kBatchBytes || pool_.queue_size() == 0) write_out();
@@ -110,6 +113,7 @@ class FdSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex
 
   int fd_;
   spdlog::details::thread_pool& pool_;
+  std::atomic<std::size_t>& queued_bytes_;
   spdlog::memory_buf_t buf_;
 };
 
@@ -120,19 +124,32 @@ class FdSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex
 // nobody waits again until the writer moves.
 class ModuleLogger final : public spdlog::logger {
  public:
+  struct Bytes {
+    std::size_t max;
+    std::atomic<std::size_t>& queued;
+    std::atomic<std::size_t>& dropped;
+  };
   ModuleLogger(std::shared_ptr<spdlog::async_logger> inner, spdlog::details::thread_pool& pool,
-               FdSink& sink, std::size_t queue_records, std::atomic<std::uint64_t>& stalled_at)
+               FdSink& sink, std::size_t queue_records, std::atomic<std::uint64_t>& stalled_at,
+               Bytes bytes)
       : spdlog::logger(inner->name()),
         inner_(std::move(inner)),
         pool_(pool),
         sink_(sink),
         high_(queue_records - queue_records / 4),
         low_(queue_records / 2),
-        stalled_at_(stalled_at) {}
+        stalled_at_(stalled_at),
+        bytes_(bytes) {}
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
-    if (pool_.queue_size() >= high_) wait_for_room();
+    const std::size_t size = msg.payload.size();
+    if (pool_.queue_size() >= high_ || !fits(size)) wait_for_room();
+    if (!fits(size)) {
+      bytes_.dropped.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    bytes_.queued.fetch_add(size, std::memory_order_relaxed);
     inner_->log(msg.time, msg.source, msg.level, msg.payload);
   }
   void flush_() override { inner_->flush(); }
@@ -141,11 +158,17 @@ class ModuleLogger final : public spdlog::logger {
   // Long enough that a reader starved by a loaded machine is not taken for one that stopped.
   static constexpr auto kStall = std::chrono::seconds(1);
 
+  bool fits(std::size_t size) const {
+    const std::size_t queued = bytes_.queued.load(std::memory_order_relaxed);
+    return queued == 0 || queued + size <= bytes_.max;
+  }
+
   void wait_for_room() {
     std::uint64_t progress = sink_.records.load(std::memory_order_relaxed);
     if (progress == stalled_at_.load(std::memory_order_relaxed)) return;
     auto moved = std::chrono::steady_clock::now();
-    while (pool_.queue_size() > low_) {
+    while (pool_.queue_size() > low_ ||
+           bytes_.queued.load(std::memory_order_relaxed) > bytes_.max / 2) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
       const std::uint64_t now_progress = sink_.records.load(std::memory_order_relaxed);
       const auto now = std::chrono::steady_clock::now();
@@ -164,6 +187,7 @@ class ModuleLogger final : public spdlog::logger {
   FdSink& sink_;
   std::size_t high_, low_;
   std::atomic<std::uint64_t>& stalled_at_;
+  Bytes bytes_;
 };
 
 spdlog::level::level_enum to_spdlog(LogLevel level) {
@@ -204,10 +228,12 @@ std::unique_ptr<spdlog::formatter> RecordFormatter::clone() const {
   return std::make_unique<RecordFormatter>(color_);
 }
 
-StderrLog::StderrLog(int fd, LogLevel daemon_level, bool color, std::size_t queue_records)
+StderrLog::StderrLog(int fd, LogLevel daemon_level, bool color, std::size_t queue_records,
+                     std::size_t queue_bytes)
     : pool_(std::make_shared<spdlog::details::thread_pool>(queue_records, 1)),
-      sink_(std::make_shared<FdSink>(fd, *pool_)),
-      queue_records_(queue_records) {
+      sink_(std::make_shared<FdSink>(fd, *pool_, queued_bytes_)),
+      queue_records_(queue_records),
+      queue_bytes_(queue_bytes) {
   sink_->set_formatter(std::make_unique<RecordFormatter>(color));
   sink_->set_level(spdlog::level::trace);
   daemon_ = std::make_shared<spdlog::async_logger>("zinniad", sink_, pool_,
@@ -224,16 +250,18 @@ std::shared_ptr<spdlog::logger> StderrLog::module(const std::string& name) {
     auto inner = std::make_shared<spdlog::async_logger>(
         "module:" + name, sink_, pool_, spdlog::async_overflow_policy::overrun_oldest);
     inner->set_level(spdlog::level::trace);
-    logger = std::make_shared<ModuleLogger>(std::move(inner), *pool_, static_cast<FdSink&>(*sink_),
-                                            queue_records_, stalled_at_);
+    logger = std::make_shared<ModuleLogger>(
+        std::move(inner), *pool_, static_cast<FdSink&>(*sink_), queue_records_, stalled_at_,
+        ModuleLogger::Bytes{queue_bytes_, queued_bytes_, byte_drops_});
     logger->set_level(spdlog::level::trace);
   }
   return logger;
 }
 
 void StderrLog::report_drops() {
-  const std::size_t dropped = pool_->overrun_counter();
-  if (dropped > reported_drops_ && pool_->queue_size() < queue_records_ / 2) {
+  const std::size_t dropped = pool_->overrun_counter() + byte_drops_.load();
+  if (dropped > reported_drops_ && pool_->queue_size() < queue_records_ / 2 &&
+      queued_bytes_.load() <= queue_bytes_ / 2) {
     daemon_->warn("stderr was not being read: {} log records were dropped",
                   dropped - reported_drops_);
     reported_drops_ = dropped;

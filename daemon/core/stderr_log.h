@@ -39,11 +39,16 @@ class RecordFormatter final : public spdlog::formatter {
 
 // The daemon's stderr: records go through a bounded queue to a writer thread, so a stderr
 // pipe nobody reads never blocks a module; past the bound the oldest records are dropped
-// and the count is reported once the writer catches up. A module that prints faster than a
+// and the count is reported once the writer catches up. Module records are also bounded in
+// bytes (`queue_bytes`; a record alone in the queue is always taken): past it new module
+// records are dropped and counted the same way, so 10 MiB lines to a stalled stderr cannot
+// grow memory without end. A module that prints faster than a
 // stderr that is being read waits for the writer instead (no line is dropped then).
 class StderrLog {
  public:
-  StderrLog(int fd, LogLevel daemon_level, bool color, std::size_t queue_records = 8192);
+  StderrLog(int fd, LogLevel daemon_level, bool color, std::size_t queue_records = 8192,
+            std::size_t queue_bytes = kDefaultQueueBytes);
+  static constexpr std::size_t kDefaultQueueBytes = std::size_t{32} << 20;
   ~StderrLog();
   StderrLog(const StderrLog&) = delete;
   StderrLog& operator=(const StderrLog&) = delete;
@@ -61,12 +66,17 @@ class StderrLog {
   bool flush(std::chrono::milliseconds stall, std::chrono::milliseconds max_wait);
 
  private:
+  // Module record bytes queued and not yet formatted by the writer; module records dropped
+  // for want of room in bytes.
+  std::atomic<std::size_t> queued_bytes_{0};
+  std::atomic<std::size_t> byte_drops_{0};
   std::shared_ptr<spdlog::details::thread_pool> pool_;
   spdlog::sink_ptr sink_;
   std::shared_ptr<spdlog::logger> daemon_;
   std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<spdlog::logger>> modules_;
   std::size_t queue_records_;
+  std::size_t queue_bytes_;
   std::size_t reported_drops_ = 0;
   // The writer's progress count when module loggers last gave up waiting for it.
   std::atomic<std::uint64_t> stalled_at_{~std::uint64_t{0}};

@@ -39,6 +39,9 @@ using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 
 struct Transfer;
 
+// Sockets one module's fetch() may hold open at once; more transfers wait for one.
+inline constexpr long kMaxConnectionsPerModule = 64;
+
 // fetch() transfers of one module on libcurl's multi interface, driven by the module's own
 // libuv loop (curl_multi_socket_action + uv_poll + uv_timer): no thread per request.
 // Module thread only. Created lazily on the first fetch; shut down by the loop's close hook.

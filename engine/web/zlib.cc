@@ -14,6 +14,7 @@
 
 #include "engine/loop/loop.h"
 #include "engine/v8/bind.h"
+#include "engine/v8/isolate.h"
 #include "engine/v8/util.h"
 #include "engine/web/web.h"
 
@@ -194,7 +195,7 @@ v8::Local<v8::Value> ZlibPush(bind::Call& call, ZlibState&, bind::Rest args) {
   }
   if (!s->compress && finish && !s->ended && !trailing)
     throw bind::TypeError("DecompressionStream: the compressed data ended early");
-  auto store = v8::ArrayBuffer::NewBackingStore(isolate, out.size());
+  auto store = host_backing_store(isolate, out.size());
   if (!out.empty()) std::memcpy(store->Data(), out.data(), out.size());
   auto ab = v8::ArrayBuffer::New(isolate, std::move(store));
   auto result = v8::Uint8Array::New(ab, 0, out.size());
