@@ -36,7 +36,7 @@ class GuestView final : public GuestFs {
   // `read_limit`: read_file of a host file larger than this is kTooLarge; a monitor-tree log
   // reads as its newest `read_limit` bytes at most.
   GuestView(std::vector<Grant> grants, Tree* tree, std::size_t read_limit = kDefaultReadLimit);
-  static constexpr std::size_t kDefaultReadLimit = std::size_t{64} << 20;
+  static constexpr std::size_t kDefaultReadLimit = HostDir::kDefaultReadLimit;
 
   Error stat(const std::string& guest_path, Stat& out) override;
   Error read_file(const std::string& guest_path, std::string& out) override;

@@ -29,6 +29,10 @@ class HostDir {
                       std::string& out) const;
   // Reads the whole file: kTooLarge past `limit` bytes, kNotAFile for a FIFO or device.
   GuestFs::Error read_all(std::string_view rel, std::size_t limit, std::string& out) const;
+  GuestFs::Error read_all(std::string_view rel, std::string& out) const {
+    return read_all(rel, kDefaultReadLimit, out);
+  }
+  static constexpr std::size_t kDefaultReadLimit = std::size_t{64} << 20;
   GuestFs::Error list(std::string_view rel, std::vector<GuestFs::Entry>& out) const;
 
   const std::filesystem::path& path() const { return path_; }
