@@ -27,7 +27,8 @@ namespace {
 
 // The zinnia:fs view of one component: its `files` grants over the tree and host folders.
 // Throws std::system_error naming a host folder that cannot be opened.
-std::shared_ptr<GuestFs> make_guest_fs(const Component& component, fusefs::Tree& tree) {
+std::shared_ptr<GuestFs> make_guest_fs(const Component& component, fusefs::Tree& tree,
+                                       std::size_t read_limit) {
   std::vector<fusefs::guest::Grant> grants;
   for (const auto& file : component.files) {
     fusefs::guest::Grant g;
@@ -39,7 +40,7 @@ std::shared_ptr<GuestFs> make_guest_fs(const Component& component, fusefs::Tree&
     }
     grants.push_back(std::move(g));
   }
-  return std::make_shared<fusefs::guest::GuestView>(std::move(grants), &tree);
+  return std::make_shared<fusefs::guest::GuestView>(std::move(grants), &tree, read_limit);
 }
 
 }  // namespace
@@ -220,11 +221,12 @@ void Supervisor::start(Slot& slot) {
   o.wallet_address = config_.wallet_address;
   o.station_id = config_.station_id;
   o.heap_limit_bytes = config_.heap_limit_bytes;
+  o.external_limit_bytes = config_.external_limit_bytes;
   o.hang_timeout = config_.hang_timeout;
   o.share_cpu = true;
   o.user_agent = std::string("zinniad/") + kVersion + " " + slot.spec.id;
   try {
-    o.fs = make_guest_fs(slot.spec, tree_);
+    o.fs = make_guest_fs(slot.spec, tree_, config_.read_limit_bytes);
   } catch (const std::exception& e) {
     // A granted host folder vanished since the manifest was loaded: the module sees nothing.
     log_.daemon().error("{}: zinnia:fs grants unavailable: {}", slot.spec.id, e.what());

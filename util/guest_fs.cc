@@ -20,6 +20,10 @@ const char* guest_fs_error_name(GuestFs::Error error) {
       return "NotSupported";
     case GuestFs::Error::kIo:
       return "Io";
+    case GuestFs::Error::kNotAFile:
+      return "NotAFile";
+    case GuestFs::Error::kTooLarge:
+      return "TooLarge";
   }
   return "Io";
 }

@@ -23,6 +23,8 @@ class GuestFs {
     kIsADirectory,
     kNotSupported,  // follow() of a host-folder file: only monitor-tree files can be followed
     kIo,            // the host folder failed underneath (EIO and friends)
+    kNotAFile,      // a FIFO, socket or device: never opened (it could block or never end)
+    kTooLarge,      // readFile of a file larger than the read limit
   };
   struct Stat {
     std::uint64_t size = 0;

@@ -283,6 +283,10 @@ Config parse_config(const std::vector<std::string>& args, const Env& env, const 
   c.hang_timeout =
       std::chrono::milliseconds(positive(env, "ZINNIA_HANG_TIMEOUT_MS", 30'000, 3'600'000));
   c.heap_limit_bytes = positive(env, "ZINNIA_HEAP_LIMIT_MB", 256, 65'536) << 20;
+  // Memory outside the heap (ArrayBuffers, WebAssembly) gets as much again unless set.
+  c.external_limit_bytes =
+      positive(env, "ZINNIA_EXTERNAL_LIMIT_MB", c.heap_limit_bytes >> 20, 65'536) << 20;
+  c.read_limit_bytes = positive(env, "ZINNIA_READ_LIMIT_MB", 64, 65'536) << 20;
   c.rotate_bytes = std::uint64_t{positive(env, "ZINNIA_ROTATE_MB", 64, 1'048'576)} << 20;
   c.backoff_initial = std::chrono::milliseconds(positive(env, "ZINNIA_BACKOFF_MS", 1'000, 60'000));
   c.startup_timeout =

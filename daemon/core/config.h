@@ -37,6 +37,10 @@ struct Config {
   // Test and tuning knobs (env): ZINNIA_HANG_TIMEOUT_MS, ZINNIA_HEAP_LIMIT_MB, ZINNIA_BACKOFF_MS.
   std::chrono::milliseconds hang_timeout{30'000};
   std::size_t heap_limit_bytes = std::size_t{256} << 20;
+  // ZINNIA_EXTERNAL_LIMIT_MB (default: the heap limit): ArrayBuffers and WebAssembly memory.
+  std::size_t external_limit_bytes = std::size_t{256} << 20;
+  // ZINNIA_READ_LIMIT_MB: the largest file zinnia:fs readFile() reads.
+  std::size_t read_limit_bytes = std::size_t{64} << 20;
   std::uint64_t rotate_bytes = std::uint64_t{64} << 20;  // ZINNIA_ROTATE_MB: persisted log rotation
   std::chrono::milliseconds backoff_initial{1'000};
   // ZINNIA_STARTUP_TIMEOUT_MS: the longest one start-up step may take (issue 19 #10).

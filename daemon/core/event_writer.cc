@@ -7,8 +7,13 @@
 
 namespace zinnia::daemon {
 
-EventWriter::EventWriter(int fd, std::size_t max_lines, std::function<void(std::size_t)> on_drops)
-    : fd_(fd), max_lines_(max_lines), on_drops_(std::move(on_drops)), thread_([this] { run(); }) {}
+EventWriter::EventWriter(int fd, std::size_t max_lines, std::function<void(std::size_t)> on_drops,
+                         std::size_t max_bytes)
+    : fd_(fd),
+      max_lines_(max_lines),
+      max_bytes_(max_bytes),
+      on_drops_(std::move(on_drops)),
+      thread_([this] { run(); }) {}
 
 EventWriter::~EventWriter() {
   flush(std::chrono::milliseconds(1000));
@@ -29,10 +34,12 @@ void EventWriter::post(std::string line) {
   {
     std::lock_guard lock(mutex_);
     if (closed_) return;
-    if (queue_.size() >= max_lines_) {
+    if (queue_.size() >= max_lines_ ||
+        (!queue_.empty() && queued_bytes_ + line.size() > max_bytes_)) {
       ++dropped_;
       return;
     }
+    queued_bytes_ += line.size();
     queue_.push_back(std::move(line));
   }
   cv_.notify_all();
@@ -42,11 +49,13 @@ void EventWriter::post_latest(std::string line) {
   {
     std::lock_guard lock(mutex_);
     if (closed_) return;
-    if (queue_.size() >= max_lines_) {
+    if (queue_.size() >= max_lines_ ||
+        (!queue_.empty() && queued_bytes_ + line.size() > max_bytes_)) {
       latest_ = std::move(line);
       return;
     }
     latest_.clear();  // this one is newer
+    queued_bytes_ += line.size();
     queue_.push_back(std::move(line));
   }
   cv_.notify_all();
@@ -70,8 +79,12 @@ void EventWriter::run() {
     if (queue_.empty()) return;  // stopping, and everything is written
     std::string line = std::move(queue_.front());
     queue_.pop_front();
+    queued_bytes_ -= line.size();
     // The first room goes to the waiting totals, after every line queued before them.
-    if (!latest_.empty()) queue_.push_back(std::exchange(latest_, {}));
+    if (!latest_.empty()) {
+      queued_bytes_ += latest_.size();
+      queue_.push_back(std::exchange(latest_, {}));
+    }
     writing_ = 1;
     lock.unlock();
     // One write(2) per line: on a blocking pipe it returns only when all is written.
@@ -91,6 +104,7 @@ void EventWriter::run() {
     if (failed) {
       closed_ = true;  // the Station went away (EPIPE): nothing more can be delivered
       queue_.clear();
+      queued_bytes_ = 0;
     }
     cv_.notify_all();
     if (closed_) {

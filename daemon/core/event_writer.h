@@ -12,13 +12,16 @@ namespace zinnia::daemon {
 
 // Station events on stdout: a writer thread writes each queued line with one write(2), so a
 // reader splitting on chunks always sees whole lines, and a Station that stops reading
-// never blocks a module (past `max_lines` queued, new lines are dropped and counted).
+// never blocks a module (past `max_lines` or `max_bytes` queued, new lines are dropped and
+// counted; a line alone in the queue is always taken, whatever its size).
 class EventWriter {
  public:
   // `on_drops(n)` is called on the writer thread when the queue has drained after `n` lines
   // were dropped, so the daemon can say so once the Station reads again.
   explicit EventWriter(int fd, std::size_t max_lines = 100'000,
-                       std::function<void(std::size_t)> on_drops = {});
+                       std::function<void(std::size_t)> on_drops = {},
+                       std::size_t max_bytes = kDefaultMaxBytes);
+  static constexpr std::size_t kDefaultMaxBytes = std::size_t{16} << 20;
   ~EventWriter();  // flushes (bounded) and joins
   EventWriter(const EventWriter&) = delete;
   EventWriter& operator=(const EventWriter&) = delete;
@@ -41,6 +44,8 @@ class EventWriter {
 
   int fd_;
   std::size_t max_lines_;
+  std::size_t max_bytes_;
+  std::size_t queued_bytes_ = 0;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::string> queue_;

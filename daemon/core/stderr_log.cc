@@ -138,12 +138,14 @@ void StderrLog::Module::submit() {
   records_ = 0;
 }
 
-StderrLog::StderrLog(int fd, LogLevel daemon_level, bool color, std::size_t queue_records)
+StderrLog::StderrLog(int fd, LogLevel daemon_level, bool color, std::size_t queue_records,
+                     std::size_t queue_bytes)
     : fd_(fd),
       color_(color),
       queue_records_(queue_records),
       high_(queue_records - queue_records / 4),
-      low_(queue_records / 2) {
+      low_(queue_records / 2),
+      queue_bytes_(queue_bytes) {
   auto sink = std::make_shared<DaemonSink>(*this);
   sink->set_formatter(std::make_unique<RecordFormatter>(color));
   sink->set_level(spdlog::level::trace);
@@ -168,16 +170,20 @@ std::shared_ptr<StderrLog::Module> StderrLog::module(const std::string& name) {
 
 void StderrLog::push(std::string text, std::size_t records, bool wait) {
   std::unique_lock lock(mutex_);
-  if (wait && queued_records_ >= high_) wait_for_room(lock);
-  // Past the bound the oldest batches go, counted by their records.
-  while (!queue_.empty() && queued_records_ + records > queue_records_) {
+  if (wait && (queued_records_ >= high_ || queued_bytes_ >= queue_bytes_ - queue_bytes_ / 4))
+    wait_for_room(lock);
+  // Past either bound the oldest batches go, counted by their records.
+  while (!queue_.empty() && (queued_records_ + records > queue_records_ ||
+                             queued_bytes_ + text.size() > queue_bytes_)) {
     dropped_ += queue_.front().records;
     queued_records_ -= queue_.front().records;
+    queued_bytes_ -= queue_.front().text.size();
     queue_.pop_front();
     ++settled_;
   }
-  queue_.push_back({std::move(text), records});
   queued_records_ += records;
+  queued_bytes_ += text.size();
+  queue_.push_back({std::move(text), records});
   ++pushed_;
   lock.unlock();
   wake_writer_.notify_one();
@@ -192,7 +198,7 @@ void StderrLog::wait_for_room(std::unique_lock<std::mutex>& lock) {
   std::uint64_t progress = written_records_.load(std::memory_order_relaxed);
   if (progress == stalled_at_) return;
   auto moved = std::chrono::steady_clock::now();
-  while (queued_records_ > low_ && !stop_) {
+  while ((queued_records_ > low_ || queued_bytes_ > queue_bytes_ / 2) && !stop_) {
     progressed_.wait_for(lock, std::chrono::milliseconds(10));
     const std::uint64_t now_progress = written_records_.load(std::memory_order_relaxed);
     const auto now = std::chrono::steady_clock::now();
@@ -221,6 +227,7 @@ void StderrLog::run_writer() {
            (taken.empty() || bytes + queue_.front().text.size() <= kWriteBytes)) {
       bytes += queue_.front().text.size();
       queued_records_ -= queue_.front().records;
+      queued_bytes_ -= queue_.front().text.size();
       taken.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
@@ -269,7 +276,10 @@ void StderrLog::report_drops() {
   if (newly > 0) daemon_->warn("stderr was not being read: {} log records were dropped", newly);
 }
 
-std::uint64_t StderrLog::dropped() const { return pool_->overrun_counter(); }
+std::uint64_t StderrLog::dropped() const {
+  std::lock_guard lock(mutex_);
+  return dropped_;
+}
 
 bool StderrLog::flush(std::chrono::milliseconds stall, std::chrono::milliseconds max_wait) {
   auto progress = [&] { return written_records_.load() + written_bytes_.load(); };

@@ -37,13 +37,17 @@ class RecordFormatter final : public spdlog::formatter {
 
 // The daemon's stderr: records go through a bounded queue to a writer thread, so a stderr
 // pipe nobody reads never blocks a module; past the bound the oldest records are dropped
-// and the count is reported once the writer catches up. A module that prints faster than a
+// and the count is reported once the writer catches up. The queue is bounded in records and
+// in bytes (`queue_bytes`; a batch alone in the queue is always taken), so 10 MiB lines to a
+// stalled stderr cannot grow memory without end. A module that prints faster than a
 // stderr that is being read waits for the writer instead (no line is dropped then).
 // A module's lines are formatted on its own thread and queued as one batch per event-loop
 // turn (Module), so the queue and the writer thread cost per turn, not per line.
 class StderrLog {
  public:
-  StderrLog(int fd, LogLevel daemon_level, bool color, std::size_t queue_records = 8192);
+  static constexpr std::size_t kDefaultQueueBytes = std::size_t{32} << 20;
+  StderrLog(int fd, LogLevel daemon_level, bool color, std::size_t queue_records = 8192,
+            std::size_t queue_bytes = kDefaultQueueBytes);
   ~StderrLog();
   StderrLog(const StderrLog&) = delete;
   StderrLog& operator=(const StderrLog&) = delete;
@@ -94,13 +98,14 @@ class StderrLog {
 
   const int fd_;
   const bool color_;
-  const std::size_t queue_records_, high_, low_;
+  const std::size_t queue_records_, high_, low_, queue_bytes_;
   std::shared_ptr<spdlog::logger> daemon_;
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_writer_, progressed_;
   std::deque<Batch> queue_;  // guarded by mutex_
   std::size_t queued_records_ = 0;
+  std::size_t queued_bytes_ = 0;
   std::uint64_t pushed_ = 0;   // batches queued so far
   std::uint64_t settled_ = 0;  // batches written or dropped so far
   std::size_t dropped_ = 0;    // records dropped so far

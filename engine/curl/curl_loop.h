@@ -20,6 +20,10 @@ namespace zinnia::curl {
 uv_timer_t* new_timer(uv_loop_t* loop, void* data);
 void close_timer(uv_timer_t*& t);
 
+// Sockets one loop (one module's fetch and ipfs transfers) may hold open at once; more
+// transfers wait in curl for one.
+inline constexpr long kMaxConnectionsPerLoop = 64;
+
 class CurlLoop {
  public:
   // Loads libcurl (lib.h) if no one has yet; throws std::runtime_error saying why it cannot.

@@ -5,6 +5,7 @@
 #include "engine/fs/fs_api.h"
 
 #include <cstring>
+#include <deque>
 #include <functional>
 #include <unordered_map>
 #include <variant>
@@ -34,6 +35,8 @@ struct Work {
   Outcome outcome;
   FsState* state = nullptr;
   double id = 0;
+  bool submitted = false;  // on libuv's pool; before that, waiting in FsState::waiting
+  Loop::Ref ref;           // keeps the module alive while waiting
 };
 
 struct Pending {
@@ -59,11 +62,17 @@ struct FsState {
     watchers.clear();
     // Work not started yet is cancelled; work running finishes (Loop::close waits for it)
     // and then finds no state.
+    // Work still waiting for its turn was never submitted: it is simply dropped.
     for (auto& [id, p] : pending) {
+      if (!p.work->submitted) {
+        delete p.work;
+        continue;
+      }
       p.work->state = nullptr;
       uv_cancel(reinterpret_cast<uv_req_t*>(&p.work->req));
     }
     pending.clear();
+    waiting.clear();
   }
   FsState(const FsState&) = delete;
   FsState& operator=(const FsState&) = delete;
@@ -74,6 +83,11 @@ struct FsState {
   double next_id = 1;
   std::unordered_map<double, Pending> pending;
   std::unordered_map<double, Watcher> watchers;
+  // One operation of a module on the pool at a time; the rest wait here in order. The pool
+  // is shared by every module: a module whose disk is slow (or, before regular files were
+  // checked, a FIFO that never opens) holds at most one of its threads.
+  bool busy = false;
+  std::deque<Work*> waiting;
 };
 
 v8::Local<v8::Uint8Array> to_bytes(v8::Isolate* isolate, std::string&& data) {
@@ -118,8 +132,57 @@ v8::Local<v8::Value> to_js(v8::Isolate* isolate, v8::Local<v8::Context> context,
   return v8::Undefined(isolate);
 }
 
-// Starts `job` on the pool and returns a promise settled on the module thread with its
-// outcome: the value, or a rejection with the error's class name (JS adds the guest path).
+void submit(Work* work);
+
+// The module thread, after a job ran (or was cancelled): settle its promise, start the next.
+void after_work(uv_work_t* req, int) {
+  std::unique_ptr<Work> w(static_cast<Work*>(req->data));
+  FsState* s = w->state;
+  if (!s) return;  // the module has ended (or the work was cancelled with it)
+  s->busy = false;
+  if (!s->waiting.empty()) {
+    Work* next = s->waiting.front();
+    s->waiting.pop_front();
+    submit(next);
+  }
+  s->loop->run([&] {
+    auto it = s->pending.find(w->id);
+    if (it == s->pending.end()) return;
+    v8::Isolate* iso = s->loop->isolate();
+    auto ctx = s->loop->context();
+    auto res = it->second.resolver.Get(iso);
+    s->pending.erase(it);
+    if (w->outcome.error == GuestFs::Error::kOk) {
+      discard(res->Resolve(ctx, to_js(iso, ctx, w->outcome)));
+    } else {
+      discard(res->Reject(ctx, to_v8(iso, guest_fs_error_name(w->outcome.error))));
+    }
+  });
+}
+
+void run_job(uv_work_t* req) {  // a pool thread
+  auto* w = static_cast<Work*>(req->data);
+  if (w->fs) {
+    w->outcome = w->job(*w->fs);
+  } else {
+    w->outcome.error = GuestFs::Error::kPermissionDenied;
+  }
+}
+
+// Puts `work` on the pool; if libuv refuses, the promise is rejected as Io.
+void submit(Work* work) {
+  FsState* s = work->state;
+  work->submitted = true;
+  work->ref.reset();
+  s->busy = true;
+  if (uv_queue_work(s->loop->uv(), &work->req, &run_job, &after_work) != 0) {
+    work->outcome.error = GuestFs::Error::kIo;
+    after_work(&work->req, 0);
+  }
+}
+
+// Queues `job` and returns a promise settled on the module thread with its outcome: the
+// value, or a rejection with the error's class name (JS adds the guest path).
 v8::Local<v8::Promise> start(bind::Call& call, FsState& state,
                              std::function<Outcome(GuestFs&)> job) {
   v8::Isolate* isolate = call.isolate();
@@ -131,39 +194,13 @@ v8::Local<v8::Promise> start(bind::Call& call, FsState& state,
   work->state = &state;
   work->id = id;
   work->req.data = work;
-  const int rc = uv_queue_work(
-      state.loop->uv(), &work->req,
-      [](uv_work_t* req) {  // a pool thread
-        auto* w = static_cast<Work*>(req->data);
-        if (w->fs) {
-          w->outcome = w->job(*w->fs);
-        } else {
-          w->outcome.error = GuestFs::Error::kPermissionDenied;
-        }
-      },
-      [](uv_work_t* req, int) {  // the module thread
-        std::unique_ptr<Work> w(static_cast<Work*>(req->data));
-        FsState* s = w->state;
-        if (!s) return;  // the module has ended (or the work was cancelled with it)
-        s->loop->run([&] {
-          auto it = s->pending.find(w->id);
-          if (it == s->pending.end()) return;
-          v8::Isolate* iso = s->loop->isolate();
-          auto ctx = s->loop->context();
-          auto res = it->second.resolver.Get(iso);
-          s->pending.erase(it);
-          if (w->outcome.error == GuestFs::Error::kOk) {
-            discard(res->Resolve(ctx, to_js(iso, ctx, w->outcome)));
-          } else {
-            discard(res->Reject(ctx, to_v8(iso, guest_fs_error_name(w->outcome.error))));
-          }
-        });
-      });
-  if (rc != 0) {
-    delete work;
-    throw bind::Error(std::string("zinnia:fs: cannot queue the operation: ") + uv_strerror(rc));
-  }
   state.pending.emplace(id, Pending{v8::Global<v8::Promise::Resolver>(isolate, resolver), work});
+  if (state.busy) {
+    work->ref = state.loop->ref();
+    state.waiting.push_back(work);
+  } else {
+    submit(work);
+  }
   return resolver->GetPromise();
 }
 

@@ -10,6 +10,7 @@
 
 #include "engine/libp2p/multiaddr.h"
 #include "engine/loop/loop.h"
+#include "engine/v8/isolate.h"
 #include "engine/v8/util.h"
 
 namespace zinnia::engine {
@@ -71,7 +72,7 @@ struct P2pState {
       argv[0] = v8::Undefined(isolate);
       auto array = v8::Array::New(isolate, static_cast<int>(chunks.size()));
       for (std::uint32_t i = 0; i < chunks.size(); ++i) {
-        auto buffer = v8::ArrayBuffer::New(isolate, chunks[i].size());
+        auto buffer = v8::ArrayBuffer::New(isolate, host_backing_store(isolate, chunks[i].size()));
         if (!chunks[i].empty())
           std::memcpy(buffer->GetBackingStore()->Data(), chunks[i].data(), chunks[i].size());
         array->Set(context, i, v8::Uint8Array::New(buffer, 0, chunks[i].size())).Check();

@@ -30,6 +30,9 @@ struct Module::Impl {
 
   std::atomic<bool> done{false};
   std::atomic<bool> oom{false};
+  std::atomic<bool> external_oom{false};
+  std::atomic<bool> external_check_requested{false};
+  ExternalAllocator* allocator = nullptr;
   std::atomic<std::size_t> heap_used{0}, heap_limit{0};
   WatchedModule watched;
   std::int64_t last_sample = 0;
@@ -57,6 +60,51 @@ struct Module::Impl {
     self->oom.store(true);
     terminate_execution(self->watched.isolate);
     return current + std::max<std::size_t>(current / 2, std::size_t{16} << 20);
+  }
+
+  // Any thread. Like stop(): terminates running JS and ends the loop, so a module that caught
+  // the RangeError and went idle ends too.
+  void external_over() {
+    if (external_oom.exchange(true)) return;
+    std::lock_guard lock(mu);
+    if (!isolate) return;
+    terminate_execution(isolate);
+    if (poster) {
+      auto* iso = isolate;
+      poster->post([iso] { Loop::from(iso).end(); });
+    }
+  }
+  // WebAssembly memory and resizable ArrayBuffers are reserved by V8's page allocator, not
+  // the ArrayBuffer allocator; V8 counts their length in the isolate's external memory. Past
+  // the limit a full GC tells the dead from the live before the module is stopped.
+  void check_external(v8::Isolate* iso) {
+    const std::size_t limit = options.external_limit_bytes;
+    if (limit == 0 || external_oom.load()) return;
+    if (allocator && allocator->refused()) {
+      external_over();
+      return;
+    }
+    if (static_cast<std::size_t>(iso->AdjustAmountOfExternalAllocatedMemory(0)) <= limit) return;
+    iso->LowMemoryNotification();
+    if (static_cast<std::size_t>(iso->AdjustAmountOfExternalAllocatedMemory(0)) > limit)
+      external_over();
+  }
+  // After a GC (V8 collects when external memory grows): ask for a check on the module's
+  // thread, where a GC may run.
+  static void after_gc(v8::Isolate* iso, v8::GCType, v8::GCCallbackFlags, void* data) {
+    auto* self = static_cast<Impl*>(data);
+    const std::size_t limit = self->options.external_limit_bytes;
+    if (limit == 0 ||
+        static_cast<std::size_t>(iso->AdjustAmountOfExternalAllocatedMemory(0)) <= limit)
+      return;
+    if (self->external_check_requested.exchange(true)) return;
+    iso->RequestInterrupt(
+        [](v8::Isolate* i, void* d) {
+          auto* s = static_cast<Impl*>(d);
+          s->external_check_requested.store(false);
+          s->check_external(i);
+        },
+        self);
   }
 };
 
@@ -124,6 +172,7 @@ Exit Module::Impl::run(v8::Isolate* iso) {
   loop.on_turn_end = [this, iso] {
     std::int64_t now = watchdog_now();
     watched.turn_start.store(0);
+    check_external(iso);
     if (now - last_sample > 50'000'000) {
       last_sample = now;
       sample_heap(iso);
@@ -166,6 +215,11 @@ Exit Module::Impl::run(v8::Isolate* iso) {
     exit.reason = ExitReason::kOutOfMemory;
     exit.message =
         "out of memory (heap limit " + std::to_string(options.heap_limit_bytes >> 20) + " MiB)";
+  } else if (external_oom.load()) {
+    exit.reason = ExitReason::kOutOfMemory;
+    exit.message = "out of memory (external memory limit " +
+                   std::to_string(options.external_limit_bytes >> 20) +
+                   " MiB: ArrayBuffers, typed arrays and WebAssembly memory)";
   } else if (watched.hung.load()) {
     exit.reason = ExitReason::kHung;
     // The reason says "hung" already ("crashed (hung): ..."); the message says how.
@@ -204,7 +258,12 @@ void Module::Impl::main() {
     auto holder = runtime->isolates().take(options.heap_limit_bytes);
     watched.isolate = holder->get();
     holder->get()->AddNearHeapLimitCallback(&Impl::near_heap_limit, this);
+    allocator = &holder->allocator();
+    allocator->set_limit(options.external_limit_bytes, [this] { external_over(); });
+    holder->get()->AddGCEpilogueCallback(&Impl::after_gc, this);
     exit = run(holder->get());
+    holder->get()->RemoveGCEpilogueCallback(&Impl::after_gc, this);
+    allocator = nullptr;
     holder->get()->RemoveNearHeapLimitCallback(&Impl::near_heap_limit, 0);
   } catch (const std::exception& e) {
     exit.reason = ExitReason::kUncaught;

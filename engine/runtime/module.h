@@ -27,6 +27,9 @@ struct ModuleOptions {
   std::string wallet_address;   // Zinnia.walletAddress
   std::string station_id;       // Zinnia.stationId
   std::size_t heap_limit_bytes = std::size_t{256} << 20;
+  // ArrayBuffers, typed arrays and WebAssembly memory together (they live outside the heap);
+  // past it the module ends as kOutOfMemory. 0: unlimited.
+  std::size_t external_limit_bytes = std::size_t{256} << 20;
   std::chrono::milliseconds hang_timeout{30'000};  // one turn of JS longer than this: kHung
   std::shared_ptr<GuestFs> fs;  // zinnia:fs; null: every path is PermissionDenied
   std::string user_agent;       // fetch's User-Agent: "zinniad/<version> <component>"

@@ -1,10 +1,61 @@
 #pragma once
 #include <v8.h>
 
+#include <atomic>
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 namespace zinnia::engine {
+
+// The ArrayBuffer allocator of one isolate: it counts the bytes of every ArrayBuffer and
+// typed array backing store and refuses past a limit (issue 19 #1: external memory does not
+// count toward the heap limit, so one module could take all of the machine's memory).
+//
+// A refused allocation is a RangeError in JavaScript. V8 10.2 retries a refused allocation
+// three times around garbage collections (Heap::AllocateExternalBackingStore), so a module
+// that merely churns through buffers gets its memory once the dead ones are freed; only when
+// all four attempts fail in a row is the limit really reached, and `on_over` is called.
+// Host code that makes backing stores through the V8 API must use host_backing_store(): the
+// API treats a refusal as a fatal process OOM. There the allocation always succeeds (it is
+// bounded by what the native asked for) and `on_over` is called if it went past the limit.
+class ExternalAllocator final : public v8::ArrayBuffer::Allocator {
+ public:
+  ExternalAllocator();
+  void* Allocate(std::size_t length) override;
+  void* AllocateUninitialized(std::size_t length) override;
+  void Free(void* data, std::size_t length) override;
+
+  // 0: unlimited. `on_over` may be called on any thread, more than once.
+  void set_limit(std::size_t limit, std::function<void()> on_over);
+  std::size_t used() const { return used_.load(std::memory_order_relaxed); }
+  std::size_t limit() const { return limit_; }
+  // True when the last allocation asked of this allocator was refused (no later one
+  // succeeded): at the end of a turn, the module caught the RangeError and went on.
+  bool refused() const { return refused_.load(std::memory_order_relaxed); }
+
+  // While one lives on this thread, allocations are never refused (see above).
+  struct HostScope {
+    HostScope();
+    ~HostScope();
+    HostScope(const HostScope&) = delete;
+    HostScope& operator=(const HostScope&) = delete;
+  };
+
+ private:
+  bool admit(std::size_t length);
+
+  std::unique_ptr<v8::ArrayBuffer::Allocator> inner_;
+  std::atomic<std::size_t> used_{0};
+  std::atomic<int> refusals_in_a_row_{0};
+  std::atomic<bool> refused_{false};
+  std::size_t limit_ = 0;
+  std::function<void()> on_over_;
+};
+
+// A backing store for host code (natives, loop callbacks): never refused by the external
+// limit, which would abort the process inside V8's API; going past it stops the module.
+std::unique_ptr<v8::BackingStore> host_backing_store(v8::Isolate* isolate, std::size_t length);
 
 // Owns one isolate and its ArrayBuffer allocator; disposes the isolate on destruction.
 // Every v8::Global tied to the isolate must be reset before this is destroyed.
@@ -17,9 +68,10 @@ class IsolateHolder {
   IsolateHolder& operator=(const IsolateHolder&) = delete;
 
   v8::Isolate* get() const { return isolate_; }
+  ExternalAllocator& allocator() const { return *allocator_; }
 
  private:
-  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
+  std::unique_ptr<ExternalAllocator> allocator_;
   v8::Isolate* isolate_ = nullptr;
 };
 

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "engine/loop/loop.h"
+#include "engine/v8/isolate.h"
 #include "engine/v8/util.h"
 
 namespace zinnia::engine::web {
@@ -333,7 +334,7 @@ size_t FetchClient::write(Transfer& t, const char* data, size_t len) {
     send_headers(t);
     if (t.on_event.IsEmpty()) return 0;
   }
-  auto store = v8::ArrayBuffer::NewBackingStore(isolate, len);
+  auto store = host_backing_store(isolate, len);
   std::memcpy(store->Data(), data, len);
   auto buffer = v8::ArrayBuffer::New(isolate, std::move(store));
   v8::Local<v8::Value> argv[] = {event(isolate, FetchEvent::kData),

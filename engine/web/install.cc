@@ -16,6 +16,7 @@
 
 #include "engine/loop/loop.h"
 #include "engine/v8/bind.h"
+#include "engine/v8/isolate.h"
 #include "engine/v8/util.h"
 #include "engine/web/fetch.h"
 #include "engine/web/formdata.h"
@@ -97,7 +98,7 @@ void report_uncaught(bind::Call& call, EventsState& events, v8::Local<v8::Value>
 v8::Local<v8::Uint8Array> utf8_encode(bind::Call& call, v8::Local<v8::String> str) {
   auto* isolate = call.isolate();
   int len = str->Utf8Length(isolate);
-  auto store = v8::ArrayBuffer::NewBackingStore(isolate, static_cast<std::size_t>(len));
+  auto store = host_backing_store(isolate, static_cast<std::size_t>(len));
   if (len > 0)
     str->WriteUtf8(isolate, static_cast<char*>(store->Data()), len, nullptr,
                    v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
@@ -212,7 +213,7 @@ v8::Local<v8::ArrayBuffer> digest(bind::Call& call, bind::DOMString name, bind::
   unsigned int len = 0;
   if (EVP_Digest(bytes.data, bytes.size, out, &len, md, nullptr) != 1)
     throw bind::Error("digest: EVP_Digest failed");
-  auto store = v8::ArrayBuffer::NewBackingStore(call.isolate(), len);
+  auto store = host_backing_store(call.isolate(), len);
   std::memcpy(store->Data(), out, len);
   return v8::ArrayBuffer::New(call.isolate(), std::move(store));
 }

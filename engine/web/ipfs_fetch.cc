@@ -5,6 +5,7 @@
 
 #include "engine/loop/loop.h"
 #include "engine/v8/bind.h"
+#include "engine/v8/isolate.h"
 #include "engine/v8/util.h"
 #include "engine/web/fetch.h"
 
@@ -43,7 +44,7 @@ struct IpfsSink : ipfs::RetrievalSink {
     return v8::Integer::New(owner.loop_.isolate(), static_cast<int>(k));
   }
   v8::Local<v8::Uint8Array> bytes(const void* data, std::size_t size) {
-    auto store = v8::ArrayBuffer::NewBackingStore(owner.loop_.isolate(), size);
+    auto store = host_backing_store(owner.loop_.isolate(), size);
     if (size) std::memcpy(store->Data(), data, size);
     auto buffer = v8::ArrayBuffer::New(owner.loop_.isolate(), std::move(store));
     return v8::Uint8Array::New(buffer, 0, size);

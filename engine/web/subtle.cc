@@ -21,6 +21,7 @@
 
 #include "engine/loop/loop.h"
 #include "engine/v8/bind.h"
+#include "engine/v8/isolate.h"
 #include "engine/v8/util.h"
 #include "engine/web/web.h"
 
@@ -94,7 +95,7 @@ const EVP_MD* md_of(v8::Isolate* isolate, v8::Local<v8::Value> name) {
 }
 
 v8::Local<v8::Value> set_buffer(v8::Isolate* isolate, const std::uint8_t* data, std::size_t size) {
-  auto store = v8::ArrayBuffer::NewBackingStore(isolate, size);
+  auto store = host_backing_store(isolate, size);
   if (size) std::memcpy(store->Data(), data, size);
   return v8::ArrayBuffer::New(isolate, std::move(store));
 }
@@ -454,7 +455,7 @@ void set_object_field(v8::Isolate* isolate, v8::Local<v8::Object> obj, const cha
 }
 v8::Local<v8::ArrayBuffer> buffer(v8::Isolate* isolate, const std::uint8_t* data,
                                   std::size_t size) {
-  auto store = v8::ArrayBuffer::NewBackingStore(isolate, size);
+  auto store = host_backing_store(isolate, size);
   if (size) std::memcpy(store->Data(), data, size);
   return v8::ArrayBuffer::New(isolate, std::move(store));
 }

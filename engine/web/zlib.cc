@@ -12,6 +12,7 @@
 
 #include "engine/loop/loop.h"
 #include "engine/v8/bind.h"
+#include "engine/v8/isolate.h"
 #include "engine/v8/util.h"
 #include "engine/web/web.h"
 #include "engine/web/zstream.h"
@@ -107,7 +108,7 @@ v8::Local<v8::Value> ZlibPush(bind::Call& call, ZlibState&, bind::Rest args) {
   } catch (const ZstreamError& e) {
     throw bind::TypeError(e.what());
   }
-  auto store = v8::ArrayBuffer::NewBackingStore(isolate, out.size());
+  auto store = host_backing_store(isolate, out.size());
   if (!out.empty()) std::memcpy(store->Data(), out.data(), out.size());
   auto ab = v8::ArrayBuffer::New(isolate, std::move(store));
   auto result = v8::Uint8Array::New(ab, 0, out.size());

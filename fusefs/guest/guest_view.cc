@@ -32,7 +32,8 @@ std::string join(std::string_view base, std::string_view rel) {
 
 }  // namespace
 
-GuestView::GuestView(std::vector<Grant> grants, Tree* tree) : tree_(tree) {
+GuestView::GuestView(std::vector<Grant> grants, Tree* tree, std::size_t read_limit)
+    : tree_(tree), read_limit_(read_limit) {
   for (auto& g : grants) {
     const auto norm = normalize_guest_path(g.destination);
     if (g.destination.empty() || g.destination[0] != '/' || norm.err != Error::kOk ||
@@ -125,12 +126,23 @@ GuestFs::Error GuestView::read_file(const std::string& guest_path, std::string& 
     case Resolved::kAncestor:
       return Error::kIsADirectory;
     case Resolved::kHost:
-      return r.entry->host->read_all(r.rel, out);
+      return r.entry->host->read_all(r.rel, read_limit_, out);
     case Resolved::kTree: {
       Stat n;
       if (Error err = errc_from_tree(tree_->stat(r.rel, &n)); err != Error::kOk) return err;
       if (n.is_directory) return Error::kIsADirectory;
-      return errc_from_tree(tree_->read(r.rel, 0, n.size, &out));
+      // A log's size counts every byte ever written; only the newest are still held (in
+      // memory, the persisted file and its one older generation), the rest read as NULs.
+      // readFile gives the bytes held, the newest read_limit_ of them at most.
+      const std::uint64_t len = std::min<std::uint64_t>(n.size, read_limit_);
+      if (Error err = errc_from_tree(tree_->read(r.rel, n.size - len, len, &out));
+          err != Error::kOk)
+        return err;
+      // (A log whose very first byte is a NUL loses that run too: a price for never
+      // handing out megabytes of NULs.)
+      const std::size_t held = out.find_first_not_of('\0');
+      out.erase(0, held == std::string::npos ? out.size() : held);
+      return Error::kOk;
     }
   }
   return Error::kIo;

@@ -33,7 +33,10 @@ class GuestView final : public GuestFs {
  public:
   // Throws std::invalid_argument naming the destination when one is not absolute,
   // not normalised, or overlaps another; std::system_error when a host folder won't open.
-  GuestView(std::vector<Grant> grants, Tree* tree);
+  // `read_limit`: read_file of a host file larger than this is kTooLarge; a monitor-tree log
+  // reads as its newest `read_limit` bytes at most.
+  GuestView(std::vector<Grant> grants, Tree* tree, std::size_t read_limit = kDefaultReadLimit);
+  static constexpr std::size_t kDefaultReadLimit = HostDir::kDefaultReadLimit;
 
   Error stat(const std::string& guest_path, Stat& out) override;
   Error read_file(const std::string& guest_path, std::string& out) override;
@@ -58,6 +61,7 @@ class GuestView final : public GuestFs {
   };
   std::vector<GrantEntry> grants_;
   Tree* tree_;
+  std::size_t read_limit_;
 };
 
 }  // namespace zinnia::fusefs::guest

@@ -51,11 +51,32 @@ GuestFs::Error HostDir::stat(std::string_view rel, GuestFs::Stat& out) const {
   return GuestFs::Error::kOk;
 }
 
+GuestFs::Error HostDir::open_regular(std::string_view rel, UniqueFd& out, struct stat& st) const {
+  // Look before opening: opening a FIFO blocks until a writer comes, opening a device can
+  // act on it.
+  {
+    const int fd = open_beneath(rel, O_PATH);
+    if (fd < 0) return guest_fs_error_from_errno(-fd);
+    UniqueFd path_fd(fd);
+    if (::fstat(path_fd.get(), &st) != 0) return guest_fs_error_from_errno(errno);
+    if (S_ISDIR(st.st_mode)) return GuestFs::Error::kIsADirectory;
+    if (!S_ISREG(st.st_mode)) return GuestFs::Error::kNotAFile;
+  }
+  // O_NONBLOCK: should the name have become a FIFO since, the open does not wait.
+  const int fd = open_beneath(rel, O_RDONLY | O_NONBLOCK);
+  if (fd < 0) return guest_fs_error_from_errno(-fd);
+  out.reset(fd);
+  if (::fstat(out.get(), &st) != 0) return guest_fs_error_from_errno(errno);
+  if (S_ISDIR(st.st_mode)) return GuestFs::Error::kIsADirectory;
+  if (!S_ISREG(st.st_mode)) return GuestFs::Error::kNotAFile;
+  return GuestFs::Error::kOk;
+}
+
 GuestFs::Error HostDir::read(std::string_view rel, std::uint64_t offset, std::size_t max,
                              std::string& out) const {
-  const int fd = open_beneath(rel, O_RDONLY);
-  if (fd < 0) return guest_fs_error_from_errno(-fd);
-  UniqueFd owned(fd);
+  UniqueFd owned;
+  struct stat st {};
+  if (GuestFs::Error err = open_regular(rel, owned, st); err != GuestFs::Error::kOk) return err;
   out.resize(max);
   std::size_t got = 0;
   while (got < max) {
@@ -72,13 +93,11 @@ GuestFs::Error HostDir::read(std::string_view rel, std::uint64_t offset, std::si
   return GuestFs::Error::kOk;
 }
 
-GuestFs::Error HostDir::read_all(std::string_view rel, std::string& out) const {
-  const int fd = open_beneath(rel, O_RDONLY);
-  if (fd < 0) return guest_fs_error_from_errno(-fd);
-  UniqueFd owned(fd);
+GuestFs::Error HostDir::read_all(std::string_view rel, std::size_t limit, std::string& out) const {
+  UniqueFd owned;
   struct stat st {};
-  if (::fstat(owned.get(), &st) != 0) return guest_fs_error_from_errno(errno);
-  if (S_ISDIR(st.st_mode)) return GuestFs::Error::kIsADirectory;
+  if (GuestFs::Error err = open_regular(rel, owned, st); err != GuestFs::Error::kOk) return err;
+  if (static_cast<std::uint64_t>(st.st_size) > limit) return GuestFs::Error::kTooLarge;
   out.clear();
   char buf[65536];
   for (;;) {
@@ -88,6 +107,8 @@ GuestFs::Error HostDir::read_all(std::string_view rel, std::string& out) const {
       return guest_fs_error_from_errno(errno);
     }
     if (n == 0) break;
+    // The file may grow while it is read: the limit holds all the same.
+    if (out.size() + static_cast<std::size_t>(n) > limit) return GuestFs::Error::kTooLarge;
     out.append(buf, static_cast<std::size_t>(n));
   }
   return GuestFs::Error::kOk;

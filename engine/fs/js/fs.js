@@ -9,6 +9,8 @@ const messages = {
   IsADirectory: "Is a directory",
   NotSupported: "Operation not supported",
   Io: "Input/output error",
+  NotAFile: "Not a regular file (a FIFO, socket or device is never read)",
+  TooLarge: "File larger than the readFile limit",
 };
 
 // The base of every zinnia:fs error; `path` is the guest path the call was given.
@@ -27,7 +29,18 @@ export class NotADirectory extends FsError {}
 export class IsADirectory extends FsError {}
 export class NotSupported extends FsError {}
 export class Io extends FsError {}
-const classes = { NotFound, PermissionDenied, NotADirectory, IsADirectory, NotSupported, Io };
+export class NotAFile extends FsError {}
+export class TooLarge extends FsError {}
+const classes = {
+  NotFound,
+  PermissionDenied,
+  NotADirectory,
+  IsADirectory,
+  NotSupported,
+  Io,
+  NotAFile,
+  TooLarge,
+};
 
 function fsError(code, path) {
   const Class = classes[code] ?? Io;
@@ -258,6 +271,8 @@ export default {
   IsADirectory,
   NotSupported,
   Io,
+  NotAFile,
+  TooLarge,
   writeFile,
   writeTextFile,
   mkdir,
