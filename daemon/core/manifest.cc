@@ -64,7 +64,7 @@ Where where(const std::string& file, const toml::value& v, const std::string& wo
   const auto loc = v.location();
   Where w{file, loc.line(), loc.column()};
   if (!word.empty()) {
-    const auto line = loc.line_str();
+    const auto& line = loc.line_str();
     // A string value: its quoted form first ("/m" must not match inside ".spin/monitor/").
     if (auto pos = line.find('"' + word + '"'); pos != std::string::npos) {
       w.column = pos + 2;
@@ -224,9 +224,12 @@ Component read_component(const std::string& file, const fs::path& base, const st
           fail(src_where, "source " + q(g.source) + " of " + context + " leads outside the " +
                               "manifest's folder (" + real.string() + " is not inside " +
                               real_base.string() + "); grant a folder inside it");
-        if (kind != "a folder")
-          fail(src_where, "source " + q(g.source) + " of " + context + " is " + kind +
-                              "; a 'files' source must be a folder (" + g.host_path.string() + ")");
+        if (kind != "a folder") {
+          std::string why = "source " + q(g.source) + " of " + context + " is ";
+          why += kind;
+          why += "; a 'files' source must be a folder (" + g.host_path.string() + ")";
+          fail(src_where, why);
+        }
         g.host_path = real;
       }
       c.files.push_back(std::move(g));
@@ -299,11 +302,11 @@ bool valid_component_name(const std::string& name) {
 
 std::string component_name_from_path(const fs::path& path) {
   const fs::path p = path.lexically_normal();
-  const std::string stem = p.stem().string();
+  std::string stem = p.stem().string();
   if (stem == "main" || stem == "index") {
     fs::path parent = p.parent_path();
     if (parent.empty() || parent == ".") parent = fs::absolute(p).parent_path();
-    const std::string folder = parent.filename().string();
+    std::string folder = parent.filename().string();
     if (!folder.empty() && folder != "/" && folder != "..") return folder;
   }
   return stem;

@@ -35,7 +35,7 @@ class LogImpl final : public LogFile {
     // followed. Empty: only the file's own folder is taken as given.
     std::filesystem::path root = {};
   };
-  static constexpr std::size_t kAutoFlushBytes = 64 * 1024;
+  static constexpr std::size_t kAutoFlushBytes = std::size_t{64} * 1024;
 
   explicit LogImpl(Options options);
   ~LogImpl() override;
