@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <mutex>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "engine/js/embedded.h"
@@ -18,7 +19,7 @@ v8::MaybeLocal<v8::Script> compile_bootstrap(v8::Local<v8::Context> context, std
                                              CodeCache::Use& use) {
   auto* isolate = context->GetIsolate();
   CodeCache::Bytes data = cache ? cache->get(i) : nullptr;
-  auto source = to_v8(isolate, embedded::kBootstrap[i].source);
+  auto source = static_string(isolate, embedded::kBootstrap[i].source);
   if (!data) {
     ++use.compiled;
     v8::ScriptCompiler::Source src(source, origin);
@@ -143,6 +144,7 @@ bool Api::bootstrap(v8::Local<v8::Context> context,
   CodeCache* cache = config_.code_cache;
   const bool store = cache && cache->begin();
   CodeCache::Use use;
+  std::vector<std::pair<std::size_t, v8::Local<v8::Script>>> scripts;
   for (std::size_t i : plan.order) {
     const auto& file = embedded::kBootstrap[i];
     v8::ScriptOrigin origin(isolate, to_v8(isolate, file.name));
@@ -158,8 +160,11 @@ bool Api::bootstrap(v8::Local<v8::Context> context,
     v8::Local<v8::Value> argv[] = {global, host, internals};
     if (fn.As<v8::Function>()->Call(context, v8::Undefined(isolate), 3, argv).IsEmpty())
       return false;
-    if (store) store_code_cache(*cache, i, script, use);
+    if (store) scripts.emplace_back(i, script);
   }
+  // Stored once every file has run, so functions one file calls in another (compiled lazily
+  // then) are in the cache too.
+  for (const auto& [i, script] : scripts) store_code_cache(*cache, i, script, use);
   if (cache) cache->end(use);
   v8::Local<v8::Value> dom_exception;
   if (internals->Get(context, to_v8(isolate, "DOMException")).ToLocal(&dom_exception) &&
