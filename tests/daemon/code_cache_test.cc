@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <cstdint>
 #include <fstream>
 #include <iterator>
@@ -184,6 +185,23 @@ TEST_F(CodeCacheRun, UnwritableFolderStillRuns) {
   const Outcome r = run();
   expect_hello(r);
   EXPECT_NE(r.err.find("code cache: cannot create "), std::string::npos) << r.err;
+}
+
+// zinniad keeps it under CACHE_ROOT (default ~/.cache/zinniad): the next start consumes it.
+TEST(CodeCacheZinniad, KeptUnderTheCacheRootForTheNextStart) {
+  Daemon d{true};
+  d.env["ZINNIA_CODE_CACHE_LOG"] = "1";
+  d.module("m", "console.log('up'); setInterval(() => {}, 60000);\n");
+  const auto folder = d.home() / ".cache/zinniad/code-cache";
+  for (int start = 0; start < 2; ++start) {
+    auto p = d.start({"--no-mount", "m=" + (d.app_dir() / "m.js").string()});
+    ASSERT_TRUE(p->wait_err(start == 0 ? "code cache: wrote " + folder.string()
+                                       : " consumed, 0 rejected, 0 compiled (" + folder.string()))
+        << p->err();
+    EXPECT_EQ(start == 0, p->err().find("no file yet") != std::string::npos) << p->err();
+    p->kill(SIGTERM);
+    EXPECT_EQ(p->wait(10s), 0) << p->err();
+  }
 }
 
 TEST(CodeCacheFormat, DecodeRefusesEveryTruncation) {
