@@ -37,7 +37,6 @@ std::string code_cache_key() {
   return key;
 }
 
-
 Runtime::Runtime(RuntimeOptions options)
     : code_cache_(),
       watchdog_(),
