@@ -121,6 +121,8 @@ std::string CodeCache::decode(std::string_view key, const std::vector<std::uint8
   return {};
 }
 
+CodeCache::CodeCache() : log_(env_flag("ZINNIA_CODE_CACHE_LOG")) {}
+
 void CodeCache::persist(std::filesystem::path dir, std::string key) {
   std::lock_guard lock(mu_);
   char name[40];
@@ -130,7 +132,6 @@ void CodeCache::persist(std::filesystem::path dir, std::string key) {
   file_ = dir_ / name;
   key_ = std::move(key);
   loaded_ = false;
-  log_ = env_flag("ZINNIA_CODE_CACHE_LOG");
 }
 
 void CodeCache::load() {

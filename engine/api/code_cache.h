@@ -27,7 +27,7 @@ class CodeCache {
  public:
   using Bytes = std::shared_ptr<const std::vector<std::uint8_t>>;
 
-  CodeCache() = default;
+  CodeCache();
   // Keeps the cache in `dir` (made when first written) under `key`.
   void persist(std::filesystem::path dir, std::string key);
 
