@@ -422,9 +422,12 @@ void Supervisor::write_status() {
   try {
     std::optional<Libp2pStatus> p2p;
     if (auto st = engine::process_libp2p_stats()) {
-      p2p = Libp2pStatus{st->peer_id,        st->listen_addrs,       st->connections,
-                         st->streams,        st->requests_in_flight, st->requests_total,
-                         st->requests_failed};
+      p2p = Libp2pStatus{"running",          st->peer_id,        st->listen_addrs,
+                         st->connections,    st->streams,        st->requests_in_flight,
+                         st->requests_total, st->requests_failed};
+    } else if (ever_started_) {
+      p2p.emplace();  // no module has used it yet
+      p2p->state = "not started";
     }
     tree_.set_blob("monitor/status.json",
                    status_json(config_.manifest.app, list, std::chrono::system_clock::now(),

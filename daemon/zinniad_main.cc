@@ -199,7 +199,10 @@ int main(int argc, char** argv) {
   try {
     guard.step("start V8");
     // Outlives the supervisor (declared after it) and so every module.
-    const auto runtime = engine::Runtime::acquire();
+    // The bootstrap's code cache is kept under CACHE_ROOT for the next start.
+    engine::RuntimeOptions runtime_options;
+    runtime_options.code_cache_dir = config.cache_root / "code-cache";
+    const auto runtime = engine::Runtime::acquire(runtime_options);
     fusefs::TreeOptions tree_options;
     tree_options.spin_root = config.spin_root;
     tree_options.app = config.manifest.app;

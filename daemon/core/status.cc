@@ -57,7 +57,9 @@ std::string status_json(const std::string& app, const std::vector<ComponentStatu
   j["components"] = std::move(comps);
   if (libp2p) {
     nlohmann::ordered_json p;
-    p["peer_id"] = libp2p->peer_id;
+    p["state"] = libp2p->state;
+    p["peer_id"] = libp2p->peer_id.empty() ? nlohmann::ordered_json(nullptr)
+                                           : nlohmann::ordered_json(libp2p->peer_id);
     p["listen_addrs"] = libp2p->listen_addrs;
     p["connections"] = libp2p->connections;
     p["streams"] = libp2p->streams;

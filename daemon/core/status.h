@@ -22,8 +22,10 @@ struct ComponentStatus {
   std::chrono::system_clock::time_point started_at{};
 };
 
-// The process's libp2p node, for status.json (absent until a module made it).
+// The process's libp2p node, for status.json (absent until a module started). The node is
+// made on a module's first use of it: before that, state "not started" and peer_id null.
 struct Libp2pStatus {
+  std::string state = "running";  // or "not started"
   std::string peer_id;
   std::vector<std::string> listen_addrs;
   std::uint64_t connections = 0;

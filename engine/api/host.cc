@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <mutex>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "engine/js/embedded.h"
@@ -14,11 +15,13 @@ namespace {
 constexpr int kApiSlot = 2;  // isolate data slot holding the Api*
 
 v8::MaybeLocal<v8::Script> compile_bootstrap(v8::Local<v8::Context> context, std::size_t i,
-                                             v8::ScriptOrigin& origin, CodeCache* cache) {
+                                             v8::ScriptOrigin& origin, CodeCache* cache,
+                                             CodeCache::Use& use) {
   auto* isolate = context->GetIsolate();
   CodeCache::Bytes data = cache ? cache->get(i) : nullptr;
-  auto source = to_v8(isolate, embedded::kBootstrap[i].source);
+  auto source = static_string(isolate, embedded::kBootstrap[i].source);
   if (!data) {
+    ++use.compiled;
     v8::ScriptCompiler::Source src(source, origin);
     return v8::ScriptCompiler::Compile(context, &src);
   }
@@ -27,34 +30,29 @@ v8::MaybeLocal<v8::Script> compile_bootstrap(v8::Local<v8::Context> context, std
       source, origin,
       new v8::ScriptCompiler::CachedData(data->data(), static_cast<int>(data->size()),
                                          v8::ScriptCompiler::CachedData::BufferNotOwned));
-  return v8::ScriptCompiler::Compile(context, &src, v8::ScriptCompiler::kConsumeCodeCache);
+  auto script = v8::ScriptCompiler::Compile(context, &src, v8::ScriptCompiler::kConsumeCodeCache);
+  // V8's own check (its version, flags, the source's length, a checksum) refused it: V8 has
+  // compiled from source instead; drop the entry so this bootstrap stores a fresh one.
+  if (src.GetCachedData()->rejected) {
+    ++use.rejected;
+    cache->reject(i);
+  } else {
+    ++use.consumed;
+  }
+  return script;
 }
 
-void store_code_cache(CodeCache& cache, std::size_t i, v8::Local<v8::Script> script) {
+void store_code_cache(CodeCache& cache, std::size_t i, v8::Local<v8::Script> script,
+                      CodeCache::Use& use) {
   if (cache.get(i)) return;
   std::unique_ptr<v8::ScriptCompiler::CachedData> data(
       v8::ScriptCompiler::CreateCodeCache(script->GetUnboundScript()));
   if (!data) return;
-  cache.put(
-      i, std::make_shared<const std::vector<std::uint8_t>>(data->data, data->data + data->length));
+  if (cache.put(i, std::make_shared<const std::vector<std::uint8_t>>(data->data,
+                                                                     data->data + data->length)))
+    ++use.stored;
 }
 }  // namespace
-
-CodeCache::Bytes CodeCache::get(std::size_t file) {
-  std::lock_guard lock(mu_);
-  return file < files_.size() ? files_[file] : nullptr;
-}
-
-void CodeCache::put(std::size_t file, Bytes bytes) {
-  std::lock_guard lock(mu_);
-  if (files_.size() <= file) files_.resize(file + 1);
-  if (!files_[file]) files_[file] = std::move(bytes);
-}
-
-bool CodeCache::should_store() {
-  std::lock_guard lock(mu_);
-  return bootstraps_++ > 0;
-}
 
 Api::Api(Loop& loop, Sink& sink, ApiConfig config)
     : loop_(loop), sink_(sink), config_(std::move(config)), timers_(loop) {
@@ -144,13 +142,15 @@ bool Api::bootstrap(v8::Local<v8::Context> context,
   auto internals = v8::Object::New(isolate);
   auto global = context->Global();
   CodeCache* cache = config_.code_cache;
-  const bool store = cache && cache->should_store();
+  const bool store = cache && cache->begin();
+  CodeCache::Use use;
+  std::vector<std::pair<std::size_t, v8::Local<v8::Script>>> scripts;
   for (std::size_t i : plan.order) {
     const auto& file = embedded::kBootstrap[i];
     v8::ScriptOrigin origin(isolate, to_v8(isolate, file.name));
     v8::Local<v8::Script> script;
     v8::Local<v8::Value> fn;
-    if (!compile_bootstrap(context, i, origin, cache).ToLocal(&script) ||
+    if (!compile_bootstrap(context, i, origin, cache, use).ToLocal(&script) ||
         !script->Run(context).ToLocal(&fn))
       return false;
     if (!fn->IsFunction()) {
@@ -160,8 +160,12 @@ bool Api::bootstrap(v8::Local<v8::Context> context,
     v8::Local<v8::Value> argv[] = {global, host, internals};
     if (fn.As<v8::Function>()->Call(context, v8::Undefined(isolate), 3, argv).IsEmpty())
       return false;
-    if (store) store_code_cache(*cache, i, script);
+    if (store) scripts.emplace_back(i, script);
   }
+  // Stored once every file has run, so functions one file calls in another (compiled lazily
+  // then) are in the cache too.
+  for (const auto& [i, script] : scripts) store_code_cache(*cache, i, script, use);
+  if (cache) cache->end(use);
   v8::Local<v8::Value> dom_exception;
   if (internals->Get(context, to_v8(isolate, "DOMException")).ToLocal(&dom_exception) &&
       dom_exception->IsFunction())

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/api/code_cache.h"
 #include "engine/fs/guest_fs.h"
 #include "engine/loop/timers.h"
 #include "engine/sink.h"
@@ -16,24 +17,6 @@
 namespace zinnia::engine {
 
 class Loop;
-
-// Compiled code of the bootstrap files, shared by the modules of one engine::Runtime: the
-// second module compiles (and runs, so lazily compiled functions are included) and stores it,
-// later ones reuse it. The first does not store: in a one-module process (`zinnia run`)
-// serialising the cache was 4% of the whole start (callgrind) and never used. Thread-safe.
-class CodeCache {
- public:
-  using Bytes = std::shared_ptr<const std::vector<std::uint8_t>>;
-  Bytes get(std::size_t file);
-  void put(std::size_t file, Bytes bytes);
-  // Counts a bootstrap; true from the second one on (store the cache then).
-  bool should_store();
-
- private:
-  std::mutex mu_;
-  std::vector<Bytes> files_;
-  std::size_t bootstraps_ = 0;
-};
 
 struct ApiConfig {
   std::string module_name;

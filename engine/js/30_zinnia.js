@@ -22,7 +22,7 @@
   };
   // libp2p (engine/p2p/js/p2p.js, when built in): peerId and requestProtocol.
   if (internals.p2p) {
-    Zinnia.peerId = internals.p2p.peerId;
+    Object.defineProperty(Zinnia, "peerId", { get: internals.p2p.peerId, enumerable: true });
     Zinnia.requestProtocol = internals.p2p.requestProtocol;
   }
   host.define("Zinnia", Object.freeze(Zinnia));

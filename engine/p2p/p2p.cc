@@ -43,14 +43,23 @@ struct P2pState {
     libp2p::RequestId id = 0;
   };
 
+  // The node is made on first use (Zinnia.peerId, requestProtocol), not at module start: it
+  // costs a key pair and a thread, and most modules never touch it. A listener is wanted from
+  // the start, though: with ZINNIA_LIBP2P_LISTEN set the first module makes it.
   explicit P2pState(v8::Local<v8::Context> context)
-      : node(process_libp2p_node()),
-        loop(&Loop::from(context->GetIsolate())),
+      : loop(&Loop::from(context->GetIsolate())),
         poster(loop->poster()),
-        requester("module-" + std::to_string(++g_requesters)) {}
+        requester("module-" + std::to_string(++g_requesters)) {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): the process never calls setenv
+    if (const char* listen = std::getenv("ZINNIA_LIBP2P_LISTEN"); listen && *listen) node();
+  }
   ~P2pState() {
-    node->cancel_requester(requester);
+    if (node_) node_->cancel_requester(requester);
     for (auto& [_, p] : pending) p->done.Reset();
+  }
+  libp2p::Node& node() {
+    if (!node_) node_ = process_libp2p_node();
+    return *node_;
   }
 
   // Module thread, inside a turn: hands the outcome to the request's JS callback.
@@ -84,7 +93,7 @@ struct P2pState {
     if (!fn->Call(context, v8::Undefined(isolate), 2, argv).ToLocal(&result)) return;
   }
 
-  std::shared_ptr<libp2p::Node> node;
+  std::shared_ptr<libp2p::Node> node_;  // null until node()
   Loop* loop;
   std::shared_ptr<Poster> poster;
   std::string requester;
@@ -118,7 +127,7 @@ std::uint32_t p2p_request(P2pState& s, std::string address, std::string protocol
   opts.requester = s.requester;
   P2pState* state = &s;
   std::shared_ptr<Poster> poster = s.poster;
-  p->id = s.node->request(
+  p->id = s.node().request(
       std::move(address), std::move(protocol),
       libp2p::Bytes(payload.data, payload.data + payload.size),
       [chunks](libp2p::Bytes chunk) { chunks->push_back(std::move(chunk)); },
@@ -134,8 +143,11 @@ std::uint32_t p2p_request(P2pState& s, std::string address, std::string protocol
 // host.p2pCancel(id): an AbortSignal fired; the request completes with a cancellation.
 void p2p_cancel(P2pState& s, std::uint32_t id) {
   auto it = s.pending.find(id);
-  if (it != s.pending.end()) s.node->cancel(it->second->id);
+  if (it != s.pending.end()) s.node().cancel(it->second->id);
 }
+
+// host.p2pPeerId(): Zinnia.peerId's getter (makes the node on first use).
+std::string p2p_peer_id(P2pState& s) { return s.node().peer_id(); }
 
 }  // namespace
 
@@ -182,13 +194,8 @@ const bind::Extension& p2p_extension() {
       .name = "p2p",
       .js = {"engine/p2p/js/p2p.js"},
       .natives = {bind::native<"p2pRequest", &p2p_request>(),
-                  bind::native<"p2pCancel", &p2p_cancel>()},
-      .values =
-          [](v8::Local<v8::Context> context, void* state,
-             const std::function<void(std::string_view, v8::Local<v8::Value>)>& set) {
-            set("p2pPeerId",
-                to_v8(context->GetIsolate(), static_cast<P2pState*>(state)->node->peer_id()));
-          },
+                  bind::native<"p2pCancel", &p2p_cancel>(),
+                  bind::native<"p2pPeerId", &p2p_peer_id>()},
   });
   return ext;
 }

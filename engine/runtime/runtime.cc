@@ -1,8 +1,13 @@
 #include "engine/runtime/runtime.h"
 
+#include <v8.h>
+
+#include <cstdio>
 #include <mutex>
 
+#include "engine/js/embedded.h"
 #include "engine/v8/platform.h"
+#include "util/version.h"
 
 namespace zinnia::engine {
 namespace {
@@ -10,8 +15,35 @@ std::mutex g_mu;
 std::weak_ptr<Runtime> g_current;  // not an owner: the runtime ends with its last holder
 }  // namespace
 
+std::string code_cache_key() {
+  std::uint64_t js = 0;
+  for (std::size_t i = 0; i < embedded::kBootstrapCount; ++i) {
+    js = cache_hash(embedded::kBootstrap[i].name, js);
+    js = cache_hash(embedded::kBootstrap[i].source, js);
+  }
+  char hex[20];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(js));
+  // Appended piece by piece: GCC 12 warns (-Warray-bounds) in a long operator+ chain.
+  std::string key = "zinnia ";
+  key += kVersion;
+  key += "; v8 ";
+  key += v8_version();
+  key += " tag ";
+  key += std::to_string(v8::ScriptCompiler::CachedDataVersionTag());
+  key += "; flags ";
+  key += v8_flags();
+  key += "; js ";
+  key += hex;
+  return key;
+}
+
 Runtime::Runtime(RuntimeOptions options)
-    : code_cache_(), watchdog_(), isolates_((initialize_v8(), options.spare_isolate)) {}
+    : code_cache_(),
+      watchdog_(),
+      isolates_((initialize_v8(options.v8_flags), options.spare_isolate)) {
+  if (!options.code_cache_dir.empty())
+    code_cache_.persist(options.code_cache_dir, code_cache_key());
+}
 
 Runtime::~Runtime() = default;
 

@@ -1,5 +1,7 @@
 #pragma once
+#include <filesystem>
 #include <memory>
+#include <string>
 
 #include "engine/api/host.h"
 #include "engine/runtime/watchdog.h"
@@ -10,7 +12,17 @@ namespace zinnia::engine {
 struct RuntimeOptions {
   // Keep a spare isolate made ahead (off for a one-module process such as `zinnia run`).
   bool spare_isolate = true;
+  // Keep the bootstrap's code cache in this folder across processes (zinniad:
+  // $CACHE_ROOT/code-cache; zinnia run: its cache folder); empty: in memory only.
+  std::filesystem::path code_cache_dir;
+  // V8 flags after the engine's own (zinnia run --v8-flags); only the first runtime's count.
+  std::string v8_flags;
 };
+
+// The code cache's key: this binary's version, V8's version and cache tag (which covers its
+// flags), the flags as given, and a hash of the embedded bootstrap JS (a rebuilt binary with
+// other JS but the same version must not reuse it). After initialize_v8().
+std::string code_cache_key();
 
 // The background work every module of a process shares: the watchdog thread, the
 // spare-isolate maker and the bootstrap code cache. (zinnia:fs work runs on libuv's thread

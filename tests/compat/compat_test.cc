@@ -37,7 +37,7 @@ TEST(Compat, FetchNetworkErrorsReadAsZinnias) {
 }
 
 // Issue 14.5: the builtins V8 10.2 lacks, from core-js, in every module.
-TEST(Compat, LanguageLevelFromCoreJs) { expect_fixture("language.js", "", {}, 34); }
+TEST(Compat, LanguageLevelFromCoreJs) { expect_fixture("language.js", "", {}, 35); }
 
 // Issue 14.8: every name of Deno std/assert 0.226, with its behaviour.
 TEST(Compat, AssertExportsDenoStdAssertApi) { expect_fixture("assert_api.js", "", {}, 22); }

@@ -214,12 +214,50 @@ await new Promise((resolve) => setTimeout(resolve, 60000));
       },
       20s))
       << status.dump() << p->err();
+  EXPECT_EQ(status["libp2p"]["state"], "running");
   EXPECT_EQ(status["libp2p"]["connections"], 1);
   EXPECT_EQ(status["libp2p"]["requests_in_flight"], 3);
   EXPECT_EQ(status["libp2p"]["listen_addrs"], nlohmann::json::array());
   const std::string out = read_file(mnt / "monitor/logs/h/stdout.txt");
   EXPECT_NE(out.find("peer " + status["libp2p"]["peer_id"].get<std::string>()), std::string::npos)
       << out;
+  p->kill(SIGTERM);
+  EXPECT_EQ(p->wait(10s), 0) << p->err();
+}
+
+// The node is made on a module's first use of it, not at start (docs/libp2p.md).
+TEST_F(Libp2pJsFace, NodeIsNotStartedUntilAModuleUsesIt) {
+  ZINNIA_REQUIRE_FUSE();
+  Daemon d{true};
+  const auto mnt = d.dir.path() / "mnt";
+  const auto idle = write_module(d.dir, "idle.js", R"(
+console.log('keys ' + Object.keys(Zinnia).join());
+setInterval(() => {}, 60000);
+)");
+  auto p = d.start({"--mount", mnt.string(), "idle=" + idle.string()});
+  ASSERT_TRUE(p->wait_err("monitor tree mounted at")) << p->err();
+  nlohmann::json status;
+  ASSERT_TRUE(eventually(
+      [&] {
+        try {
+          status = nlohmann::json::parse(read_file(mnt / "monitor/status.json"));
+        } catch (const std::exception&) {
+          return false;
+        }
+        return status["components"]["idle"]["state"] == "running" && status.contains("libp2p");
+      },
+      20s))
+      << status.dump() << p->err();
+  EXPECT_EQ(status["libp2p"]["state"], "not started") << status.dump();
+  EXPECT_TRUE(status["libp2p"]["peer_id"].is_null()) << status.dump();
+  EXPECT_EQ(status["libp2p"]["connections"], 0);
+  ASSERT_TRUE(eventually([&] {
+    return read_file(mnt / "monitor/logs/idle/stdout.txt").find("keys ") != std::string::npos;
+  }));
+  // Listing the keys (peerId is an enumerable getter) did not make the node.
+  EXPECT_NE(read_file(mnt / "monitor/logs/idle/stdout.txt").find("peerId"), std::string::npos);
+  status = nlohmann::json::parse(read_file(mnt / "monitor/status.json"));
+  EXPECT_EQ(status["libp2p"]["state"], "not started") << status.dump();
   p->kill(SIGTERM);
   EXPECT_EQ(p->wait(10s), 0) << p->err();
 }

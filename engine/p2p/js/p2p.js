@@ -37,8 +37,10 @@
     };
   }
 
+  // peerId is a getter, as in real Zinnia: the process's node is made on first use.
+  let peerId;
   internals.p2p = {
-    peerId: host.p2pPeerId,
+    peerId: () => (peerId ??= host.p2pPeerId()),
     requestProtocol,
   };
 };

@@ -275,44 +275,8 @@
     return false;
   });
 
-  // ---- Array.fromAsync (ES2024; V8 10.2 predates it, Deno has it) ----
-  if (typeof Array.fromAsync !== "function") {
-    const fromAsync = async function fromAsync(items, mapfn = undefined, thisArg = undefined) {
-      if (mapfn !== undefined && typeof mapfn !== "function")
-        throw new TypeError("Array.fromAsync: mapfn is not callable");
-      const C = typeof this === "function" ? this : Array;
-      const out = C === Array ? [] : new C();
-      let i = 0;
-      const put = async (v) => {
-        const value = mapfn === undefined ? v : await mapfn.call(thisArg, v, i);
-        Object.defineProperty(out, i++, {
-          value,
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
-      };
-      if (items != null && items[Symbol.asyncIterator] != null) {
-        for await (const v of items) await put(v);
-      } else if (items != null && items[Symbol.iterator] != null) {
-        for (const v of items) await put(await v);
-      } else {
-        const o = Object(items);
-        const len = Math.min(
-          Math.max(Math.trunc(Number(o.length)) || 0, 0),
-          Number.MAX_SAFE_INTEGER,
-        );
-        for (let k = 0; k < len; k++) await put(await o[k]);
-      }
-      out.length = i;
-      return out;
-    };
-    Object.defineProperty(Array, "fromAsync", {
-      value: fromAsync,
-      writable: true,
-      configurable: true,
-    });
-  }
+  // Array.fromAsync comes from core-js (engine/js/polyfills), installed on first use; a
+  // `typeof Array.fromAsync` here would load all of core-js in every module.
 
   // ---- window, self, navigator ----
   Object.defineProperty(globalThis, "window", {

@@ -1,0 +1,45 @@
+// Built without RTTI (libnode is): it subclasses one of V8's interfaces.
+#include <cstdint>
+#include <cstring>
+
+#include "engine/v8/util.h"
+
+namespace zinnia::engine {
+namespace {
+
+// Text that lives as long as the process (the embedded JS): V8 reads it in place.
+class StaticOneByte final : public v8::String::ExternalOneByteStringResource {
+ public:
+  explicit StaticOneByte(std::string_view text) : text_(text) {}
+  const char* data() const override { return text_.data(); }
+  size_t length() const override { return text_.size(); }
+
+ private:
+  std::string_view text_;
+};
+
+bool is_ascii(std::string_view text) {
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, text.data() + i, 8);
+    if (w & 0x8080808080808080ULL) return false;
+  }
+  for (; i < text.size(); ++i)
+    if (static_cast<unsigned char>(text[i]) & 0x80) return false;
+  return true;
+}
+
+}  // namespace
+
+v8::Local<v8::String> static_string(v8::Isolate* isolate, std::string_view text) {
+  // ASCII is Latin-1: no copy and no UTF-8 decoding (which was ~6M instructions per start for
+  // the bootstrap files). Anything else is decoded as before.
+  v8::Local<v8::String> out;
+  if (is_ascii(text) &&
+      v8::String::NewExternalOneByte(isolate, new StaticOneByte(text)).ToLocal(&out))
+    return out;
+  return to_v8(isolate, text);
+}
+
+}  // namespace zinnia::engine
