@@ -48,15 +48,17 @@ endforeach()
 find_package(Python3 COMPONENTS Interpreter)
 if(Python3_Interpreter_FOUND)
   set(_man "${PROJECT_BINARY_DIR}/man")
+  # Compressed as Debian policy asks (gzip -n: no name or time, reproducible).
   add_custom_command(
-    OUTPUT "${_man}/zinniad.1" "${_man}/zinnia.1"
+    OUTPUT "${_man}/zinniad.1" "${_man}/zinnia.1" "${_man}/zinniad.1.gz" "${_man}/zinnia.1.gz"
     COMMAND "${Python3_EXECUTABLE}" "${PROJECT_SOURCE_DIR}/packaging/md2man.py"
       --version "${PROJECT_VERSION}" "${PROJECT_SOURCE_DIR}/docs/daemon.md" "${_man}"
+    COMMAND gzip -9 -n -k -f "${_man}/zinniad.1" "${_man}/zinnia.1"
     DEPENDS "${PROJECT_SOURCE_DIR}/packaging/md2man.py" "${PROJECT_SOURCE_DIR}/docs/daemon.md"
     COMMENT "Generating man pages from docs/daemon.md" VERBATIM)
-  add_custom_target(zinnia_man ALL DEPENDS "${_man}/zinniad.1" "${_man}/zinnia.1")
-  install(FILES "${_man}/zinniad.1" "${_man}/zinnia.1" DESTINATION "${CMAKE_INSTALL_MANDIR}/man1"
-    COMPONENT zinnia)
+  add_custom_target(zinnia_man ALL DEPENDS "${_man}/zinniad.1.gz" "${_man}/zinnia.1.gz")
+  install(FILES "${_man}/zinniad.1.gz" "${_man}/zinnia.1.gz"
+    DESTINATION "${CMAKE_INSTALL_MANDIR}/man1" COMPONENT zinnia)
 else()
   message(WARNING "No Python 3: the man pages are not generated (the Debian package needs them)")
 endif()
