@@ -1,5 +1,6 @@
 #include "daemon/version.h"
 
+#include "daemon/commit.h"  // generated at build time (cmake/ZinniaCommit.cmake)
 #include "engine/v8/platform.h"
 #include "util/version.h"
 
@@ -7,7 +8,7 @@ namespace zinnia::daemon {
 
 std::string version_line(const char* program) {
   return std::string(program) + " " + kVersion + " (V8 " + engine::v8_version() + ", libfuse " +
-         ZINNIA_LIBFUSE_VERSION + ")";
+         ZINNIA_LIBFUSE_VERSION + ") commit " + ZINNIA_COMMIT;
 }
 
 }  // namespace zinnia::daemon
