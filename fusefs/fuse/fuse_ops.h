@@ -25,9 +25,10 @@ struct Context {
   const Tree* tree = nullptr;
   uid_t uid = 0;
   gid_t gid = 0;
-  // Folder attributes are cached this long. File attributes are never cached: a reader can
-  // read past a cached st_size (direct_io), and GNU `tail -F` then takes the smaller size
-  // for a truncation and prints the file again from the start.
+  // Folder and log attributes (from getattr) are cached this long; every change to an inode
+  // the kernel holds is invalidated before it counts as visible (mount.cc), so the timeout
+  // is only a safety net. Blob attributes are not cached (blobs are direct_io snapshots), and
+  // neither are the attributes in a lookup reply for a log (see kernel_size()).
   double attr_timeout = 1.0;
   double entry_timeout = 1.0;
   // Splice persisted bytes into replies (ZINNIA_FUSE_SPLICE=1). Off: measured no faster
@@ -63,6 +64,30 @@ struct Context {
     std::lock_guard l(lookups_mu);
     ++lookups[ino];
   }
+
+  // The size the kernel may know of a log: it moves on only after the log's last partial
+  // page was invalidated (mount.cc), so a getattr can never pair a new size with a cached
+  // page that ends in zeros where the new bytes are. Logs the mount never heard of report
+  // the tree's size and remember it. Under lookups_mu with the counts, so a lookup and an
+  // append that race see each other (one sends the invalidation or the other sees the size).
+  std::uint64_t kernel_size(fuse_ino_t ino, std::uint64_t tree_size) {
+    std::lock_guard l(lookups_mu);
+    return log_sizes.try_emplace(ino, tree_size).first->second;
+  }
+  // For the writer: the size the kernel may know now, and whether the kernel holds the inode.
+  std::uint64_t log_size(fuse_ino_t ino, bool* is_held) {
+    std::lock_guard l(lookups_mu);
+    *is_held = lookups.count(ino) != 0;
+    auto it = log_sizes.find(ino);
+    return it == log_sizes.end() ? 0 : it->second;
+  }
+  // Moves the size on (never back); returns whether the kernel holds the inode.
+  bool advance_log_size(fuse_ino_t ino, std::uint64_t size) {
+    std::lock_guard l(lookups_mu);
+    auto& s = log_sizes[ino];
+    if (size > s) s = size;
+    return lookups.count(ino) != 0;
+  }
   void forget(fuse_ino_t ino, std::uint64_t n) {
     std::lock_guard l(lookups_mu);
     auto it = lookups.find(ino);
@@ -80,6 +105,7 @@ struct Context {
   }
   mutable std::mutex lookups_mu;
   std::unordered_map<fuse_ino_t, std::uint64_t> lookups;
+  std::unordered_map<fuse_ino_t, std::uint64_t> log_sizes;
 };
 
 inline Context& ctx(fuse_req_t req) { return *static_cast<Context*>(fuse_req_userdata(req)); }
