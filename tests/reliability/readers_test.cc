@@ -1,6 +1,6 @@
 // Readers of the monitor tree: 64 concurrent readers through the FUSE mount while a writer
-// appends, readers killed in the middle of a read, and `tail -F` on a persisted log across
-// rotation.
+// appends, readers killed in the middle of a read, `tail -F` on a persisted log across
+// rotation, and the live file staying text across rotations while `tail -f` follows it.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
