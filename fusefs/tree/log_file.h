@@ -32,7 +32,7 @@ class LogImpl final : public LogFile {
     std::function<void(const std::string&)> on_error;
     std::function<void()> on_publish;  // after new bytes became visible
   };
-  static constexpr std::size_t kAutoFlushBytes = 64 * 1024;
+  static constexpr std::size_t kAutoFlushBytes = std::size_t{64} * 1024;
 
   explicit LogImpl(Options options);
   ~LogImpl() override;
