@@ -124,8 +124,16 @@ std::uint64_t LogImpl::persist(const std::string& batch, std::uint64_t* file_off
   if (!cur_) open_file();
   if (!cur_) return 0;
   if (file_len_ > 0 && file_len_ + batch.size() > opt_.rotate_bytes) {
-    rotate();
-    if (!cur_) return 0;
+    // Rotate by the file's real size: after an outside truncation (copytruncate, which may
+    // have put its copy at stdout.txt.1) a rotation would replace that copy with the nearly
+    // empty file. The write below then finds the truncation.
+    struct stat st {};
+    std::uint64_t real = file_len_;
+    if (::fstat(cur_->fd, &st) == 0) real = std::min(real, static_cast<std::uint64_t>(st.st_size));
+    if (real > 0 && real + batch.size() > opt_.rotate_bytes) {
+      rotate();
+      if (!cur_) return 0;
+    }
   }
   *file_off = file_len_;
   std::uint64_t done = 0;
