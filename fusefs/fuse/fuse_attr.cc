@@ -33,7 +33,8 @@ namespace {
 // How long the kernel may keep attributes: folders and logs (every change invalidates them
 // first), blobs never (a direct_io snapshot; size and content must not disagree).
 double attr_timeout(const Context& c, NodeKind kind) {
-  return kind == NodeKind::kBlob ? 0.0 : c.attr_timeout;
+  if (kind == NodeKind::kBlob || (kind == NodeKind::kLog && !c.page_cache)) return 0.0;
+  return c.attr_timeout;
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {

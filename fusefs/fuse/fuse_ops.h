@@ -34,6 +34,11 @@ struct Context {
   // Splice persisted bytes into replies (ZINNIA_FUSE_SPLICE=1). Off: measured no faster
   // than copying on this kernel (docs/benchmarks.md).
   bool splice = false;
+  // Logs through the page cache (ZINNIA_FUSE_PAGE_CACHE=1): keep_cache, no direct_io, cached
+  // attributes. Off by default: concurrent readers of a growing log can, rarely, get zeros
+  // from the old last page (docs/monitor-tree.md). Off, logs are direct_io and their
+  // attributes are not cached (a reader could otherwise read past a cached st_size).
+  bool page_cache = false;
 
   std::uint64_t adopt(std::unique_ptr<Handle> h) {
     auto key = reinterpret_cast<std::uintptr_t>(h.get());

@@ -25,8 +25,9 @@ int do_open(Context& c, fuse_ino_t ino, fuse_file_info* fi) {
   if (auto ec = c.tree->getattr(ino, &a)) return -ec.value();
   if (a.kind == NodeKind::kDir) return -EISDIR;
   if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) return -EROFS;
-  fi->direct_io = a.kind == NodeKind::kBlob ? 1 : 0;
-  fi->keep_cache = a.kind == NodeKind::kLog ? 1 : 0;
+  const bool cached = a.kind == NodeKind::kLog && c.page_cache;
+  fi->direct_io = cached ? 0 : 1;
+  fi->keep_cache = cached ? 1 : 0;
   if (a.kind == NodeKind::kBlob) {
     auto h = std::make_unique<BlobHandle>();
     h->content = c.tree->blob(ino);

@@ -219,6 +219,9 @@ Mount::Mount(Tree& tree, fs::path mountpoint)
   m.ctx.gid = ::getgid();
   // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing in the process calls setenv.
   if (const char* s = std::getenv("ZINNIA_FUSE_SPLICE")) m.ctx.splice = std::string(s) == "1";
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): as above.
+  if (const char* s = std::getenv("ZINNIA_FUSE_PAGE_CACHE"))
+    m.ctx.page_cache = std::string(s) == "1";
   fuse_lowlevel_ops ops{};
   fuseops::add_attr_ops(ops);
   fuseops::add_dir_ops(ops);

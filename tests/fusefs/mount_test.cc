@@ -165,11 +165,18 @@ TEST(Mount, OnlyInodesTheKernelHoldsAreInvalidated) {
   EXPECT_TRUE(size_becomes(m.mnt / "monitor/logs/quiet/stdout.txt", 105));
 }
 
+// ZINNIA_FUSE_PAGE_CACHE=1 for one test (read when the Mount is made).
+struct PageCacheOn {
+  PageCacheOn() { ::setenv("ZINNIA_FUSE_PAGE_CACHE", "1", 1); }
+  ~PageCacheOn() { ::unsetenv("ZINNIA_FUSE_PAGE_CACHE"); }
+};
+
 // Logs are read through the page cache (issue 20): after one read(), the file's pages are
 // resident (mincore on a shared mapping, which direct_io refused with ENODEV), so the next
 // reader is served by the kernel without a FUSE round trip; a shared mapping shows the bytes.
 TEST(Mount, LogsAreServedFromThePageCache) {
   ZINNIA_REQUIRE_FUSE();
+  PageCacheOn on;
   Mounted m;
   auto log = m.log();
   std::string all;
@@ -198,6 +205,7 @@ TEST(Mount, LogsAreServedFromThePageCache) {
 // new size, no short file. A second file handle, opened once and kept, reads the same.
 TEST(Mount, PageCacheReadersNeverSeeStaleBytesOrAStaleSize) {
   ZINNIA_REQUIRE_FUSE();
+  PageCacheOn on;
   Mounted m;
   auto log = m.log();
   auto line = [](int i) { return "l" + std::to_string(i) + "\n"; };
