@@ -30,37 +30,43 @@ void fill_stat(const Context& c, const Attr& a, struct stat* st) {
 
 namespace {
 
-int do_lookup(Context& c, fuse_ino_t parent, const char* name, fuse_entry_param* e) {
-  Attr a;
-  if (auto ec = c.tree->lookup(parent, name, &a)) return -ec.value();
-  e->ino = a.ino;
-  e->generation = 1;
-  fill_stat(c, a, &e->attr);
-  e->attr_timeout = S_ISREG(e->attr.st_mode) ? 0.0 : c.attr_timeout;
-  e->entry_timeout = c.entry_timeout;
-  return 0;
-}
-
-int do_getattr(Context& c, fuse_ino_t ino, struct stat* st) {
-  Attr a;
-  if (auto ec = c.tree->getattr(ino, &a)) return -ec.value();
-  fill_stat(c, a, st);
-  return 0;
+// How long the kernel may keep attributes: folders and logs (every change invalidates them
+// first), blobs never (a direct_io snapshot; size and content must not disagree).
+double attr_timeout(const Context& c, NodeKind kind) {
+  if (kind == NodeKind::kBlob || (kind == NodeKind::kLog && !c.page_cache)) return 0.0;
+  return c.attr_timeout;
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   fuse_entry_param e{};
   Context& c = ctx(req);
-  if (int r = do_lookup(c, parent, name, &e); r < 0) return reply_err(req, r);
+  Attr a;
+  if (auto ec = c.tree->lookup(parent, name, &a)) return reply_err(req, -ec.value());
   // Counted before the reply: an invalidation racing with it is harmless, a missed one not.
-  c.looked_up(e.ino);
+  c.looked_up(a.ino);
+  e.ino = a.ino;
+  e.generation = 1;
+  e.entry_timeout = c.entry_timeout;
+  e.attr_timeout = attr_timeout(c, a.kind);
+  if (a.kind == NodeKind::kLog) {
+    a.size = c.kernel_size(a.ino, a.size);
+    // A new inode is created from this reply even when an append's invalidation reached the
+    // kernel first (it had no inode to invalidate then), so its size is not kept: the next
+    // stat asks getattr, whose stale replies the kernel drops.
+    e.attr_timeout = 0.0;
+  }
+  fill_stat(c, a, &e.attr);
   if (fuse_reply_entry(req, &e) != 0) c.forget(e.ino, 1);  // the kernel never got it
 }
 
 void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+  Context& c = ctx(req);
+  Attr a;
+  if (auto ec = c.tree->getattr(ino, &a)) return reply_err(req, -ec.value());
+  if (a.kind == NodeKind::kLog) a.size = c.kernel_size(ino, a.size);
   struct stat st;
-  if (int r = do_getattr(ctx(req), ino, &st); r < 0) return reply_err(req, r);
-  fuse_reply_attr(req, &st, S_ISREG(st.st_mode) ? 0.0 : ctx(req).attr_timeout);
+  fill_stat(c, a, &st);
+  fuse_reply_attr(req, &st, attr_timeout(c, a.kind));
 }
 
 // Nodes live as long as the tree; the counts only decide who hears of changes.

@@ -26,14 +26,20 @@ struct Context {
   const Tree* tree = nullptr;
   uid_t uid = 0;
   gid_t gid = 0;
-  // Folder attributes are cached this long. File attributes are never cached: a reader can
-  // read past a cached st_size (direct_io), and GNU `tail -F` then takes the smaller size
-  // for a truncation and prints the file again from the start.
+  // Folder and log attributes (from getattr) are cached this long; every change to an inode
+  // the kernel holds is invalidated before it counts as visible (mount.cc), so the timeout
+  // is only a safety net. Blob attributes are not cached (blobs are direct_io snapshots), and
+  // neither are the attributes in a lookup reply for a log (see kernel_size()).
   double attr_timeout = 1.0;
   double entry_timeout = 1.0;
   // Splice persisted bytes into replies (ZINNIA_FUSE_SPLICE=1). Off: measured no faster
   // than copying on this kernel (docs/benchmarks.md).
   bool splice = false;
+  // Logs through the page cache (ZINNIA_FUSE_PAGE_CACHE=1): keep_cache, no direct_io, cached
+  // attributes. Off by default: concurrent readers of a growing log can, rarely, get zeros
+  // from the old last page (docs/monitor-tree.md). Off, logs are direct_io and their
+  // attributes are not cached (a reader could otherwise read past a cached st_size).
+  bool page_cache = false;
 
   std::uint64_t adopt(std::unique_ptr<Handle> h) {
     auto key = reinterpret_cast<std::uintptr_t>(h.get());
@@ -64,6 +70,30 @@ struct Context {
     std::lock_guard l(lookups_mu);
     ++lookups[ino];
   }
+
+  // The size the kernel may know of a log: it moves on only after the log's last partial
+  // page was invalidated (mount.cc), so a getattr can never pair a new size with a cached
+  // page that ends in zeros where the new bytes are. Logs the mount never heard of report
+  // the tree's size and remember it. Under lookups_mu with the counts, so a lookup and an
+  // append that race see each other (one sends the invalidation or the other sees the size).
+  std::uint64_t kernel_size(fuse_ino_t ino, std::uint64_t tree_size) {
+    std::lock_guard l(lookups_mu);
+    return log_sizes.try_emplace(ino, tree_size).first->second;
+  }
+  // For the writer: the size the kernel may know now, and whether the kernel holds the inode.
+  std::uint64_t log_size(fuse_ino_t ino, bool* is_held) {
+    std::lock_guard l(lookups_mu);
+    *is_held = lookups.count(ino) != 0;
+    auto it = log_sizes.find(ino);
+    return it == log_sizes.end() ? 0 : it->second;
+  }
+  // Moves the size on (never back); returns whether the kernel holds the inode.
+  bool advance_log_size(fuse_ino_t ino, std::uint64_t size) {
+    std::lock_guard l(lookups_mu);
+    auto& s = log_sizes[ino];
+    if (size > s) s = size;
+    return lookups.count(ino) != 0;
+  }
   void forget(fuse_ino_t ino, std::uint64_t n) {
     std::lock_guard l(lookups_mu);
     auto it = lookups.find(ino);
@@ -81,6 +111,7 @@ struct Context {
   }
   mutable std::mutex lookups_mu;
   std::unordered_map<fuse_ino_t, std::uint64_t> lookups;
+  std::unordered_map<fuse_ino_t, std::uint64_t> log_sizes;
 
   // For monitor/metrics.prom: requests answered, and files open now (open to release).
   std::atomic<std::uint64_t> requests{0};

@@ -1,6 +1,6 @@
-// open, read, release. Files are opened with direct_io: every read() reaches the tree, so a
-// reader never gets stale page-cache bytes of a growing log, and reads are not cut at a
-// cached (older) size.
+// open, read, release. Logs are read through the page cache (keep_cache, no direct_io): the
+// writer invalidates a log's size and last partial page before an append counts as visible
+// (mount.cc), so cached pages are never stale. Blobs are direct_io snapshots taken at open.
 #include <fcntl.h>
 
 #include <cerrno>
@@ -25,8 +25,9 @@ int do_open(Context& c, fuse_ino_t ino, fuse_file_info* fi) {
   if (auto ec = c.tree->getattr(ino, &a)) return -ec.value();
   if (a.kind == NodeKind::kDir) return -EISDIR;
   if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) return -EROFS;
-  fi->direct_io = 1;
-  fi->keep_cache = 0;
+  const bool cached = a.kind == NodeKind::kLog && c.page_cache;
+  fi->direct_io = cached ? 0 : 1;
+  fi->keep_cache = cached ? 1 : 0;
   if (a.kind == NodeKind::kBlob) {
     auto h = std::make_unique<BlobHandle>();
     h->content = c.tree->blob(ino);

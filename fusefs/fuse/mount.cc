@@ -116,6 +116,11 @@ void recover_stale(const fs::path& mnt) {
 }
 
 void op_init(void* userdata, fuse_conn_info* conn) {
+  // Cached pages are dropped only when the writer says so (mount.cc invalidates a log's last
+  // partial page on every append). With auto_inval_data the kernel would also drop a whole
+  // file's pages whenever a getattr shows a new size, i.e. after every append.
+  conn->want &= ~static_cast<unsigned>(FUSE_CAP_AUTO_INVAL_DATA);
+  if (conn->capable & FUSE_CAP_EXPLICIT_INVAL_DATA) conn->want |= FUSE_CAP_EXPLICIT_INVAL_DATA;
   // Large reads of persisted bytes may be spliced from the file (fuse_read.cc).
   if (!static_cast<fuseops::Context*>(userdata)->splice) return;
   if (conn->capable & FUSE_CAP_SPLICE_WRITE) conn->want |= FUSE_CAP_SPLICE_WRITE;
@@ -143,6 +148,7 @@ struct Mount::Impl {
   std::set<std::uint64_t> dirty;
   bool stopping = false;
   std::atomic<std::uint64_t> sent{0};
+  const std::uint64_t page_bytes = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
   std::thread notifier;
   std::unique_ptr<Subscription> changes;
 
@@ -176,6 +182,25 @@ struct Mount::Impl {
     std::free(buf.mem);
   }
 
+  // A log grew to `size`; called on the writer's thread right after the bytes were published
+  // in the tree, before flush() returns. The kernel may hold the old last page, partly zero
+  // where the new bytes are: drop it and everything after it first, then let getattr report
+  // the new size, then drop the cached attributes, so no reader pairs the new size with the
+  // old page. Synchronous (never from an op handler; no lock held while the kernel works).
+  void log_grew(Ino ino, std::uint64_t size) {
+    bool held = false;
+    const std::uint64_t old = ctx.log_size(ino, &held);
+    if (held && size > old) {
+      const auto from = static_cast<off_t>(old - old % page_bytes);
+      fuse_lowlevel_notify_inval_inode(se, ino, from, 0);
+      ++sent;
+    }
+    if (ctx.advance_log_size(ino, size)) {
+      fuse_lowlevel_notify_inval_inode(se, ino, -1, 0);
+      ++sent;
+    }
+  }
+
   void notify_loop() {
     std::unique_lock l(mu);
     while (true) {
@@ -184,7 +209,7 @@ struct Mount::Impl {
       std::set<std::uint64_t> batch;
       batch.swap(dirty);
       l.unlock();
-      // Attributes only (off < 0): files are direct_io, there are no cached pages.
+      // Attributes only (off < 0): folders and blobs (direct_io) have no cached pages.
       for (std::uint64_t ino : batch) fuse_lowlevel_notify_inval_inode(se, ino, -1, 0);
       sent += batch.size();
       l.lock();
@@ -211,6 +236,9 @@ Mount::Mount(Tree& tree, fs::path mountpoint)
   m.ctx.gid = ::getgid();
   // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing in the process calls setenv.
   if (const char* s = std::getenv("ZINNIA_FUSE_SPLICE")) m.ctx.splice = std::string(s) == "1";
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): as above.
+  if (const char* s = std::getenv("ZINNIA_FUSE_PAGE_CACHE"))
+    m.ctx.page_cache = std::string(s) == "1";
   fuse_lowlevel_ops ops{};
   fuseops::add_attr_ops(ops);
   fuseops::add_dir_ops(ops);
@@ -241,6 +269,9 @@ Mount::Mount(Tree& tree, fs::path mountpoint)
   for (int i = 0; i < kWorkers; ++i) m.workers.emplace_back([&m] { m.serve(); });
   m.notifier = std::thread([&m] { m.notify_loop(); });
   m.changes = tree.subscribe([&m](Ino ino) {
+    Attr a;
+    if (m.tree.getattr(ino, &a)) return;
+    if (a.kind == NodeKind::kLog) return m.log_grew(ino, a.size);
     if (!m.ctx.held(ino)) return;  // the kernel has no attributes of it to drop
     {
       std::lock_guard l(m.mu);

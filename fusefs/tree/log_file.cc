@@ -23,6 +23,27 @@ std::int64_t now_ns() {
   return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
+// Bytes of the live file that are kept nowhere any more (rotated away twice, never persisted,
+// or truncated from outside) read as text, never as NUL: lines of spaces, 4 KiB long, each
+// ending in a newline, the first one naming what happened, and the last byte before kept
+// bytes a newline, so the first kept line starts a line. A pure function of the offset and
+// of where the kept bytes resume, so offsets stay true and a re-read gives the same bytes.
+constexpr std::string_view kGone =
+    "[zinnia: the bytes up to the next full line are no longer kept (rotated away or "
+    "truncated); the live file's offsets stay true]";
+constexpr std::uint64_t kGoneLine = 4096;
+
+void fill_gone(char* dst, std::uint64_t from, std::uint64_t to, std::uint64_t resume) {
+  for (std::uint64_t o = from; o < to; ++o) {
+    char c = ' ';
+    if (o + 1 == resume || o % kGoneLine == kGoneLine - 1)
+      c = '\n';
+    else if (o < kGone.size())
+      c = kGone[o];
+    *dst++ = c;
+  }
+}
+
 }  // namespace
 
 FileRef::~FileRef() {
@@ -177,8 +198,16 @@ std::uint64_t LogImpl::persist(const std::string& batch, std::uint64_t* file_off
   if (!cur_) open_file();
   if (!cur_) return 0;
   if (file_len_ > 0 && file_len_ + batch.size() > opt_.rotate_bytes) {
-    rotate();
-    if (!cur_) return 0;
+    // Rotate by the file's real size: after an outside truncation (copytruncate, which may
+    // have put its copy at stdout.txt.1) a rotation would replace that copy with the nearly
+    // empty file. The write below then finds the truncation.
+    struct stat st {};
+    std::uint64_t real = file_len_;
+    if (::fstat(cur_->fd, &st) == 0) real = std::min(real, static_cast<std::uint64_t>(st.st_size));
+    if (real > 0 && real + batch.size() > opt_.rotate_bytes) {
+      rotate();
+      if (!cur_) return 0;
+    }
   }
   *file_off = file_len_;
   std::uint64_t done = 0;
@@ -192,6 +221,13 @@ std::uint64_t LogImpl::persist(const std::string& batch, std::uint64_t* file_off
     done += static_cast<std::uint64_t>(n);
   }
   if (done == batch.size()) failing_ = false;
+  // O_APPEND wrote at the file's real end, which is not file_len_ when someone truncated the
+  // file (logrotate's copytruncate) or appended to it: ask where the bytes went.
+  if (done > 0) {
+    const off_t end = ::lseek(cur_->fd, 0, SEEK_CUR);
+    if (end >= 0 && static_cast<std::uint64_t>(end) >= done)
+      *file_off = static_cast<std::uint64_t>(end) - done;
+  }
   return done;
 }
 
@@ -217,21 +253,32 @@ void LogImpl::flush() {
     if (batch.empty()) return;
     std::uint64_t file_off = 0;
     const std::uint64_t written = persist(batch, &file_off);
-    file_len_ += written;
-    publish(batch, written, file_off);
+    const bool truncated = written > 0 && file_off < file_len_;
+    if (written > 0) file_len_ = file_off + written;
+    publish(batch, written, file_off, truncated);
   }
   if (opt_.on_publish) opt_.on_publish();
 }
 
-void LogImpl::publish(const std::string& batch, std::uint64_t written, std::uint64_t file_off) {
+void LogImpl::publish(const std::string& batch, std::uint64_t written, std::uint64_t file_off,
+                      bool truncated) {
   const std::size_t cap = opt_.window_bytes;
   std::unique_lock dl(data_mu_);
+  if (truncated) {
+    // Someone cut the persisted file to file_off: what we had past it there is gone (or,
+    // for copytruncate, copied to a file we do not know). Those logical bytes are no longer
+    // kept on disk; the new batch starts a new segment at the truncated size.
+    std::erase_if(segments_,
+                  [&](const Segment& s) { return s.file == cur_ && s.file_off >= file_off; });
+    for (Segment& s : segments_)
+      if (s.file == cur_ && s.file_off + s.len > file_off) s.len = file_off - s.file_off;
+  }
   if (cap > 0 && ring_.size() != cap) ring_.resize(cap);  // first batch only
   const std::uint64_t start = size_;
   if (written > 0) {
     if (!segments_.empty()) {
       Segment& last = segments_.back();
-      if (last.file == cur_ && last.logical + last.len == start &&
+      if (!truncated && last.file == cur_ && last.logical + last.len == start &&
           last.file_off + last.len == file_off) {
         last.len += written;
         written = 0;
@@ -275,7 +322,12 @@ std::size_t LogImpl::read(std::uint64_t offset, char* buf, std::size_t n) const 
     std::shared_ptr<FileRef> file;
     std::uint64_t file_off;
   };
+  // Bytes kept nowhere: [lo, hi), kept bytes resume at `resume`.
+  struct Gap {
+    std::uint64_t lo, hi, resume;
+  };
   std::vector<DiskPart> parts;
+  std::vector<Gap> gaps;
   std::uint64_t end;
   std::uint64_t mem_start;
   {
@@ -283,8 +335,8 @@ std::size_t LogImpl::read(std::uint64_t offset, char* buf, std::size_t n) const 
     if (offset >= size_) return 0;
     end = std::min<std::uint64_t>(size_, offset + n);
     const std::uint64_t cap = opt_.window_bytes;
-    mem_start = std::max(mem_base_, size_ > cap ? size_ - cap : 0);
-    mem_start = std::clamp(mem_start, offset, end);
+    const std::uint64_t mem_lo = std::max(mem_base_, size_ > cap ? size_ - cap : 0);
+    mem_start = std::clamp(mem_lo, offset, end);
     for (std::uint64_t pos = mem_start; pos < end;) {
       std::size_t at = static_cast<std::size_t>(pos % cap);
       std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(end - pos, cap - at));
@@ -296,15 +348,23 @@ std::size_t LogImpl::read(std::uint64_t offset, char* buf, std::size_t n) const 
       auto it = std::upper_bound(segments_.begin(), segments_.end(), offset,
                                  [](std::uint64_t v, const Segment& s) { return v < s.logical; });
       if (it != segments_.begin()) --it;
+      std::uint64_t pos = offset;
       for (; it != segments_.end() && it->logical < mem_start; ++it) {
         std::uint64_t lo = std::max(offset, it->logical);
         std::uint64_t hi = std::min(mem_start, it->logical + it->len);
-        if (lo < hi) parts.push_back({lo, hi - lo, it->file, it->file_off + (lo - it->logical)});
+        if (lo >= hi) continue;
+        if (pos < lo) gaps.push_back({pos, lo, lo});
+        parts.push_back({lo, hi - lo, it->file, it->file_off + (lo - it->logical)});
+        pos = hi;
       }
+      if (pos < mem_start)
+        gaps.push_back(
+            {pos, mem_start, it != segments_.end() ? std::min(mem_lo, it->logical) : mem_lo});
     }
   }
-  // Bytes on disk never change once written, so pread outside the lock.
-  if (offset < mem_start) std::memset(buf, 0, static_cast<std::size_t>(mem_start - offset));
+  // Bytes on disk never change once written (unless truncated from outside), so pread
+  // outside the lock. What is kept nowhere, or a pread does not return, reads as text.
+  for (const Gap& g : gaps) fill_gone(buf + (g.lo - offset), g.lo, g.hi, g.resume);
   for (const DiskPart& p : parts) {
     char* dst = buf + (p.logical - offset);
     std::uint64_t got = 0;
@@ -312,9 +372,10 @@ std::size_t LogImpl::read(std::uint64_t offset, char* buf, std::size_t n) const 
       ssize_t r = ::pread(p.file->fd, dst + got, static_cast<std::size_t>(p.len - got),
                           static_cast<off_t>(p.file_off + got));
       if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) break;  // truncated underneath us: the rest stays NUL
+      if (r <= 0) break;  // truncated underneath us
       got += static_cast<std::uint64_t>(r);
     }
+    if (got < p.len) fill_gone(dst + got, p.logical + got, p.logical + p.len, p.logical + p.len);
   }
   return static_cast<std::size_t>(end - offset);
 }

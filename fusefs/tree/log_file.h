@@ -73,7 +73,8 @@ class LogImpl final : public LogFile {
   std::uint64_t persist(const std::string& batch, std::uint64_t* file_off);  // bytes written
   void report(const std::string& what, int err);                             // write_mu_ held
   void report_text(const std::string& message);                              // write_mu_ held
-  void publish(const std::string& batch, std::uint64_t written, std::uint64_t file_off);
+  void publish(const std::string& batch, std::uint64_t written, std::uint64_t file_off,
+               bool truncated);
 
   Options opt_;
 

@@ -128,8 +128,9 @@ class Tree {
   std::error_code readdir(Ino dir, std::vector<Child>* out) const;
   // Up to `n` bytes from `offset` into buf (fewer at the end of the file; none past it).
   // Logs return the true bytes at any offset: recent ones from memory, older ones from the
-  // persisted file. Bytes that are in neither (persisting failed, or rotated away twice)
-  // read as NUL bytes, so offsets never shift.
+  // persisted file. Bytes that are in neither (persisting failed, rotated away twice, or
+  // truncated from outside) read as filler text (lines of spaces, never NUL), so offsets
+  // never shift and the file stays text (docs/monitor-tree.md).
   std::error_code read(Ino ino, std::uint64_t offset, char* buf, std::size_t n,
                        std::size_t* got) const;
   // A blob's whole content, as one version (null for a folder or log).

@@ -331,12 +331,76 @@ TEST(Tree, RotationKeepsOneOlderGeneration) {
   EXPECT_LE(cur.size(), 10000u);
   EXPECT_EQ(older + cur, want.substr(want.size() - older.size() - cur.size()));
   EXPECT_EQ(log->size(), want.size());
-  // Logical offsets never shift: the last two generations read true, older bytes as NUL.
-  const std::string all = read_all(t, "monitor/logs/c/stdout.txt", 4096);
-  ASSERT_EQ(all.size(), want.size());
-  const std::size_t kept = older.size() + cur.size();
-  EXPECT_EQ(all.substr(all.size() - kept), want.substr(want.size() - kept));
-  EXPECT_EQ(all.substr(0, want.size() - kept), std::string(want.size() - kept, '\0'));
+  // Logical offsets never shift: the last two generations read true, older bytes as text
+  // (issue 19 #18: never NUL, so the live file stays "text" to grep, less and file).
+  for (std::size_t chunk : {std::size_t{4096}, std::size_t{333}, std::size_t{1} << 16}) {
+    const std::string all = read_all(t, "monitor/logs/c/stdout.txt", chunk);
+    ASSERT_EQ(all.size(), want.size());
+    const std::size_t kept = older.size() + cur.size();
+    EXPECT_EQ(all.substr(all.size() - kept), want.substr(want.size() - kept));
+    const std::string gone = all.substr(0, want.size() - kept);
+    EXPECT_EQ(gone.find('\0'), std::string::npos);
+    EXPECT_EQ(gone.rfind("[zinnia: the bytes up to the next full line are no longer kept", 0), 0u);
+    EXPECT_EQ(gone.back(), '\n') << "the first kept line must start a line";
+    EXPECT_EQ(gone.find_first_not_of(" \n", gone.find(']') + 1), std::string::npos);
+  }
+}
+
+// An outside truncation of the persisted log (logrotate's copytruncate: copy, then cut the
+// file to 0) is detected at the next write (issue 19 #8): the new bytes start a new segment
+// at the truncated size, so the live file reads them true where they belong, the bytes cut
+// away read as text (never NUL), and every line in the live file is in order.
+TEST(Tree, OutsideTruncationStartsANewSegment) {
+  testing::TempDir dir;
+  const std::string want = pattern(600);
+  const std::size_t cut = want.size() / 2;
+  TreeOptions o = options(dir.path(), 2000);  // a small window: older bytes come from the file
+  // Past this size by the log's old idea of the file, not by the truncated file: the write
+  // after the truncation must not rotate (that would replace logrotate's copy at .1).
+  o.rotate_bytes = cut + 200;
+  Tree t(o);
+  t.add_component("c");
+  auto log = t.log("c", Stream::kStdout);
+  for (std::size_t off = 0; off < cut; off += 300) {
+    log->append(want.substr(off, std::min<std::size_t>(300, cut - off)));
+    log->flush();
+  }
+  const fs::path file = dir.path() / "station/logs/c/stdout.txt";
+  ASSERT_EQ(read_file(file), want.substr(0, cut));
+  fs::copy_file(file, fs::path(file) += ".1");  // copytruncate
+  ::truncate(file.c_str(), 0);
+  log->append(want.substr(cut, 300));
+  log->flush();
+  EXPECT_EQ(read_file(fs::path(file) += ".1"), want.substr(0, cut)) << "logrotate's copy";
+  EXPECT_EQ(read_file(file), want.substr(cut, 300));
+  std::size_t in_file = 300;
+  for (std::size_t off = cut + 300; off < want.size(); off += 300) {
+    log->append(want.substr(off, 300));
+    log->flush();
+    in_file += std::min<std::size_t>(300, want.size() - off);
+  }
+  EXPECT_LE(fs::file_size(file), in_file);
+  ASSERT_EQ(log->size(), want.size());
+  for (std::size_t chunk : {std::size_t{4096}, std::size_t{777}}) {
+    const std::string all = read_all(t, "monitor/logs/c/stdout.txt", chunk);
+    ASSERT_EQ(all.size(), want.size());
+    EXPECT_EQ(all.substr(cut), want.substr(cut)) << "the bytes after the truncation";
+    EXPECT_EQ(all.find('\0'), std::string::npos);
+    // Every line is either a true line of the log, in order, or filler.
+    std::istringstream in(all);
+    std::string line;
+    std::size_t last = 0, lines = 0;
+    while (std::getline(in, line)) {
+      if (line.find_first_not_of(' ') == std::string::npos || line.rfind("[zinnia:", 0) == 0)
+        continue;
+      const std::size_t at = want.find(line + "\n");
+      ASSERT_NE(at, std::string::npos) << "a line that was never written: " << line.substr(0, 60);
+      EXPECT_GE(at, last) << "out of order: " << line;
+      last = at;
+      ++lines;
+    }
+    EXPECT_EQ(lines, static_cast<std::size_t>(std::count(want.begin() + cut, want.end(), '\n')));
+  }
 }
 
 TEST(Tree, ConcurrentWritersAndReadersLoseDuplicateOrTearNothing) {

@@ -1,6 +1,7 @@
 // Readers of the monitor tree: 64 concurrent readers through the FUSE mount while a writer
-// appends, readers killed in the middle of a read, and `tail -F` on a persisted log across
-// rotation.
+// appends, readers killed in the middle of a read, `tail -F` on a persisted log across
+// rotation, and the live file staying text across rotations while `tail -f` follows it.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -210,6 +211,80 @@ TEST(Readers, TailFollowsThePersistedLogAcrossRotation) {
   EXPECT_EQ(live.size(), i * 101);
   const std::size_t last_two = fs::file_size(file) + fs::file_size(file.string() + ".1");
   EXPECT_EQ(live.substr(live.size() - last_two), seen.substr(seen.size() - last_two));
+}
+
+// After rotations have dropped the oldest bytes, the live file on the mount stays text (issue
+// 19 #18: it used to start with a run of NUL bytes, so grep said "binary file matches" and
+// less asked "binary file?"), its offsets stay true (its size is every byte ever written),
+// and `tail -f` on the live file, which follows by offset, prints every line once, in order,
+// across all the rotations.
+TEST(Readers, LiveFileStaysTextAcrossRotationsWhileTailFollows) {
+  ZINNIA_REQUIRE_FUSE();
+  TempDir dir;
+  fusefs::TreeOptions o;
+  o.spin_root = dir.path() / "spin";
+  o.app = "app";
+  o.window_bytes = 4 << 10;
+  o.rotate_bytes = 16 << 10;
+  fusefs::Tree tree(o);
+  tree.add_component("c");
+  fusefs::Mount mount(tree, dir.path() / "mnt");
+  auto log = tree.log("c", fusefs::Stream::kStdout);
+  const fs::path live = dir.path() / "mnt/monitor/logs/c/stdout.txt";
+  log->append(seq_line(0));
+  log->flush();
+  Process tail({"tail", "-f", "-s", "0.05", "-n", "+1", live.string()}, current_env(), {});
+  auto caught_up = [&](std::size_t lines) -> ::testing::AssertionResult {
+    if (tail.wait_out([&](const std::string& out) { return out.size() >= lines * 101; }, 8s))
+      return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "tail stopped at " << tail.out().size() << " of "
+                                         << lines * 101 << " bytes; stderr: " << tail.err();
+  };
+  ASSERT_TRUE(caught_up(1));
+  constexpr std::size_t kBatch = 20;
+  std::size_t i = 1, in_file = 101, rotations = 0;
+  while (rotations < 4) {
+    if (in_file + kBatch * 101 > o.rotate_bytes) {
+      // Bytes rotated away twice are gone: a reader that keeps up has read them by then.
+      ASSERT_TRUE(caught_up(i)) << "before rotation " << rotations + 1;
+      in_file = 0;
+      ++rotations;
+    }
+    for (std::size_t k = 0; k < kBatch; ++k, ++i) log->append(seq_line(i));
+    log->flush();
+    in_file += kBatch * 101;
+  }
+  ASSERT_TRUE(caught_up(i)) << "after the last rotation";
+  const std::string seen = tail.out();
+  EXPECT_EQ(seen.size(), i * 101) << "tail -f reprinted or lost bytes";
+  EXPECT_TRUE(is_log_prefix(seen));
+
+  struct stat st {};
+  ASSERT_EQ(::stat(live.c_str(), &st), 0);
+  EXPECT_EQ(static_cast<std::size_t>(st.st_size), i * 101) << "offsets must not shift";
+  {  // Drop the pages tail's reads left in the kernel's cache, so the reads below reach the tree.
+    const int fd = ::open(live.c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+    ::close(fd);
+  }
+  const std::string head = read_all(live, 4096).substr(0, 8192);
+  EXPECT_EQ(head.find('\0'), std::string::npos) << "the live file starts with NUL bytes";
+  // grep and file, as a person would use them.
+  Process grep({"grep", "-c", "seq=", live.string()}, current_env(), {});
+  EXPECT_EQ(grep.wait(), 0);
+  EXPECT_EQ(grep.out().find("binary"), std::string::npos) << grep.out();
+  const std::size_t kept_lines = (fs::file_size(dir.path() / "spin/app/logs/c/stdout.txt") +
+                                  fs::file_size(dir.path() / "spin/app/logs/c/stdout.txt.1")) /
+                                 101;
+  // At least the kept generations' lines; pages the kernel still caches may hold more of the
+  // true bytes (never other bytes).
+  const std::size_t matched = std::stoul("0" + grep.out());
+  EXPECT_GE(matched, kept_lines);
+  EXPECT_LE(matched, i);
+  Process file({"file", "-b", live.string()}, current_env(), {});
+  EXPECT_EQ(file.wait(), 0);
+  EXPECT_NE(file.out().find("text"), std::string::npos) << file.out();
 }
 
 }  // namespace
