@@ -42,10 +42,12 @@ JobTotals StateFile::load(std::string* warning) {
   std::string text;
   try {
     // Non-blocking: a FIFO planted as state.json must not hold the start (issue 19 #10);
-    // only a bounded regular file is read.
-    UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    // only a bounded regular file is read. Never through a link (issue 19 #11): a link
+    // planted as state.json could make us read, and at the next save move, someone else's file.
+    UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) {
       if (errno == ENOENT) return totals;
+      if (errno == ELOOP) throw std::runtime_error("it is a symbolic link");
       throw std::runtime_error(std::string("cannot open it: ") + std::strerror(errno));
     }
     struct stat st {};

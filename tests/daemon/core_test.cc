@@ -115,7 +115,21 @@ TEST(State, OnlyABoundedRegularFileIsRead) {
     StateFile state(dir.path());
     std::string warning;
     EXPECT_TRUE(state.load(&warning).empty());
-    EXPECT_NE(warning.find("it is a character device"), std::string::npos) << warning;
+    EXPECT_NE(warning.find("it is a symbolic link"), std::string::npos) << warning;
+  }
+  {
+    // A link to a valid state file elsewhere is not followed (issue 19 #11): its totals are
+    // not taken, and the file it points at is left as it was.
+    TempDir dir, elsewhere;
+    testing::write_file(elsewhere.path() / "theirs.json", R"({"modules": {"x": 7}})");
+    std::filesystem::create_symlink(elsewhere.path() / "theirs.json", dir.path() / "state.json");
+    StateFile state(dir.path());
+    std::string warning;
+    EXPECT_TRUE(state.load(&warning).empty());
+    EXPECT_NE(warning.find("it is a symbolic link"), std::string::npos) << warning;
+    state.save({{"y", 1}});
+    EXPECT_EQ(testing::read_file(elsewhere.path() / "theirs.json"), R"({"modules": {"x": 7}})");
+    EXPECT_FALSE(std::filesystem::is_symlink(dir.path() / "state.json"));
   }
   {
     TempDir dir;

@@ -178,10 +178,10 @@ TEST(Lifecycle, SigtermAndADeadlineEndAStartUpStuckOnAFrozenMount) {
 }
 
 // state.json as a FIFO held the start until SIGKILL; linked to /dev/zero it was read without
-// end. Both are kept aside with a warning naming what they are; the daemon runs and writes a
-// regular state.json.
+// end (it is now refused as a link before the device is reached, issue 19 #11). Both are kept
+// aside with a warning naming what they are; the daemon runs and writes a regular state.json.
 TEST(Lifecycle, AStateJsonThatIsAFifoOrADeviceDoesNotHoldTheStart) {
-  for (const char* kind : {"FIFO", "character device"}) {
+  for (const char* kind : {"FIFO", "symbolic link"}) {
     Daemon d;
     d.module("j", "Zinnia.jobCompleted(); setInterval(() => {}, 1000);\n");
     fs::create_directories(d.state_root());
