@@ -132,17 +132,13 @@ GuestFs::Error GuestView::read_file(const std::string& guest_path, std::string& 
       if (Error err = errc_from_tree(tree_->stat(r.rel, &n)); err != Error::kOk) return err;
       if (n.is_directory) return Error::kIsADirectory;
       // A log's size counts every byte ever written; only the newest are still held (in
-      // memory, the persisted file and its one older generation), the rest read as NULs.
+      // memory, the persisted file and its one older generation), the rest read as filler.
       // readFile gives the bytes held, the newest read_limit_ of them at most.
-      const std::uint64_t len = std::min<std::uint64_t>(n.size, read_limit_);
-      if (Error err = errc_from_tree(tree_->read(r.rel, n.size - len, len, &out));
-          err != Error::kOk)
-        return err;
-      // (A log whose very first byte is a NUL loses that run too: a price for never
-      // handing out megabytes of NULs.)
-      const std::size_t held = out.find_first_not_of('\0');
-      out.erase(0, held == std::string::npos ? out.size() : held);
-      return Error::kOk;
+      std::uint64_t held = 0;
+      if (Error err = errc_from_tree(tree_->held_from(r.rel, &held)); err != Error::kOk) return err;
+      const std::uint64_t newest = n.size - std::min<std::uint64_t>(n.size, read_limit_);
+      const std::uint64_t from = std::min(n.size, std::max(held, newest));
+      return errc_from_tree(tree_->read(r.rel, from, n.size - from, &out));
     }
   }
   return Error::kIo;

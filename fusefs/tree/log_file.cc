@@ -315,6 +315,19 @@ std::int64_t LogImpl::mtime_ns() const {
   return mtime_ns_;
 }
 
+std::uint64_t LogImpl::held_from() const {
+  std::shared_lock dl(data_mu_);
+  const std::uint64_t cap = opt_.window_bytes;
+  std::uint64_t pos = std::max(mem_base_, size_ > cap ? size_ - cap : 0);
+  // Walk back through the persisted segments while they join up with what follows.
+  for (auto it = segments_.rbegin(); it != segments_.rend(); ++it) {
+    if (it->logical >= pos) continue;
+    if (it->logical + it->len < pos) break;
+    pos = it->logical;
+  }
+  return pos;
+}
+
 std::size_t LogImpl::read(std::uint64_t offset, char* buf, std::size_t n) const {
   struct DiskPart {
     std::uint64_t logical;

@@ -57,6 +57,9 @@ class LogImpl final : public LogFile {
     std::size_t len = 0;
   };
   bool disk_range(std::uint64_t offset, std::size_t n, DiskRange* out) const;
+  // Where the newest run of kept bytes starts: from there to size() every byte is the true
+  // one (in memory or persisted); before it some are kept nowhere and read as filler.
+  std::uint64_t held_from() const;
 
  private:
   // Where logical bytes live on disk: [logical, logical + len) at file_off in file.

@@ -489,6 +489,17 @@ std::error_code Tree::read(std::string_view path, std::uint64_t offset, std::siz
   return ec;
 }
 
+std::error_code Tree::held_from(std::string_view path, std::uint64_t* out) const {
+  *out = 0;
+  Attr a;
+  if (auto ec = resolve(path, &a)) return ec;
+  if (a.kind == NodeKind::kDir) return err(EISDIR);
+  if (a.kind != NodeKind::kLog) return {};
+  const Node* node = impl_->node(a.ino);
+  if (auto log = node ? node->log_snapshot() : nullptr) *out = log->held_from();
+  return {};
+}
+
 std::error_code Tree::list(std::string_view path, std::vector<GuestFs::Entry>* out) const {
   Attr a;
   if (auto ec = resolve(path, &a)) return ec;

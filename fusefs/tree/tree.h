@@ -151,6 +151,9 @@ class Tree {
   std::error_code read(std::string_view path, std::uint64_t offset, std::size_t size,
                        std::string* out) const;
   std::error_code list(std::string_view path, std::vector<GuestFs::Entry>* out) const;
+  // For a log: the offset from which every byte to the end is kept (bytes before it may be
+  // filler). 0 for a blob. EISDIR for a folder.
+  std::error_code held_from(std::string_view path, std::uint64_t* out) const;
   // subscribe() for one path, which need not exist yet. Throws std::system_error(EINVAL)
   // for a bad path.
   std::unique_ptr<Subscription> watch(std::string_view path, std::function<void()> changed);
