@@ -25,9 +25,12 @@
 #include "engine/runtime/runtime.h"
 #include "fusefs/fuse/mount.h"
 #include "fusefs/tree/tree.h"
+#include "util/fd_reserve.h"
 #include "util/unique_fd.h"
 
 namespace {
+// Enough for a rotation (two folder fds and the new file) and a state.json write at once.
+constexpr int kFdReserveSlots = 16;
 constexpr const char kUsage[] = R"(Usage: zinniad [OPTIONS] [MODULE...]
 Runs Filecoin Station modules, each in its own V8 isolate, with a live monitor tree.
 
@@ -80,8 +83,9 @@ std::string lock_instance(const std::string& what, const std::filesystem::path& 
   }
   const std::filesystem::path file = dir / "zinniad.lock";
   // O_NONBLOCK: a FIFO planted as the lock must not hold the start.
-  zinnia::UniqueFd fd(
-      ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600));
+  zinnia::UniqueFd fd(zinnia::open_reserved([&] {
+    return ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+  }));
   if (!fd)
     return what + ": cannot open the instance lock " + file.string() + ": " + std::strerror(errno);
   if (struct stat st{}; ::fstat(fd.get(), &st) == 0 && !S_ISREG(st.st_mode))
@@ -147,6 +151,9 @@ int main(int argc, char** argv) {
     fds.rlim_cur = fds.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &fds);
   }
+  // Held before any module starts: logs, state.json and the lock borrow from it when the
+  // modules' sockets have taken every other fd.
+  zinnia::FdReserve fd_reserve(kFdReserveSlots);
 
   using namespace zinnia;
   // Every start-up step honours SIGTERM and has a deadline (issue 19 #10): reading the

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "util/error.h"
+#include "util/fd_reserve.h"
 #include "util/unique_fd.h"
 
 namespace zinnia::daemon {
@@ -104,7 +105,10 @@ void StateFile::save(const JobTotals& totals) {
   const std::string tmp = path_.string() + ".tmp";
   // A fresh file: whatever was planted as state.json.tmp (a FIFO, a link) is replaced.
   ::unlink(tmp.c_str());
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  // Through the reserve: a module's sockets may hold every other fd (issue 19 #5).
+  ReservedFd fd(open_reserved([&] {
+    return ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  }));
   if (!fd) throw_errno("open", tmp);
   std::size_t done = 0;
   while (done < body.size()) {
@@ -118,7 +122,8 @@ void StateFile::save(const JobTotals& totals) {
   if (::fsync(fd.get()) != 0) throw_errno("fsync", tmp);
   fd.reset();
   if (::rename(tmp.c_str(), path_.c_str()) != 0) throw_errno("rename", tmp);
-  UniqueFd dir(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ReservedFd dir(
+      open_reserved([&] { return ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); }));
   if (dir) ::fsync(dir.get());
 }
 

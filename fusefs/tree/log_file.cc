@@ -12,7 +12,7 @@
 #include <system_error>
 
 #include "util/error.h"
-#include "util/unique_fd.h"
+#include "util/fd_reserve.h"
 
 namespace zinnia::fusefs::detail {
 namespace {
@@ -47,7 +47,7 @@ void fill_gone(char* dst, std::uint64_t from, std::uint64_t to, std::uint64_t re
 }  // namespace
 
 FileRef::~FileRef() {
-  if (fd >= 0) ::close(fd);
+  close_reserved(fd);  // the slot stays ours while a module's sockets take every free fd
 }
 
 LogImpl::LogImpl(Options options) : opt_(std::move(options)) {
@@ -98,7 +98,8 @@ int LogImpl::open_folder() {
   }
   std::error_code ec;
   fs::create_directories(top, ec);  // the spin-root itself, as given
-  UniqueFd dir(::open(top.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ReservedFd dir(
+      open_reserved([&] { return ::open(top.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); }));
   if (!dir) {
     report_text(errno_message("open folder", top.string(), errno));
     return -1;
@@ -113,8 +114,9 @@ int LogImpl::open_folder() {
       report("create folder for", errno);
       return -1;
     }
-    UniqueFd next(
-        ::openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    ReservedFd next(open_reserved([&] {
+      return ::openat(dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }));
     if (!next) {
       const int err = errno;
       struct stat st {};
@@ -135,11 +137,11 @@ int LogImpl::open_folder() {
 }
 
 void LogImpl::open_file() {
-  UniqueFd dir(open_folder());
+  ReservedFd dir(open_folder());
   if (!dir) return;
   const std::string name = opt_.file.filename().string();
   constexpr int kFlags = O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
-  int fd = ::openat(dir.get(), name.c_str(), kFlags, 0600);
+  int fd = open_reserved([&] { return ::openat(dir.get(), name.c_str(), kFlags, 0600); });
   if (fd < 0 && errno == ELOOP) {
     // A link planted as the log: replace the link itself (its target is never opened,
     // appended to or served), then create the file afresh, refusing anything planted again.
@@ -149,7 +151,7 @@ void LogImpl::open_file() {
       report("remove the symbolic link", errno);
       return;
     }
-    fd = ::openat(dir.get(), name.c_str(), kFlags | O_EXCL, 0600);
+    fd = open_reserved([&] { return ::openat(dir.get(), name.c_str(), kFlags | O_EXCL, 0600); });
     if (fd >= 0) {
       const std::string msg = opt_.file.string() + " was a symbolic link" +
                               (n > 0 ? " to " + std::string(target) : std::string()) +
@@ -168,7 +170,7 @@ void LogImpl::open_file() {
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     int err = S_ISREG(st.st_mode) ? errno : EINVAL;
-    ::close(fd);
+    close_reserved(fd);
     report("open", err);
     return;
   }
@@ -179,7 +181,7 @@ void LogImpl::open_file() {
 void LogImpl::rotate() {
   // Renamed inside the folder reached without links (a link planted in the path would
   // otherwise move the rename elsewhere).
-  UniqueFd dir(open_folder());
+  ReservedFd dir(open_folder());
   if (!dir) return;
   const std::string name = opt_.file.filename().string();
   const std::string older = name + ".1";

@@ -9,12 +9,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/support/daemon_harness.h"
 #include "tests/support/eventually.h"
@@ -228,6 +231,175 @@ TEST(MemoryBounds, ThreeThousandFetchesLeaveTheSiblingItsFds) {
   const auto lines = split_lines(read_file(d.log("sibling")));
   EXPECT_FALSE(lines.empty());
   EXPECT_EQ(daemon.err().find("Too many open files"), std::string::npos);
+  daemon.kill(SIGTERM);
+  EXPECT_EQ(daemon.wait(), 0);
+}
+
+// An HTTP server with three moods: "wait" (answers at once), "hold" (accepts and never
+// answers, so each fetch keeps its socket) and "stop" (answers "stop" to every connection,
+// held ones included).
+class Gate {
+ public:
+  enum Mood { kWait, kHold, kStop };
+  Gate() {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(fd_, 4096) != 0 || ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len))
+      return;
+    port = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~Gate() {
+    done_ = true;
+    ::shutdown(fd_, SHUT_RDWR);  // wakes accept()
+    if (thread_.joinable()) thread_.join();
+    for (int c : held_) ::close(c);
+    ::close(fd_);
+  }
+  void set(Mood m) {
+    std::lock_guard lock(mu_);
+    mood_ = m;
+    if (m != kStop) return;
+    for (int c : held_) answer(c, "stop");
+    held_.clear();
+  }
+  int port = 0;
+
+ private:
+  static void answer(int c, const std::string& body) {
+    char buf[4096];
+    std::string req;
+    while (req.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      req.append(buf, static_cast<std::size_t>(n));
+    }
+    const std::string resp = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+                             "\r\nConnection: close\r\n\r\n" + body;
+    [[maybe_unused]] auto sent = ::send(c, resp.data(), resp.size(), MSG_NOSIGNAL);
+    ::close(c);
+  }
+  void serve() {
+    while (!done_) {
+      const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        return;
+      }
+      std::lock_guard lock(mu_);
+      if (mood_ == kHold)
+        held_.push_back(c);
+      else
+        answer(c, mood_ == kWait ? "wait" : "stop");
+    }
+  }
+  int fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  std::atomic<bool> done_{false};
+  std::mutex mu_;
+  Mood mood_ = kWait;
+  std::vector<int> held_;
+  std::thread thread_;
+};
+
+// fds of `pid` open on /dev/null: the reserve.
+std::size_t null_fds(pid_t pid) {
+  std::error_code ec;
+  std::size_t n = 0;
+  for (fs::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec), end; !ec && it != end;
+       it.increment(ec))
+    if (fs::read_symlink(it->path(), ec) == "/dev/null") ++n;
+  return n;
+}
+
+// Under a hard limit of 256 fds, five modules' held fetches take every fd the process has:
+// the sibling's log still rotates and its job totals still reach state.json (the reserve
+// lends them slots), and once the fetches end the reserve is whole again (issue 19 #5).
+TEST(MemoryBounds, PersistenceKeepsItsFdsWhenModulesTakeEveryOther) {
+  constexpr std::size_t kLimit = 256;
+  Gate gate;
+  ASSERT_GT(gate.port, 0) << std::strerror(errno);
+  Daemon d;
+  d.env["ZINNIA_ROTATE_MB"] = "1";
+  d.module("sibling", R"js(
+    const pad = "p".repeat(4000);
+    let n = 0;
+    setInterval(() => { console.log(`sibling ${n++} ${pad}`); Zinnia.jobCompleted(); }, 5);
+  )js");
+  std::vector<std::string> names = {"sibling"};
+  for (int i = 0; i < 5; ++i) {
+    names.push_back("hog" + std::to_string(i));
+    // 64 workers (the module's socket budget) fetch until the gate says "stop"; a failed
+    // fetch (no fd left) is tried again.
+    d.module(names.back(), "const url = 'http://127.0.0.1:" + std::to_string(gate.port) + R"js(/';
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      let running = 64;
+      async function worker() {
+        for (;;) {
+          const r = await fetch(url).then((res) => res.text(), (e) => String(e));
+          if (r === "stop") break;
+          await sleep(r === "wait" ? 20 : 50);
+        }
+        if (--running === 0) console.log("hog done");
+      }
+      for (let i = 0; i < 64; i++) worker();
+      console.log("hog up");
+    )js");
+  }
+  std::vector<std::string> argv = d.argv(names, false);
+  argv.insert(argv.begin(),
+              {"/usr/bin/prlimit",
+               "--nofile=" + std::to_string(kLimit) + ":" + std::to_string(kLimit), "--"});
+  Process daemon(argv, d.env);
+  // Every module up (the hogs' first answers are "wait") before the hogs hold their fetches.
+  auto all_hogs_say = [&](const std::string& what) {
+    for (const auto& n : names)
+      if (n != "sibling" && read_file(d.log(n)).find(what) == std::string::npos) return false;
+    return true;
+  };
+  ASSERT_TRUE(eventually([&] { return all_hogs_say("hog up") && state_jobs(d.state()) > 20; }, 30s))
+      << daemon.err().substr(0, 2000);
+  gate.set(Gate::kHold);
+  ASSERT_TRUE(eventually([&] { return open_fds(daemon.pid()) >= kLimit; }, 30s))
+      << "fds " << open_fds(daemon.pid()) << "\n"
+      << daemon.err().substr(0, 2000);
+
+  // With no fd free: two more rotations of the sibling's log and more jobs in state.json.
+  const fs::path rotated = d.log("sibling").string() + ".1";
+  auto rotations_and_jobs = [&](int want_rotations, std::uint64_t want_jobs) {
+    ino_t ino = 0;
+    int rotations = -1;
+    return eventually(
+        [&] {
+          struct stat st {};
+          if (::stat(rotated.c_str(), &st) == 0 && st.st_ino != ino) {
+            ino = st.st_ino;
+            ++rotations;
+          }
+          return rotations >= want_rotations && state_jobs(d.state()) > want_jobs;
+        },
+        30s, 20ms);
+  };
+  const std::uint64_t jobs_exhausted = state_jobs(d.state());
+  EXPECT_TRUE(rotations_and_jobs(2, jobs_exhausted + 200))
+      << "fds " << open_fds(daemon.pid()) << ", jobs " << state_jobs(d.state()) << " from "
+      << jobs_exhausted << "\n"
+      << daemon.err().substr(0, 2000);
+  EXPECT_GE(open_fds(daemon.pid()), kLimit - 4) << "the hogs no longer hold every fd";
+  EXPECT_EQ(daemon.err().find("cannot persist job totals"), std::string::npos)
+      << daemon.err().substr(0, 2000);
+
+  // The hogs stop: the reserve fills up again and persistence goes on.
+  gate.set(Gate::kStop);
+  EXPECT_TRUE(eventually([&] { return all_hogs_say("hog done"); }, 30s));
+  const std::uint64_t jobs_after = state_jobs(d.state());
+  EXPECT_TRUE(rotations_and_jobs(1, jobs_after + 100));
+  // 16 slots, the copy source and stdin.
+  EXPECT_TRUE(eventually([&] { return null_fds(daemon.pid()) >= 18; }, 10s))
+      << null_fds(daemon.pid()) << " fds on /dev/null";
+  EXPECT_LT(open_fds(daemon.pid()), kLimit - 100);
   daemon.kill(SIGTERM);
   EXPECT_EQ(daemon.wait(), 0);
 }
