@@ -25,6 +25,7 @@
 #include "engine/runtime/runtime.h"
 #include "fusefs/fuse/mount.h"
 #include "fusefs/tree/tree.h"
+#include "util/error.h"
 #include "util/fd_reserve.h"
 #include "util/unique_fd.h"
 
@@ -87,13 +88,13 @@ std::string lock_instance(const std::string& what, const std::filesystem::path& 
     return ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
   }));
   if (!fd)
-    return what + ": cannot open the instance lock " + file.string() + ": " + std::strerror(errno);
+    return what + ": " + zinnia::errno_message("cannot open the instance lock", file.string(), errno);
   if (struct stat st{}; ::fstat(fd.get(), &st) == 0 && !S_ISREG(st.st_mode))
     return what + ": " + file.string() + " is not a regular file";
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     if (err != EWOULDBLOCK) {
-      return what + ": cannot lock " + file.string() + ": " + std::strerror(err);
+      return what + ": " + zinnia::errno_message("cannot lock", file.string(), err);
     }
     char buf[32] = {};
     const ssize_t n = ::pread(fd.get(), buf, sizeof buf - 1, 0);
@@ -111,7 +112,7 @@ std::string lock_instance(const std::string& what, const std::filesystem::path& 
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd.get(), 0) != 0 ||
       ::pwrite(fd.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-    return what + ": cannot write " + file.string() + ": " + std::strerror(errno);
+    return what + ": " + zinnia::errno_message("cannot write", file.string(), errno);
   }
   out = std::move(fd);
   return {};

@@ -49,11 +49,11 @@ JobTotals StateFile::load(std::string* warning) {
     if (!fd) {
       if (errno == ENOENT) return totals;
       if (errno == ELOOP) throw std::runtime_error("it is a symbolic link");
-      throw std::runtime_error(std::string("cannot open it: ") + std::strerror(errno));
+      throw std::runtime_error(errno_message("cannot open it", "", errno));
     }
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0)
-      throw std::runtime_error(std::string("cannot stat it: ") + std::strerror(errno));
+      throw std::runtime_error(errno_message("cannot stat it", "", errno));
     if (!S_ISREG(st.st_mode)) throw std::runtime_error(std::string("it is ") + kind_of(st.st_mode));
     if (st.st_size > static_cast<off_t>(kMaxBytes))
       throw std::runtime_error("it is larger than " + std::to_string(kMaxBytes >> 20) + " MiB");
@@ -62,7 +62,7 @@ JobTotals StateFile::load(std::string* warning) {
     while (got < text.size()) {
       const ssize_t n = ::read(fd.get(), text.data() + got, text.size() - got);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw std::runtime_error(std::string("cannot read it: ") + std::strerror(errno));
+      if (n < 0) throw std::runtime_error(errno_message("cannot read it", "", errno));
       if (n == 0) break;
       got += static_cast<std::size_t>(n);
     }
