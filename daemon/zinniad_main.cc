@@ -88,7 +88,8 @@ std::string lock_instance(const std::string& what, const std::filesystem::path& 
     return ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
   }));
   if (!fd)
-    return what + ": " + zinnia::errno_message("cannot open the instance lock", file.string(), errno);
+    return what + ": " +
+           zinnia::errno_message("cannot open the instance lock", file.string(), errno);
   if (struct stat st{}; ::fstat(fd.get(), &st) == 0 && !S_ISREG(st.st_mode))
     return what + ": " + file.string() + " is not a regular file";
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {

@@ -22,6 +22,7 @@ std::string get(const Env& env, const char* name) {
 fs::path home(const Env& env) {
   std::string h = get(env, "HOME");
   if (h.empty()) {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): read once, at start, before any thread
     if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_dir) h = pw->pw_dir;
   }
   if (h.empty()) throw ConfigError("HOME is not set and the user has no home folder");
@@ -137,11 +138,19 @@ Manifest effective_manifest(const Config& config) {
       throw ConfigError("MODULE '" + arg + "': not a file (" + entry.string() + ")");
     if (name.empty()) name = component_name_from_path(path);
     if (!valid_component_name(name))
-      throw ConfigError("MODULE '" + arg + "': bad component name '" + name +
-                        "' (letters, digits, '.', '_' and '-'; use NAME=PATH)");
+      throw ConfigError(std::string("MODULE '")
+                            .append(arg)
+                            .append("': bad component name '")
+                            .append(name)
+                            .append("' (letters, digits, '.', '_' and '-'; use NAME=PATH)"));
     if (auto it = origin.find(name); it != origin.end())
-      throw ConfigError("MODULE '" + arg + "': duplicate component name '" + name +
-                        "' (also from " + it->second + "; use NAME=PATH)");
+      throw ConfigError(std::string("MODULE '")
+                            .append(arg)
+                            .append("': duplicate component name '")
+                            .append(name)
+                            .append("' (also from ")
+                            .append(it->second)
+                            .append("; use NAME=PATH)"));
     origin[name] = "'" + arg + "'";
     Component c;
     c.id = name;

@@ -13,7 +13,7 @@ class StateFile {
  public:
   // The key load() gives the count of the real zinniad's `{"total_jobs_completed": N}`;
   // the supervisor attributes it to the app's first component.
-  static constexpr std::string_view kLegacyTotal = "";
+  static constexpr std::string_view kLegacyTotal{};
 
   // A state.json past this size is not ours (a few hundred bytes per component).
   static constexpr std::size_t kMaxBytes = std::size_t{4} << 20;

@@ -215,7 +215,7 @@ void StderrLog::wait_for_room(std::unique_lock<std::mutex>& lock) {
 void StderrLog::run_writer() {
   // Batches are taken up to 64 KiB at a time and written in one piece: a module that prints
   // a lot costs one syscall per 64 KiB, not per line.
-  constexpr std::size_t kWriteBytes = 64 * 1024;
+  constexpr std::size_t kWriteBytes = std::size_t{64} * 1024;
   std::string out;
   std::vector<Batch> taken;
   std::unique_lock lock(mutex_);
@@ -251,7 +251,7 @@ void StderrLog::run_writer() {
 }
 
 void StderrLog::write_all(const std::string& text) {
-  constexpr std::size_t kWriteBytes = 64 * 1024;
+  constexpr std::size_t kWriteBytes = std::size_t{64} * 1024;
   std::size_t done = 0;
   while (done < text.size()) {
     // A pipe-sized write at a time: a blocking write of a huge record returns only when all

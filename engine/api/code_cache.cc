@@ -139,7 +139,7 @@ void CodeCache::load() {
   loaded_ = true;
   const int fd = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    totals_.load_problem = errno == ENOENT ? "no file yet" : std::strerror(errno);
+    totals_.load_problem = errno == ENOENT ? "no file yet" : std::generic_category().message(errno);
   } else {
     std::vector<std::uint8_t> data;
     struct stat st {};
@@ -223,7 +223,7 @@ void CodeCache::write() {
   std::string problem;
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
-    problem = std::string("cannot create ") + tmp + ": " + std::strerror(errno);
+    problem = std::string("cannot create ") + tmp + ": " + std::generic_category().message(errno);
   } else {
     std::size_t done = 0;
     while (done < bytes.size()) {
@@ -234,9 +234,10 @@ void CodeCache::write() {
     }
     // No fsync: a file torn by a crash fails the checksum and is rebuilt.
     if (::close(fd) != 0 || done != bytes.size())
-      problem = std::string("cannot write ") + tmp + ": " + std::strerror(errno);
+      problem = std::string("cannot write ") + tmp + ": " + std::generic_category().message(errno);
     else if (::rename(tmp.c_str(), file_.c_str()) != 0)
-      problem = std::string("cannot rename to ") + file_.string() + ": " + std::strerror(errno);
+      problem = std::string("cannot rename to ") + file_.string() + ": " +
+                std::generic_category().message(errno);
     if (!problem.empty()) ::unlink(tmp.c_str());
   }
   if (problem.empty()) ++totals_.writes;

@@ -41,7 +41,7 @@ void load_once() {
   // Never closed: curl keeps global state, and handles may live until the process ends.
   void* h = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!h) {
-    const char* why = ::dlerror();
+    const char* why = ::dlerror();  // NOLINT(concurrency-mt-unsafe): under the loader's once
     s.error = "libcurl is not available: " + std::string(why ? why : file);
     return;
   }

@@ -250,7 +250,7 @@ v8::Local<v8::Promise> fs_read_dir(bind::Call& call, FsState& state, std::string
 }
 
 // fsWatch(path, callback) -> id, or the error's class name (a string).
-v8::Local<v8::Value> fs_watch(bind::Call& call, FsState& fs_state, std::string path,
+v8::Local<v8::Value> fs_watch(bind::Call& call, FsState& fs_state, const std::string& path,
                               v8::Local<v8::Function> callback) {
   v8::Isolate* isolate = call.isolate();
   FsState* state = &fs_state;

@@ -155,7 +155,9 @@ std::shared_ptr<libp2p::Node> process_libp2p_node() {
   std::lock_guard lock(g_mu);
   if (g_node) return g_node;
   libp2p::NodeOptions o;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): the process never setenv()s
   if (const char* listen = std::getenv("ZINNIA_LIBP2P_LISTEN")) o.listen = split_addrs(listen);
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): the process never setenv()s
   if (const char* debug = std::getenv("ZINNIA_LIBP2P_DEBUG");
       debug && *debug && std::strcmp(debug, "0") != 0)
     g_debug_stderr = true;

@@ -37,17 +37,15 @@ std::string code_cache_key() {
   return key;
 }
 
-Runtime::Runtime(RuntimeOptions options)
-    : code_cache_(),
-      watchdog_(),
-      isolates_((initialize_v8(options.v8_flags), options.spare_isolate)) {
+Runtime::Runtime(const RuntimeOptions& options)
+    : isolates_((initialize_v8(options.v8_flags), options.spare_isolate)) {
   if (!options.code_cache_dir.empty())
     code_cache_.persist(options.code_cache_dir, code_cache_key());
 }
 
 Runtime::~Runtime() = default;
 
-std::shared_ptr<Runtime> Runtime::acquire(RuntimeOptions options) {
+std::shared_ptr<Runtime> Runtime::acquire(const RuntimeOptions& options) {
   std::lock_guard lock(g_mu);
   if (auto live = g_current.lock()) return live;
   auto made = std::make_shared<Runtime>(options);

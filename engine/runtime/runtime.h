@@ -31,14 +31,14 @@ std::string code_cache_key();
 // cache. Modules hold it through a shared_ptr, so it ends after the last of them.
 class Runtime {
  public:
-  explicit Runtime(RuntimeOptions options = {});
+  explicit Runtime(const RuntimeOptions& options = {});
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
   // The process's runtime: the live one, or a new one with `options` (ignored if one lives).
   // An embedder holds it for as long as it runs modules; a Module holds it while it runs.
-  static std::shared_ptr<Runtime> acquire(RuntimeOptions options = {});
+  static std::shared_ptr<Runtime> acquire(const RuntimeOptions& options = {});
 
   Watchdog& watchdog() { return watchdog_; }
   IsolateMaker& isolates() { return isolates_; }

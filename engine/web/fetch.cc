@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <system_error>
 
 #include "engine/loop/loop.h"
 #include "engine/v8/isolate.h"
@@ -399,7 +400,8 @@ void FetchClient::finish(Transfer& t, CURLcode result) {
         to_v8(isolate, "CURLE_" + std::to_string(result)),
         v8::Integer::New(isolate, static_cast<int>(result)),
         v8::Integer::New(isolate, static_cast<int>(os_errno)),
-        to_v8(isolate, os_errno ? std::strerror(static_cast<int>(os_errno)) : "")};
+        to_v8(isolate,
+              os_errno ? std::generic_category().message(static_cast<int>(os_errno)) : "")};
     emit(t, 6, argv);
   }
 }

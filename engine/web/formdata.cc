@@ -7,7 +7,8 @@
 
 namespace zinnia::engine::web {
 
-v8::Local<v8::Array> multipart_parse(bind::Call& call, bind::Bytes body, std::string boundary) {
+v8::Local<v8::Array> multipart_parse(bind::Call& call, bind::Bytes body,
+                                     const std::string& boundary) {
   auto* isolate = call.isolate();
   auto context = call.context();
   std::vector<MultipartPart> parts;

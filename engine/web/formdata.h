@@ -6,6 +6,7 @@ namespace zinnia::engine::web {
 
 // host.multipartParse(bytes, boundary) -> [[name, filename | null, type, offset, size], ...]
 // (multipart.h); TypeError on a malformed body.
-v8::Local<v8::Array> multipart_parse(bind::Call& call, bind::Bytes body, std::string boundary);
+v8::Local<v8::Array> multipart_parse(bind::Call& call, bind::Bytes body,
+                                     const std::string& boundary);
 
 }  // namespace zinnia::engine::web

@@ -131,7 +131,8 @@ struct EncodingState {
 };
 
 // host.icuDecoderOpen(icuName) -> handle.
-v8::Local<v8::Object> icu_decoder_open(bind::Call& call, EncodingState& enc, std::string name) {
+v8::Local<v8::Object> icu_decoder_open(bind::Call& call, EncodingState& enc,
+                                       const std::string& name) {
   auto* isolate = call.isolate();
   std::string error;
   UConverter* conv = web::icu_open_decoder(name, &error);
@@ -201,7 +202,8 @@ void random_fill(bind::Bytes bytes) {
 }
 
 // host.digest("SHA256", bytes) -> ArrayBuffer.
-v8::Local<v8::ArrayBuffer> digest(bind::Call& call, bind::DOMString name, bind::Bytes bytes) {
+v8::Local<v8::ArrayBuffer> digest(bind::Call& call, const bind::DOMString& name,
+                                  bind::Bytes bytes) {
   const std::string& n = name.value;
   const EVP_MD* md = n == "SHA1"     ? EVP_sha1()
                      : n == "SHA256" ? EVP_sha256()
@@ -288,7 +290,8 @@ void fetch_abort(FetchState& fetch, std::uint32_t id) { fetch.client.abort(id); 
 
 // host.ipfsStart(url, onEvent) -> id: a verified CAR retrieval (docs/ipfs.md), its events as
 // fetchStart's; host.ipfsResume(id), host.ipfsAbort(id).
-std::uint32_t ipfs_start(FetchState& fetch, bind::DOMString url, v8::Local<v8::Function> on_event) {
+std::uint32_t ipfs_start(FetchState& fetch, const bind::DOMString& url,
+                         v8::Local<v8::Function> on_event) {
   return fetch.ipfs.start(url.value, on_event);
 }
 void ipfs_resume(FetchState& fetch, std::uint32_t id) { fetch.ipfs.resume(id); }

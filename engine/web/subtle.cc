@@ -272,7 +272,7 @@ bool cipher_run(const EVP_CIPHER* cipher, const Secret& key, const std::uint8_t*
     return false;
   EVP_CIPHER_CTX_set_padding(ctx.get(), padding ? 1 : 0);
   std::size_t start = out.size();
-  out.resize(start + in_size + 2 * EVP_MAX_BLOCK_LENGTH);
+  out.resize(start + in_size + std::size_t{2} * EVP_MAX_BLOCK_LENGTH);
   int n = 0, m = 0;
   static const std::uint8_t kEmpty = 0;
   if (EVP_CipherUpdate(ctx.get(), out.data() + start, &n, in_size ? in : &kEmpty,
@@ -366,7 +366,7 @@ v8::Local<v8::Value> SubtleAes(bind::Call& call, SubtleState& st, bind::Rest arg
     }
     if (ok) ok = EVP_CipherFinal_ex(ctx.get(), out.data() + n, &m) == 1;
     if (!ok) return v8::Null(call.isolate());
-    out.resize(static_cast<std::size_t>(n + m));
+    out.resize(static_cast<std::size_t>(n) + static_cast<std::size_t>(m));
     if (encrypt) {
       std::uint8_t tag[16];
       if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag_len), tag) != 1)
