@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <future>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -215,11 +216,19 @@ TEST(StderrLog, BlockedPipeDropsInsteadOfBlocking) {
   // Drain the pipe; the drop count is reported once there is room again.
   std::atomic<bool> stop{false};
   std::string out;
+  std::mutex out_mu;  // the reader appends while this thread looks
   std::thread reader([&] {
     char buf[65536];
-    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, n);
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) {
+      std::lock_guard lock(out_mu);
+      out.append(buf, n);
+    }
   });
-  for (int i = 0; i < 500 && out.find("log records were dropped") == std::string::npos; ++i) {
+  auto reported = [&] {
+    std::lock_guard lock(out_mu);
+    return out.find("log records were dropped") != std::string::npos;
+  };
+  for (int i = 0; i < 500 && !reported(); ++i) {
     log->report_drops();
     log->flush(100ms, 100ms);
   }
