@@ -13,6 +13,8 @@ struct JsFile {
 // Bootstrap files in run order; each evaluates to a function (globalThis, host) => void.
 extern const JsFile kBootstrap[];
 extern const std::size_t kBootstrapCount;
+// SHA-256 over every bootstrap file's name and SHA-256, made at build time.
+extern const std::string_view kBootstrapDigest;
 // Built-in ES modules importable by name.
 extern const JsFile kBuiltinModules[];
 extern const std::size_t kBuiltinModuleCount;

@@ -2,7 +2,6 @@
 
 #include <v8.h>
 
-#include <cstdio>
 #include <mutex>
 
 #include "engine/js/embedded.h"
@@ -16,13 +15,6 @@ std::weak_ptr<Runtime> g_current;  // not an owner: the runtime ends with its la
 }  // namespace
 
 std::string code_cache_key() {
-  std::uint64_t js = 0;
-  for (std::size_t i = 0; i < embedded::kBootstrapCount; ++i) {
-    js = cache_hash(embedded::kBootstrap[i].name, js);
-    js = cache_hash(embedded::kBootstrap[i].source, js);
-  }
-  char hex[20];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(js));
   // Appended piece by piece: GCC 12 warns (-Warray-bounds) in a long operator+ chain.
   std::string key = "zinnia ";
   key += kVersion;
@@ -33,7 +25,7 @@ std::string code_cache_key() {
   key += "; flags ";
   key += v8_flags();
   key += "; js ";
-  key += hex;
+  key += embedded::kBootstrapDigest;
   return key;
 }
 
