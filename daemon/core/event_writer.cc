@@ -30,12 +30,16 @@ EventWriter::~EventWriter() {
   }
 }
 
+// Caller holds mutex_. A line alone in the queue always fits, however long.
+bool EventWriter::has_room(std::size_t bytes) const {
+  return queue_.size() < max_lines_ && (queue_.empty() || queued_bytes_ + bytes <= max_bytes_);
+}
+
 void EventWriter::post(std::string line) {
   {
     std::lock_guard lock(mutex_);
     if (closed_) return;
-    if (queue_.size() >= max_lines_ ||
-        (!queue_.empty() && queued_bytes_ + line.size() > max_bytes_)) {
+    if (!has_room(line.size())) {
       ++dropped_;
       return;
     }
@@ -49,8 +53,7 @@ void EventWriter::post_latest(std::string line) {
   {
     std::lock_guard lock(mutex_);
     if (closed_) return;
-    if (queue_.size() >= max_lines_ ||
-        (!queue_.empty() && queued_bytes_ + line.size() > max_bytes_)) {
+    if (!has_room(line.size())) {
       latest_ = std::move(line);
       return;
     }

@@ -41,6 +41,7 @@ class EventWriter {
 
  private:
   void run();
+  bool has_room(std::size_t bytes) const;  // mutex_ held
 
   int fd_;
   std::size_t max_lines_;

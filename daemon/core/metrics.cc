@@ -27,7 +27,7 @@ class Writer {
  public:
   explicit Writer(const std::string& app) : app_(prom_label_value(app)) {}
 
-  void family(const char* name, const char* type, const char* help) {
+  void family(const char* name, const char* type, std::string_view help) {
     name_ = name;
     out_ += "# HELP ";
     out_ += name;
@@ -108,19 +108,19 @@ std::string metrics_prom(const std::string& app, const std::vector<ComponentMetr
            "Time since the component's current run started; 0 when it is not running.");
   for (const auto& c : components)
     w.sample(component_label(c), static_cast<double>(c.status.uptime.count()) / 1000.0);
-  static const char* const kStreams[2] = {"stdout", "stderr"};
-  w.family("zinnia_component_log_bytes_total", "counter",
-           "Bytes the component wrote to its log (stdout.txt or stderr.txt) since zinniad "
-           "started.");
-  for (const auto& c : components)
-    for (int i = 0; i < 2; ++i)
-      w.sample(component_label(c) + ",stream=\"" + kStreams[i] + "\"", c.logs.bytes[i]);
-  w.family("zinnia_component_log_lines_total", "counter",
-           "Lines the component wrote to its log (stdout.txt or stderr.txt) since zinniad "
-           "started.");
-  for (const auto& c : components)
-    for (int i = 0; i < 2; ++i)
-      w.sample(component_label(c) + ",stream=\"" + kStreams[i] + "\"", c.logs.lines[i]);
+  // One series per component and stream, of the log counts' bytes or lines.
+  auto per_stream = [&](const char* name, const char* what, auto field) {
+    static const char* const kStreams[2] = {"stdout", "stderr"};
+    w.family(name, "counter",
+             std::string(what) +
+                 " the component wrote to its log (stdout.txt or stderr.txt) since zinniad "
+                 "started.");
+    for (const auto& c : components)
+      for (int i = 0; i < 2; ++i)
+        w.sample(component_label(c) + ",stream=\"" + kStreams[i] + "\"", (c.logs.*field)[i]);
+  };
+  per_stream("zinnia_component_log_bytes_total", "Bytes", &LogCounts::bytes);
+  per_stream("zinnia_component_log_lines_total", "Lines", &LogCounts::lines);
   w.family("zinnia_stderr_records_dropped_total", "counter",
            "Records dropped because zinniad's stderr was not being read (the oldest queued "
            "record goes, whichever component wrote it; every line is still in its log).");
