@@ -48,7 +48,7 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   e.generation = 1;
   e.entry_timeout = c.entry_timeout;
   e.attr_timeout = attr_timeout(c, a.kind);
-  if (a.kind == NodeKind::kLog) {
+  if (a.kind == NodeKind::kLog && c.page_cache) {
     a.size = c.kernel_size(a.ino, a.size);
     // A new inode is created from this reply even when an append's invalidation reached the
     // kernel first (it had no inode to invalidate then), so its size is not kept: the next
@@ -63,7 +63,10 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   Context& c = ctx(req);
   Attr a;
   if (auto ec = c.tree->getattr(ino, &a)) return reply_err(req, -ec.value());
-  if (a.kind == NodeKind::kLog) a.size = c.kernel_size(ino, a.size);
+  // Through the page cache the kernel must not see the new size before the old last page is
+  // dropped (kernel_size). direct_io reads serve the tree's size, so stat must too: a smaller
+  // st_size than was read makes tail -F say "file truncated" and print the file again.
+  if (a.kind == NodeKind::kLog && c.page_cache) a.size = c.kernel_size(ino, a.size);
   struct stat st;
   fill_stat(c, a, &st);
   fuse_reply_attr(req, &st, attr_timeout(c, a.kind));

@@ -271,7 +271,11 @@ Mount::Mount(Tree& tree, fs::path mountpoint)
   m.changes = tree.subscribe([&m](Ino ino) {
     Attr a;
     if (m.tree.getattr(ino, &a)) return;
-    if (a.kind == NodeKind::kLog) return m.log_grew(ino, a.size);
+    if (a.kind == NodeKind::kLog) {
+      // direct_io logs have no cached pages or attributes: nothing to tell the kernel.
+      if (m.ctx.page_cache) m.log_grew(ino, a.size);
+      return;
+    }
     if (!m.ctx.held(ino)) return;  // the kernel has no attributes of it to drop
     {
       std::lock_guard l(m.mu);
