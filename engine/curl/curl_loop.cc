@@ -61,12 +61,16 @@ void CurlLoop::set_keep_alive(bool keep) {
 }
 
 Easy CurlLoop::take_easy() {
+  Easy e;
   if (!pool_.empty()) {
-    Easy e = std::move(pool_.back());
+    e = std::move(pool_.back());
     pool_.pop_back();
-    return e;
+  } else {
+    e.reset(lib_.easy_init());
   }
-  return Easy(lib_.easy_init());
+  // Every user (fetch, IPFS gateways) gets the trust the environment asks for.
+  if (e) apply_trust_env(e.get());
+  return e;
 }
 
 void CurlLoop::recycle(Easy easy) {

@@ -15,6 +15,7 @@ struct State {
   Lib lib{};
   std::atomic<bool> ok{false};
   std::string error;
+  std::string ca_file, ca_dir;  // $SSL_CERT_FILE, $SSL_CERT_DIR at load
 };
 
 State& state() {
@@ -38,6 +39,13 @@ void load_once() {
   const char* env =
       std::getenv("ZINNIA_LIBCURL");  // NOLINT(concurrency-mt-unsafe): under call_once
   const std::string file = env && *env ? env : "libcurl.so.4";
+  // Read once, before any transfer: the environment is not read again on other threads.
+  const auto read = [](const char* name, std::string& out) {
+    const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): under call_once
+    if (v && *v) out = v;
+  };
+  read("SSL_CERT_FILE", s.ca_file);
+  read("SSL_CERT_DIR", s.ca_dir);
   // Never closed: curl keeps global state, and handles may live until the process ends.
   void* h = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!h) {
@@ -99,5 +107,11 @@ const Lib& lib() {
 }
 
 bool loaded() { return state().ok.load(std::memory_order_acquire); }
+
+void apply_trust_env(CURL* easy) {
+  const State& s = state();
+  if (!s.ca_file.empty()) s.lib.easy_setopt(easy, CURLOPT_CAINFO, s.ca_file.c_str());
+  if (!s.ca_dir.empty()) s.lib.easy_setopt(easy, CURLOPT_CAPATH, s.ca_dir.c_str());
+}
 
 }  // namespace zinnia::curl

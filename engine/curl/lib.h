@@ -41,6 +41,12 @@ const Lib* load(std::string* error = nullptr);
 const Lib& lib();
 // True once load() succeeded in this process (for tests: nothing loaded it before a fetch).
 bool loaded();
+// The CA certificates to trust, as curl and OpenSSL take them from the environment:
+// $SSL_CERT_FILE (a PEM bundle) and $SSL_CERT_DIR (a hashed directory) replace libcurl's
+// built-in bundle and directory for this easy handle. Unset: the system's. Read at load().
+// Proxies need nothing here: libcurl itself honours https_proxy/HTTPS_PROXY, http_proxy,
+// ALL_PROXY and NO_PROXY, as reqwest (the real Zinnia) and Deno do.
+void apply_trust_env(CURL* easy);
 
 // Thin wrappers, so call sites read like the C API.
 inline CURL* easy_init() { return lib().easy_init(); }

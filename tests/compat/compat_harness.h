@@ -55,12 +55,13 @@ inline RunResult zinnia_run(const std::filesystem::path& dir, const std::string&
 
 // Runs fixtures/<name> with the check()/eq() prelude and `prefix`; every check must pass.
 inline void expect_fixture(const std::string& name, const std::string& prefix = "",
-                           const std::vector<std::string>& extra = {}, int min_oks = 1) {
+                           const std::vector<std::string>& extra = {}, int min_oks = 1,
+                           Env env = zinnia::testing::current_env()) {
   TempDir dir;
   for (auto& f : extra) std::filesystem::copy_file(compat_dir() / "fixtures" / f, dir.path() / f);
   std::string src = prefix + zinnia::web::testing::kPrelude +
                     zinnia::testing::read_file(compat_dir() / "fixtures" / name) + "\ndone();\n";
-  auto r = zinnia_run(dir.path(), src);
+  auto r = zinnia_run(dir.path(), src, std::move(env));
   // zinnia:test's summary, "ok | N passed | 0 failed (Xms)", counts the checks that ran.
   int oks = 0;
   bool done = false;

@@ -36,6 +36,53 @@ TEST(Compat, FetchNetworkErrorsReadAsZinnias) {
                  {}, 14);
 }
 
+// What a Station behind a proxy needs, and what runs SPARK's unmodified main.js against
+// loopback stand-ins for its https services (scripts/compat-real): libcurl's proxy variables
+// (HTTPS_PROXY, http_proxy, NO_PROXY), and the CAs named by SSL_CERT_FILE / SSL_CERT_DIR.
+TEST(Compat, FetchHonoursProxyAndCaVariables) {
+  TempDir dir;
+  Process server({"node", (compat_dir() / "proxy_server.js").string(), dir.path().string()},
+                 zinnia::testing::current_env());
+  ASSERT_TRUE(server.wait_out("}\n", std::chrono::seconds(30))) << server.err();
+  const auto urls = nlohmann::json::parse(server.out());
+  const std::string proxy = urls["proxy"], direct = urls["direct"];
+  auto env_with = [&](std::initializer_list<std::pair<const std::string, std::string>> extra) {
+    Env env = zinnia::testing::current_env();
+    for (const char* v : {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
+                          "all_proxy", "NO_PROXY", "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR"})
+      env.erase(v);
+    env.insert(extra);
+    return env;
+  };
+  auto prefix = [&](const std::string& mode) {
+    return "const MODE = \"" + mode + "\", PROXY = \"" + proxy + "\", DIRECT = \"" + direct +
+           "\";\n";
+  };
+  const std::string ca = (dir.path() / "ca.pem").string();
+  {
+    SCOPED_TRACE("SSL_CERT_FILE, HTTPS_PROXY, http_proxy, NO_PROXY");
+    expect_fixture("proxy.js", prefix("trusted"), {}, 4,
+                   env_with({{"HTTPS_PROXY", proxy},
+                             {"http_proxy", proxy},
+                             {"NO_PROXY", "127.0.0.1"},
+                             {"SSL_CERT_FILE", ca}}));
+  }
+  {
+    SCOPED_TRACE("SSL_CERT_DIR, https_proxy");
+    expect_fixture(
+        "proxy.js", prefix("trusted dir"), {}, 1,
+        env_with({{"https_proxy", proxy}, {"SSL_CERT_DIR", (dir.path() / "certs").string()}}));
+  }
+  {
+    SCOPED_TRACE("no CA variable");
+    expect_fixture("proxy.js", prefix("untrusted"), {}, 1, env_with({{"HTTPS_PROXY", proxy}}));
+  }
+  {
+    SCOPED_TRACE("no proxy variable");
+    expect_fixture("proxy.js", prefix("no proxy"), {}, 1, env_with({{"SSL_CERT_FILE", ca}}));
+  }
+}
+
 // Issue 14.5: the builtins V8 10.2 lacks, from core-js, in every module.
 TEST(Compat, LanguageLevelFromCoreJs) { expect_fixture("language.js", "", {}, 35); }
 
