@@ -10,6 +10,7 @@
 #include "engine/api/host.h"
 #include "engine/loop/loop.h"
 #include "engine/v8/bind.h"
+#include "engine/v8/isolate.h"
 #include "engine/v8/platform.h"
 #include "engine/v8/util.h"
 #include "util/version.h"
@@ -110,6 +111,15 @@ v8::Local<v8::Value> promise_state(bind::Call& call, v8::Local<v8::Value> value)
   return v8::Array::New(isolate, items, 2);
 }
 
+// host.trackResizable(buffer), from ArrayBuffer.prototype.resize before a buffer's first
+// resize (00_core.js): see ExternalAllocator::track_resizable. Every isolate that runs the
+// bootstrap is made by IsolateHolder, with an ExternalAllocator.
+void track_resizable(bind::Call& call, v8::Local<v8::Value> value) {
+  if (!value->IsArrayBuffer()) return;
+  auto* allocator = static_cast<ExternalAllocator*>(call.isolate()->GetArrayBufferAllocator());
+  allocator->track_resizable(call.isolate(), value.As<v8::ArrayBuffer>());
+}
+
 void activity_info(Api& api, bind::DOMString message) {
   api.sink().activity(Level::kInfo, message.value);
 }
@@ -163,7 +173,8 @@ const bind::Extension& globals_extension() {
       .natives = {bind::native<"queueMicrotask", &queue_microtask>(),
                   bind::native<"structuredClone", &structured_clone>(),
                   bind::native<"atob", &atob>(), bind::native<"btoa", &btoa>(),
-                  bind::native<"promiseState", &promise_state>()},
+                  bind::native<"promiseState", &promise_state>(),
+                  bind::native<"trackResizable", &track_resizable>()},
   });
   return ext;
 }

@@ -84,8 +84,10 @@ struct Module::Impl {
       external_over();
       return;
     }
+    if (allocator) allocator->settle_owed(iso);
     if (static_cast<std::size_t>(iso->AdjustAmountOfExternalAllocatedMemory(0)) <= limit) return;
     iso->LowMemoryNotification();
+    if (allocator) allocator->settle_owed(iso);
     if (static_cast<std::size_t>(iso->AdjustAmountOfExternalAllocatedMemory(0)) > limit)
       external_over();
   }
@@ -94,9 +96,9 @@ struct Module::Impl {
   static void after_gc(v8::Isolate* iso, v8::GCType, v8::GCCallbackFlags, void* data) {
     auto* self = static_cast<Impl*>(data);
     const std::size_t limit = self->options.external_limit_bytes;
-    if (limit == 0 ||
-        static_cast<std::size_t>(iso->AdjustAmountOfExternalAllocatedMemory(0)) <= limit)
-      return;
+    const std::int64_t external = self->allocator ? self->allocator->external_memory(iso)
+                                                  : iso->AdjustAmountOfExternalAllocatedMemory(0);
+    if (limit == 0 || external <= 0 || static_cast<std::size_t>(external) <= limit) return;
     if (self->external_check_requested.exchange(true)) return;
     iso->RequestInterrupt(
         [](v8::Isolate* i, void* d) {

@@ -64,6 +64,49 @@ void ExternalAllocator::Free(void* data, std::size_t length) {
   used_.fetch_sub(length, std::memory_order_relaxed);
 }
 
+struct ExternalAllocator::Tracked {
+  ExternalAllocator* owner;
+  v8::Global<v8::ArrayBuffer> handle;
+  // Kept until the weak callback, so the final length can be read there.
+  std::shared_ptr<v8::BackingStore> store;
+  std::size_t counted_at_creation;
+};
+
+void ExternalAllocator::track_resizable(v8::Isolate* isolate, v8::Local<v8::ArrayBuffer> buffer) {
+  settle_owed(isolate);
+  auto* t = new Tracked{this, v8::Global<v8::ArrayBuffer>(isolate, buffer),
+                        buffer->GetBackingStore(), buffer->ByteLength()};
+  t->handle.SetWeak(t, &ExternalAllocator::on_tracked_dead, v8::WeakCallbackType::kParameter);
+  tracked_.insert(t);
+}
+
+void ExternalAllocator::on_tracked_dead(const v8::WeakCallbackInfo<Tracked>& info) {
+  std::unique_ptr<Tracked> t(info.GetParameter());
+  t->handle.Reset();
+  const std::size_t now = t->store->ByteLength();
+  t->owner->owed_ +=
+      static_cast<std::int64_t>(now) - static_cast<std::int64_t>(t->counted_at_creation);
+  t->owner->tracked_.erase(t.get());
+}
+
+void ExternalAllocator::settle_owed(v8::Isolate* isolate) {
+  if (owed_ == 0) return;
+  isolate->AdjustAmountOfExternalAllocatedMemory(-owed_);
+  owed_ = 0;
+}
+
+std::int64_t ExternalAllocator::external_memory(v8::Isolate* isolate) const {
+  return isolate->AdjustAmountOfExternalAllocatedMemory(0) - owed_;
+}
+
+void ExternalAllocator::forget_tracked() {
+  for (Tracked* t : tracked_) {
+    t->handle.Reset();
+    delete t;
+  }
+  tracked_.clear();
+}
+
 std::unique_ptr<v8::BackingStore> host_backing_store(v8::Isolate* isolate, std::size_t length) {
   ExternalAllocator::HostScope scope;
   return v8::ArrayBuffer::NewBackingStore(isolate, length);
@@ -79,6 +122,7 @@ IsolateHolder::IsolateHolder(std::size_t heap_limit_bytes, const v8::StartupData
 }
 
 IsolateHolder::~IsolateHolder() {
+  allocator_->forget_tracked();
   if (isolate_) isolate_->Dispose();
 }
 

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <set>
 
 namespace zinnia::engine {
 
@@ -34,6 +35,20 @@ class ExternalAllocator final : public v8::ArrayBuffer::Allocator {
   // succeeded): at the end of a turn, the module caught the RangeError and went on.
   bool refused() const { return refused_.load(std::memory_order_relaxed); }
 
+  // V8 10.2 adds a resizable ArrayBuffer's growth to the isolate's external memory (resize
+  // calls AdjustAmountOfExternalAllocatedMemory) but, when the buffer dies, takes back only
+  // its length at creation: every dead buffer that grew would count forever, and a module
+  // that streams bodies into one (SPARK) would pass any limit. track_resizable(buffer), before
+  // its first resize (engine/js/00_core.js wraps ArrayBuffer.prototype.resize), remembers that
+  // length; when the GC finds the buffer dead, what V8 still counts for it is owed back, and
+  // settle_owed() (on the isolate's thread, outside GC) gives it back to V8.
+  void track_resizable(v8::Isolate* isolate, v8::Local<v8::ArrayBuffer> buffer);
+  void settle_owed(v8::Isolate* isolate);
+  // What V8 counts as external memory, less what is owed back (callable in GC callbacks).
+  std::int64_t external_memory(v8::Isolate* isolate) const;
+  // Resets the weak handles of the buffers still tracked (before the isolate is disposed).
+  void forget_tracked();
+
   // While one lives on this thread, allocations are never refused (see above).
   struct HostScope {
     HostScope();
@@ -44,6 +59,8 @@ class ExternalAllocator final : public v8::ArrayBuffer::Allocator {
 
  private:
   bool admit(std::size_t length);
+  struct Tracked;
+  static void on_tracked_dead(const v8::WeakCallbackInfo<Tracked>& info);
 
   std::unique_ptr<v8::ArrayBuffer::Allocator> inner_;
   std::atomic<std::size_t> used_{0};
@@ -51,6 +68,8 @@ class ExternalAllocator final : public v8::ArrayBuffer::Allocator {
   std::atomic<bool> refused_{false};
   std::size_t limit_ = 0;
   std::function<void()> on_over_;
+  std::set<Tracked*> tracked_;  // the isolate's thread only
+  std::int64_t owed_ = 0;       // the isolate's thread only (weak callbacks run there)
 };
 
 // A backing store for host code (natives, loop callbacks): never refused by the external

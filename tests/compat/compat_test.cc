@@ -252,6 +252,35 @@ TEST(Compat, FirstJobIsReportedAtOnce) {
   ASSERT_EQ(p->wait(20s), 0);
 }
 
+// Found by SPARK's unmodified main.js under zinniad (scripts/compat-real station): it streams
+// every CAR into a resizable ArrayBuffer, V8 10.2 counted each one's growth as external memory
+// for ever, and after ~256 MiB retrieved in all the module was stopped "out of memory" and
+// restarted (forgetting its round). Buffers that die give their count back; live ones count.
+TEST(Compat, ResizableBuffersThatDieGiveTheirMemoryBack) {
+  Daemon d{true};
+  d.env["ZINNIA_EXTERNAL_LIMIT_MB"] = "32";
+  auto p = d.start({"--no-mount", "m=" + fixture_path("rab_churn.js").string()});
+  ASSERT_EQ(p->wait(60s), 0) << p->err();
+  EXPECT_NE(p->out().find(R"("total":1,)"), std::string::npos) << p->out();
+  EXPECT_NE(p->err().find("churned 192 MiB, kept 1048576 bytes of 0"), std::string::npos)
+      << p->err();
+  EXPECT_EQ(p->err().find("out of memory"), std::string::npos) << p->err();
+}
+
+TEST(Compat, ResizableBufferGrownPastTheLimitStillStopsTheModule) {
+  Daemon d{true};
+  d.env["ZINNIA_EXTERNAL_LIMIT_MB"] = "32";
+  const auto folder = d.dir.path() / "grow";
+  std::filesystem::create_directories(folder);
+  std::filesystem::copy_file(fixture_path("rab_churn.js"), folder / "rab_churn.js");
+  const auto module = folder / "main.js";
+  std::ofstream(module) << "globalThis.GROW_PAST_LIMIT = 1;\nawait import(\"./rab_churn.js\");\n";
+  auto p = d.start({"--no-mount", "m=" + module.string()});
+  ASSERT_TRUE(p->wait_out("crashed (out of memory)", 60s)) << p->out() << p->err();
+  EXPECT_NE(p->out().find(R"("total":1,)"), std::string::npos) << p->out();
+  EXPECT_EQ(p->err().find("grew past the limit and was not stopped"), std::string::npos);
+}
+
 // The issue's measure as a whole: a module in today's style (bundled dependency, a
 // fetch(new Request(...)) JSON-RPC client, a body streamed into a resizable buffer, SHA-256,
 // dns/tcp error classification, Object.groupBy, a JSON import `with`) runs under zinniad

@@ -15,7 +15,8 @@
 // node services.mjs --dir DIR [--tasks N] [--tasks-per-node N] [--wallet W] [--station S]
 // Writes DIR/ca.pem, then prints one JSON line: {"proxy": url, "ca": path, "control": url}.
 // GET <control>/summary (or DIR/summary.json, rewritten after each measurement) gives
-// {measurements, accepted, rejected, byKind, rejections, connects}.
+// {measurements, accepted, rejected, byKind, rejections, connects, requests, firstRequestAt,
+// lastMeasurementAt} (times in ms since the epoch).
 import http from 'node:http'
 import https from 'node:https'
 import net from 'node:net'
@@ -131,7 +132,7 @@ function expectFor (t) {
   }
 }
 
-const stats = { measurements: 0, accepted: 0, rejected: 0, byKind: {}, rejections: [], connects: {}, requests: {} }
+const stats = { measurements: 0, accepted: 0, rejected: 0, byKind: {}, rejections: [], connects: {}, requests: {}, firstRequestAt: null, lastMeasurementAt: null }
 function record (m) {
   stats.measurements++
   const t = tasks.get(m.cid)
@@ -159,6 +160,7 @@ function record (m) {
   } else {
     stats.accepted++; k.accepted++
   }
+  stats.lastMeasurementAt = Date.now()
   fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(stats))
   return stats.measurements
 }
@@ -179,6 +181,7 @@ async function serveHttps (req, res) {
   const url = new URL(req.url, `https://${host}`)
   const key = `${req.method} ${host}${url.pathname.replace(/\/(bafk|bafy)\w+$/, '/<cid>').replace(/\/public\/\d+$/, '/public/<round>')}`
   stats.requests[key] = (stats.requests[key] || 0) + 1
+  stats.firstRequestAt ??= Date.now()
   if (host === 'api.filspark.com') {
     if (req.method === 'GET' && url.pathname === '/rounds/current') {
       res.writeHead(302, { location: ROUND_URL })
