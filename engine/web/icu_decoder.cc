@@ -107,4 +107,28 @@ bool icu_decode(UConverter* conv, const char* data, std::size_t size, bool flush
   return true;
 }
 
+bool single_byte_decode(const char16_t (&table)[128], const std::uint8_t* data, std::size_t size,
+                        bool fatal, std::u16string& out) {
+  const std::size_t start = out.size();
+  out.resize(start + size);
+  char16_t* dst = out.data() + start;
+  for (std::size_t i = 0; i < size; ++i) {
+    const std::uint8_t b = data[i];
+    if (b < 0x80) {
+      dst[i] = b;
+      continue;
+    }
+    char16_t c = table[b - 0x80];
+    if (c == 0) {
+      if (fatal) {
+        out.resize(start);
+        return false;
+      }
+      c = u'\uFFFD';
+    }
+    dst[i] = c;
+  }
+  return true;
+}
+
 }  // namespace zinnia::engine::web

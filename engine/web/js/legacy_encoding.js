@@ -1,6 +1,8 @@
 // TextDecoder for every label of the WHATWG Encoding Standard. UTF-8 and UTF-16LE stay with
-// encoding.js's decoder; the legacy single-byte and CJK encodings and UTF-16BE go through ICU's
-// converters (host.icuDecoderOpen/icuDecode, engine/web/install.cc); x-user-defined is here.
+// encoding.js's decoder; the legacy CJK encodings and UTF-16BE go through ICU's converters
+// (host.icuDecoderOpen/icuDecode, engine/web/install.cc), the single-byte ones through tables
+// read from ICU (host.singleByteDecode), ISO-2022-JP through the standard's state machine over
+// ICU's JIS X 0208; x-user-defined is here. docs/web-apis.md, "Legacy encodings".
 // TextDecoderStream is redefined on top, so it takes every label too.
 (globalThis, host) => {
   "use strict";
@@ -173,26 +175,9 @@
     tables.set(enc, t);
     return t;
   }
+  // The lookup loop is native (icu_decoder.cc, fuzzed with the ICU decoders).
   function singleByteDecode(enc, bytes, fatal) {
-    const t = singleByteTable(enc);
-    const n = bytes.length;
-    const units = new Uint16Array(n);
-    for (let i = 0; i < n; i++) {
-      const b = bytes[i];
-      if (b < 0x80) {
-        units[i] = b;
-        continue;
-      }
-      const cp = t[b - 0x80];
-      if (cp === 0) {
-        if (fatal) return null;
-        units[i] = 0xfffd;
-      } else units[i] = cp;
-    }
-    let out = "";
-    for (let i = 0; i < n; i += 8192)
-      out += String.fromCharCode.apply(null, units.subarray(i, i + 8192));
-    return out;
+    return host.singleByteDecode(singleByteTable(enc), bytes, fatal);
   }
 
   // ISO-2022-JP: the standard's state machine, because ICU's escape handling differs from it
