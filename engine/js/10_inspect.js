@@ -208,7 +208,11 @@
       entries.push(...propEntries(value, ctx, ownKeys(value), level, true));
       return wrap(name === "Array" ? "" : prefixOf("Array", value.length), "[", entries, "]", ctx);
     }
-    if (ArrayBuffer.isView(value) && typedArrayTag.call(value)) {
+    // Float16Array is a Proxy (05_polyfills.js): no typed array tag, but isView knows it.
+    if (
+      ArrayBuffer.isView(value) &&
+      (typedArrayTag.call(value) || value[Symbol.toStringTag] === "Float16Array")
+    ) {
       const entries = [];
       const max = Math.min(value.length, 100);
       for (let i = 0; i < max; i++) entries.push(formatPrimitive(value[i]));

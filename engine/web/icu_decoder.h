@@ -4,6 +4,7 @@
 #include <unicode/ucnv.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace zinnia::engine::web {
@@ -17,5 +18,11 @@ UConverter* icu_open_decoder(const std::string& icu_name, std::string* error);
 // converter and returns false instead.
 bool icu_decode(UConverter* conv, const char* data, std::size_t size, bool flush, bool fatal,
                 std::u16string& out);
+
+// A single-byte encoding: bytes below 0x80 are ASCII, the others are looked up in `table`
+// (code units for 0x80-0xFF, 0 where the encoding has none: U+FFFD, or false with `fatal`).
+// Appends to `out`.
+bool single_byte_decode(const char16_t (&table)[128], const std::uint8_t* data, std::size_t size,
+                        bool fatal, std::u16string& out);
 
 }  // namespace zinnia::engine::web

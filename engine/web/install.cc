@@ -332,13 +332,33 @@ const bind::Extension& streams_extension() {
   return ext;
 }
 
+// host.singleByteDecode(table, bytes, fatal) -> string, or null on an unmapped byte when fatal.
+// `table`: a Uint16Array of 128 code units for the bytes 0x80-0xFF (legacy_encoding.js).
+v8::Local<v8::Value> single_byte_decode(bind::Call& call, EncodingState&, bind::Bytes table,
+                                        bind::Bytes bytes, bool fatal) {
+  auto* isolate = call.isolate();
+  if (table.size != 256)
+    throw bind::TypeError("singleByteDecode: the table must be 128 code units");
+  char16_t units[128];
+  std::memcpy(units, table.data, sizeof units);
+  std::u16string out;
+  if (!web::single_byte_decode(units, bytes.data, bytes.size, fatal, out)) return v8::Null(isolate);
+  v8::Local<v8::String> str;
+  if (!v8::String::NewFromTwoByte(isolate, reinterpret_cast<const uint16_t*>(out.data()),
+                                  v8::NewStringType::kNormal, static_cast<int>(out.size()))
+           .ToLocal(&str))
+    throw bind::Pending();
+  return str;
+}
+
 const bind::Extension& encoding_extension() {
   static const bind::Extension ext = bind::with_state<EncodingState>({
       .name = "encoding",
       .js = {"engine/web/js/encoding.js", "engine/web/js/legacy_encoding.js"},
       .natives = {bind::native<"utf8Encode", &utf8_encode>(),
                   bind::native<"icuDecoderOpen", &icu_decoder_open>(),
-                  bind::native<"icuDecode", &icu_decode>()},
+                  bind::native<"icuDecode", &icu_decode>(),
+                  bind::native<"singleByteDecode", &single_byte_decode>()},
   });
   return ext;
 }

@@ -2,7 +2,8 @@
 // byte picks the encoding, whether to decode fatally and how to cut the rest into chunks.
 // Whatever the input: decoding ends; fed in chunks (stream: true) it gives exactly what it
 // gives in one piece; a fatal decode fails only where the replacing one put a U+FFFD, and
-// otherwise gives the same text.
+// otherwise gives the same text. The single-byte table loop is checked the same way.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -35,10 +36,32 @@ struct Conv {
   }
   UConverter* c;
 };
+// The single-byte lookup loop (legacy_encoding.js's tables): one code unit per byte, a hole
+// (0) is U+FFFD or fails a fatal decode, and chunks give what one piece gives.
+void single_byte(const std::uint8_t* data, std::size_t size) {
+  char16_t table[128];
+  for (int i = 0; i < 128; ++i)
+    table[i] = (i * 7 + data[0]) % 11 == 0 ? 0 : static_cast<char16_t>(0x100 + i);
+  std::u16string one;
+  CHECK(single_byte_decode(table, data, size, false, one));
+  CHECK(one.size() == size);
+  for (std::size_t i = 0; i < size; ++i) CHECK(data[i] < 0x80 ? one[i] == data[i] : one[i] != 0);
+  std::u16string pieces;
+  const std::size_t chunk = 1 + data[1] % 64;
+  for (std::size_t pos = 0; pos < size; pos += chunk)
+    CHECK(single_byte_decode(table, data + pos, std::min(chunk, size - pos), false, pieces));
+  CHECK(pieces == one);
+  std::u16string strict;
+  if (single_byte_decode(table, data, size, true, strict))
+    CHECK(strict == one && one.find(u'\uFFFD') == std::u16string::npos);
+  else
+    CHECK(strict.empty() && one.find(u'\uFFFD') != std::u16string::npos);
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;
+  single_byte(data, size);
   const char* name = kEncodings[data[0] % kCount];
   const std::size_t chunk = 1 + data[1] % 64;
   const char* in = reinterpret_cast<const char*>(data + 2);

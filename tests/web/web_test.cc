@@ -38,7 +38,7 @@ TEST(WebApis, UrlMatchesWptData) {
   expect_clean(r, 10);
 }
 
-TEST(WebApis, Encoding) { expect_clean(run_fixture("encoding.js"), 22); }
+TEST(WebApis, Encoding) { expect_clean(run_fixture("encoding.js"), 33); }
 
 TEST(WebApis, CryptoAndPerformance) { expect_clean(run_fixture("crypto.js"), 20); }
 

@@ -9,17 +9,28 @@
       enumerable: false,
     });
 
+  function isBufferSource(input) {
+    return (
+      input instanceof ArrayBuffer ||
+      (typeof SharedArrayBuffer !== "undefined" && input instanceof SharedArrayBuffer) ||
+      ArrayBuffer.isView(input)
+    );
+  }
   function toBytes(input) {
     if (input === undefined) return new Uint8Array(0);
-    if (
-      input instanceof ArrayBuffer ||
-      (typeof SharedArrayBuffer !== "undefined" && input instanceof SharedArrayBuffer)
-    ) {
-      return new Uint8Array(input);
-    }
+    if (!isBufferSource(input))
+      throw new TypeError('The "input" argument must be an ArrayBuffer or ArrayBufferView');
+    // A detached buffer (transferred away) holds no bytes (WebIDL), and no view can be made on it.
+    if (input.byteLength === 0) return new Uint8Array(0);
     if (ArrayBuffer.isView(input))
       return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-    throw new TypeError('The "input" argument must be an ArrayBuffer or ArrayBufferView');
+    return new Uint8Array(input);
+  }
+  // A TextDecoderStream chunk is a BufferSource (WebIDL): anything else errors the stream.
+  function checkChunk(chunk) {
+    if (!isBufferSource(chunk))
+      throw new TypeError("TextDecoderStream: a chunk must be an ArrayBuffer or ArrayBufferView");
+    return chunk;
   }
 
   // ---- TextEncoder ----
@@ -203,16 +214,16 @@
     for (let i = 0; i < even; i += 2) units.push(all[i] | (all[i + 1] << 8));
     st.pending = all.slice(even);
     // Unpaired surrogates become U+FFFD (or throw when fatal); a trailing high surrogate waits.
-    let hold = null;
-    if (!flush && units.length) {
-      const last = units[units.length - 1];
-      if (last >= 0xd800 && last <= 0xdbff) hold = units.pop();
-    }
+    // The held unit goes first, then the last one is held again (with a 1-byte window a call
+    // may complete no unit at all, and the held one must keep waiting).
     if (st.heldUnit !== null) {
       units.unshift(st.heldUnit);
       st.heldUnit = null;
     }
-    st.heldUnit = hold;
+    if (!flush && units.length) {
+      const last = units[units.length - 1];
+      if (last >= 0xd800 && last <= 0xdbff) st.heldUnit = units.pop();
+    }
     let trailingHigh = false;
     for (let i = 0; i < units.length; i++) {
       const u = units[i];
@@ -338,7 +349,7 @@
       this[kS] = decoder;
       this[kTransform] = new globalThis.TransformStream({
         transform(chunk, controller) {
-          const s = decoder.decode(chunk, { stream: true });
+          const s = decoder.decode(checkChunk(chunk), { stream: true });
           if (s) controller.enqueue(s);
         },
         flush(controller) {

@@ -26,6 +26,14 @@
       if (typeof W[name] !== "function")
         throw new Error(`streams: web-streams-polyfill has no ${name}`);
     }
+    // The polyfill's async iterator prototype is a plain object; the standard's extends
+    // %AsyncIteratorPrototype% (so iterator helpers and `instanceof`-free checks see it).
+    const AsyncIteratorPrototype = Object.getPrototypeOf(
+      Object.getPrototypeOf(async function* () {}).prototype,
+    );
+    const iteratorPrototype = Object.getPrototypeOf(new W.ReadableStream().values());
+    if (Object.getPrototypeOf(iteratorPrototype) === Object.prototype)
+      Object.setPrototypeOf(iteratorPrototype, AsyncIteratorPrototype);
     return W;
   });
 
