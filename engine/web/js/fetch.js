@@ -687,7 +687,7 @@
       return r;
     }
     static redirect(url, status = 302) {
-      const parsed = new URL(String(url));
+      const parsed = new URL(String(url), locationHref());
       if (!REDIRECTS.has(status)) throw new RangeError(`Invalid redirect status: ${status}`);
       const r = Object.create(Response.prototype);
       r[kRes] = { type: "default", url: "", status, statusText: "", redirected: false };

@@ -858,9 +858,7 @@
       this[kList] = [];
       this[kUrl] = null;
       if ((init !== null && typeof init === "object") || typeof init === "function") {
-        if (init instanceof URLSearchParams) {
-          this[kList] = init[kList].map((p) => [p[0], p[1]]);
-        } else if (typeof init[Symbol.iterator] === "function") {
+        if (typeof init[Symbol.iterator] === "function") {
           for (const pair of init) {
             const arr = Array.from(pair);
             if (arr.length !== 2)
@@ -868,11 +866,15 @@
             this[kList].push([toUSV(arr[0]), toUSV(arr[1])]);
           }
         } else {
+          // A WebIDL record: keys that are equal as USVStrings share one entry, the last
+          // value winning in the first one's place.
+          const record = new Map();
           for (const key of Reflect.ownKeys(init)) {
             if (typeof key !== "string") continue;
             const desc = Reflect.getOwnPropertyDescriptor(init, key);
-            if (desc && desc.enumerable) this[kList].push([toUSV(key), toUSV(init[key])]);
+            if (desc && desc.enumerable) record.set(toUSV(key), toUSV(init[key]));
           }
+          for (const [k, v] of record) this[kList].push([k, v]);
         }
       } else {
         let s = toUSV(init);
@@ -1134,6 +1136,9 @@
   // URL parser with a state override on a dummy URL. urlpattern-polyfill calls these in place
   // of its own checks (patched in by engine/web/npm/urlpattern_patches.cmake).
   const dummyRecord = (scheme) => ({ ...newRecord(), scheme, host: "dummy.invalid" });
+  // The application/x-www-form-urlencoded parser, for formData() (formdata.js).
+  internals.urlencodedParse = formParse;
+
   internals.urlPatternCanonicalize = Object.freeze({
     hostname(value) {
       if (value === "") return value;
