@@ -43,9 +43,15 @@
       throw new TypeError(`Headers: ${JSON.stringify(str)} is not a ByteString`);
     return str;
   }
+  // One test for both rules: no NUL, CR or LF (a header value) and nothing above U+00FF (a
+  // ByteString; the whitespace normalization strips only ASCII).
+  const BAD_VALUE = /[\0\r\n\u0100-\uffff]/;
   function checkValue(value) {
-    value = normalizeValue(byteString(value));
-    if (/[\0\r\n]/.test(value)) throw new TypeError(`Header value is not valid: "${value}"`);
+    value = normalizeValue(value);
+    if (BAD_VALUE.test(value)) {
+      byteString(value);
+      throw new TypeError(`Header value is not valid: "${value}"`);
+    }
     return value;
   }
   // Guards (Fetch Standard): "none", "immutable", "request", "request-no-cors" and "response".
