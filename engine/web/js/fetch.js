@@ -583,11 +583,11 @@
       }
       if (body !== null && body.stream !== null && r.mode !== "same-origin" && r.mode !== "cors")
         throw new TypeError(`Request: a stream body needs mode "cors" or "same-origin"`);
-      if (inputBody !== null) {
-        if (!hasInitBody) {
-          if (isUnusable(inputBody)) throw new TypeError("Request body has already been used");
-          body = proxyBody(inputBody);
-        }
+      // With an init body the input stays untouched, as in the standard's steps and in Deno
+      // (so the real Zinnia); WPT's request-disturbed expects it disturbed even then.
+      if (inputBody !== null && !hasInitBody) {
+        if (isUnusable(inputBody)) throw new TypeError("Request body has already been used");
+        body = proxyBody(inputBody);
         inputBody.used = true;
       }
       this[kReq] = r;
