@@ -8,8 +8,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -21,6 +23,7 @@
 #include "engine/web/fetch.h"
 #include "engine/web/formdata.h"
 #include "engine/web/icu_decoder.h"
+#include "engine/web/idna.h"
 #include "engine/web/ipfs_fetch.h"
 #include "engine/web/web.h"
 
@@ -184,6 +187,17 @@ v8::Local<v8::Value> icu_decode(bind::Call& call, EncodingState&, v8::Local<v8::
   return str;
 }
 
+// --- url ------------------------------------------------------------------------------------
+// host.domainToASCII(domain) -> the ASCII domain, or undefined where the URL Standard's
+// domain to ASCII fails (idna.h).
+std::optional<std::string> domain_to_ascii(bind::UTF16String domain) {
+  try {
+    return web::domain_to_ascii(domain.value);
+  } catch (const std::exception& e) {
+    throw bind::Error(e.what());
+  }
+}
+
 // --- crypto and the performance clock ----------------------------------------------------------
 struct ClockState {
   explicit ClockState(v8::Local<v8::Context>) {}
@@ -321,7 +335,8 @@ const bind::Extension& url_extension() {
   static const bind::Extension ext{
       .name = "url",
       .js = {"engine/web/js/url.js", "engine/web/npm/node_modules/.zinnia/urlpattern_polyfill.js",
-             "engine/web/js/urlpattern.js"}};
+             "engine/web/js/urlpattern.js"},
+      .natives = {bind::native<"domainToASCII", &domain_to_ascii>()}};
   return ext;
 }
 

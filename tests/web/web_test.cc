@@ -38,6 +38,8 @@ TEST(WebApis, UrlMatchesWptData) {
   expect_clean(r, 10);
 }
 
+TEST(WebApis, UrlHostsThroughIcuUts46) { expect_clean(run_fixture("url_idna.js"), 26); }
+
 TEST(WebApis, Encoding) { expect_clean(run_fixture("encoding.js"), 33); }
 
 TEST(WebApis, CryptoAndPerformance) { expect_clean(run_fixture("crypto.js"), 20); }

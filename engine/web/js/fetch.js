@@ -36,20 +36,74 @@
     if (!TOKEN.test(name)) throw new TypeError(`Header name is not valid: "${name}"`);
     return name.toLowerCase();
   }
-  function checkValue(value) {
-    value = normalizeValue(value);
-    if (/[\0\r\n]/.test(value)) throw new TypeError(`Header value is not valid: "${value}"`);
-    return value;
-  }
-  function checkGuard(h) {
-    if (h[kGuard] === "immutable") throw new TypeError("Headers are immutable");
-  }
   // WebIDL ByteString: no code unit above U+00FF.
   function byteString(v) {
     const str = String(v);
     if (/[^\x00-\xff]/.test(str))
       throw new TypeError(`Headers: ${JSON.stringify(str)} is not a ByteString`);
     return str;
+  }
+  // One test for both rules: no NUL, CR or LF (a header value) and nothing above U+00FF (a
+  // ByteString; the whitespace normalization strips only ASCII).
+  const BAD_VALUE = /[\0\r\n\u0100-\uffff]/;
+  function checkValue(value) {
+    value = normalizeValue(value);
+    if (BAD_VALUE.test(value)) {
+      byteString(value);
+      throw new TypeError(`Header value is not valid: "${value}"`);
+    }
+    return value;
+  }
+  // Guards (Fetch Standard): "none", "immutable", "request", "request-no-cors" and "response".
+  // The "request" guard leaves forbidden request-headers in, as Deno (and so Zinnia) does:
+  // modules are not browser pages and may set Host, Cookie, Origin and the like.
+  const FORBIDDEN_RESPONSE = new Set(["set-cookie", "set-cookie2"]);
+  const NO_CORS_NAMES = new Set(["accept", "accept-language", "content-language", "content-type"]);
+  // eslint-disable-next-line no-control-regex
+  const CORS_UNSAFE = /[\x00-\x08\x0a-\x1f"():<>?@[\\\]{}\x7f]/;
+  const MIME_PART = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  function mimeEssence(value) {
+    const v = value.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+    const slash = v.indexOf("/");
+    if (slash < 0) return null;
+    const type = v.slice(0, slash);
+    const semi = v.indexOf(";", slash);
+    const sub = v.slice(slash + 1, semi < 0 ? v.length : semi).replace(/[\t\n\r ]+$/, "");
+    if (!MIME_PART.test(type) || !MIME_PART.test(sub)) return null;
+    return `${type}/${sub}`.toLowerCase();
+  }
+  // A no-CORS-safelisted request-header (name already lowercased).
+  function noCorsSafelisted(name, value) {
+    if (!NO_CORS_NAMES.has(name) || value.length > 128) return false;
+    switch (name) {
+      case "accept":
+        return !CORS_UNSAFE.test(value);
+      case "accept-language":
+      case "content-language":
+        return !/[^0-9A-Za-z *,\-.;=]/.test(value);
+      case "content-type": {
+        if (CORS_UNSAFE.test(value)) return false;
+        const essence = mimeEssence(value);
+        return (
+          essence === "application/x-www-form-urlencoded" ||
+          essence === "multipart/form-data" ||
+          essence === "text/plain"
+        );
+      }
+      default:
+        return false;
+    }
+  }
+  // Whether the guard lets (name, value) in; throws when immutable.
+  function guardAllows(h, name) {
+    const guard = h[kGuard];
+    if (guard === "none" || guard === "request") return true;
+    if (guard === "immutable") throw new TypeError("Headers are immutable");
+    return guard !== "response" || !FORBIDDEN_RESPONSE.has(name);
+  }
+  // "request-no-cors" never holds the privileged no-CORS request-header (range).
+  function dropPrivileged(h) {
+    if (h[kGuard] === "request-no-cors") h[kList] = h[kList].filter((e) => e[0] !== "range");
   }
   // HeadersInit: a sequence of pairs (anything with @@iterator, Headers included) or a record,
   // converted as WebIDL does (null and non-objects are TypeErrors; a record reads each own
@@ -89,8 +143,17 @@
   function appendHeader(h, name, value) {
     const n = checkName(name);
     const v = checkValue(value);
-    checkGuard(h);
+    if (h[kGuard] === "none") {
+      h[kList].push([n, v]);
+      return;
+    }
+    if (!guardAllows(h, n)) return;
+    if (h[kGuard] === "request-no-cors") {
+      const prev = getHeader(h[kList], n);
+      if (!noCorsSafelisted(n, prev === null ? v : `${prev}, ${v}`)) return;
+    }
     h[kList].push([n, v]);
+    dropPrivileged(h);
   }
   function getHeader(list, name) {
     let out = null;
@@ -111,8 +174,10 @@
     }
     delete(name) {
       const n = checkName(name);
-      checkGuard(this);
+      if (!guardAllows(this, n)) return;
+      if (this[kGuard] === "request-no-cors" && n !== "range" && !NO_CORS_NAMES.has(n)) return;
       this[kList] = this[kList].filter((e) => e[0] !== n);
+      dropPrivileged(this);
     }
     get(name) {
       return getHeader(this[kList], checkName(name));
@@ -127,7 +192,8 @@
     set(name, value) {
       const n = checkName(name);
       const v = checkValue(value);
-      checkGuard(this);
+      if (!guardAllows(this, n)) return;
+      if (this[kGuard] === "request-no-cors" && !noCorsSafelisted(n, v)) return;
       const list = this[kList];
       const i = list.findIndex((e) => e[0] === n);
       if (i < 0) list.push([n, v]);
@@ -366,37 +432,73 @@
   const kReq = Symbol("request");
   const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
   const NORMALIZED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"]);
+  // RequestInit's WebIDL enums: any other string is a TypeError.
+  const REQUEST_ENUMS = {
+    cache: ["default", "no-store", "reload", "no-cache", "force-cache", "only-if-cached"],
+    credentials: ["omit", "same-origin", "include"],
+    duplex: ["half"],
+    mode: ["navigate", "same-origin", "no-cors", "cors"],
+    priority: ["high", "low", "auto"],
+    redirect: ["follow", "error", "manual"],
+    referrerPolicy: [
+      "",
+      "no-referrer",
+      "no-referrer-when-downgrade",
+      "same-origin",
+      "origin",
+      "strict-origin",
+      "origin-when-cross-origin",
+      "strict-origin-when-cross-origin",
+      "unsafe-url",
+    ],
+  };
+  function requestEnum(init, key) {
+    const v = init[key];
+    if (v === undefined) return undefined;
+    const str = String(v);
+    if (!REQUEST_ENUMS[key].includes(str))
+      throw new TypeError(`Request: "${str}" is not a valid ${key}`);
+    return str;
+  }
+  // Relative to globalThis.location when a module defines one (Deno: --location).
+  const locationHref = () =>
+    typeof globalThis.location?.href === "string" ? globalThis.location.href : undefined;
+  // The new request's body "proxies" the input's (Fetch Standard): the input is disturbed and
+  // keeps its body object, the new request gets a body of its own.
+  function proxyBody(inputBody) {
+    if (inputBody.stream === null) {
+      const bytes = inputBody.bytes;
+      inputBody.bytes = null;
+      return { stream: null, bytes, used: false };
+    }
+    const stream = inputBody.stream.pipeThrough(new globalThis.TransformStream());
+    return { stream, bytes: null, used: false };
+  }
   class Request {
     constructor(input, init = {}) {
       init = init ?? {};
+      // Everything that can throw comes before the input request is touched, so a failed
+      // construction leaves it usable.
+      const cache = requestEnum(init, "cache");
+      const credentials = requestEnum(init, "credentials");
+      requestEnum(init, "duplex");
+      const mode = requestEnum(init, "mode");
+      requestEnum(init, "priority");
+      const redirect = requestEnum(init, "redirect");
+      const referrerPolicy = requestEnum(init, "referrerPolicy");
+      if (init.window !== undefined && init.window !== null)
+        throw new TypeError("Request: init.window can only be null");
       let r;
+      let inputBody = null;
+      let inputHeaders;
       if (input instanceof Request) {
-        const src = input[kReq];
-        if (isUnusable(input[kBody]) && (init.body === undefined || init.body === null)) {
-          throw new TypeError("Request body has already been used");
-        }
-        r = { ...src, headers: null };
-        // Fetch standard: with no init body the new request gets its own body that proxies the
-        // input's; only then is the input's body disturbed. The two never share one object.
-        const inputBody = input[kBody];
-        this[kBody] = null;
-        if ((init.body === undefined || init.body === null) && inputBody !== null) {
-          this[kBody] = { stream: inputBody.stream, bytes: inputBody.bytes, used: false };
-          input[kBody] = {
-            stream: inputBody.stream,
-            bytes: inputBody.stream === null ? new Uint8Array(0) : null,
-            used: true,
-          };
-        }
-        this[kReq] = r;
-        this[kGuard] = new Headers(input.headers);
+        inputBody = input[kBody];
+        r = { ...input[kReq] };
+        inputHeaders = input[kList];
       } else {
         let url;
-        // Relative to globalThis.location when a module defines one (Deno: --location).
-        const base =
-          typeof globalThis.location?.href === "string" ? globalThis.location.href : undefined;
         try {
-          url = new URL(String(input), base);
+          url = new URL(String(input), locationHref());
         } catch (e) {
           throw new TypeError(`Invalid URL: ${input}`, { cause: e });
         }
@@ -416,10 +518,36 @@
           integrity: "",
           duplex: "half",
         };
-        this[kReq] = r;
-        this[kBody] = null;
-        this[kGuard] = new Headers();
       }
+      if (init.referrer !== undefined) {
+        const ref = String(init.referrer);
+        if (ref === "") r.referrer = "";
+        else {
+          let parsed;
+          try {
+            parsed = new URL(ref, locationHref());
+          } catch (e) {
+            throw new TypeError(`Request: invalid referrer: ${ref}`, { cause: e });
+          }
+          // A referrer of another origin than the module's (when it has one) becomes "client".
+          const origin = globalThis.location?.origin;
+          r.referrer =
+            parsed.href === "about:client" ||
+            (typeof origin === "string" && parsed.origin !== origin)
+              ? "about:client"
+              : parsed.href;
+        }
+      }
+      if (referrerPolicy !== undefined) r.referrerPolicy = referrerPolicy;
+      if (mode === "navigate") throw new TypeError('Request: mode cannot be "navigate"');
+      if (mode !== undefined) r.mode = mode;
+      if (credentials !== undefined) r.credentials = credentials;
+      if (cache !== undefined) r.cache = cache;
+      if (r.cache === "only-if-cached" && r.mode !== "same-origin")
+        throw new TypeError('Request: cache "only-if-cached" needs mode "same-origin"');
+      if (redirect !== undefined) r.redirect = redirect;
+      if (init.integrity !== undefined) r.integrity = String(init.integrity);
+      if (init.keepalive !== undefined) r.keepalive = !!init.keepalive;
       if (init.method !== undefined) {
         let m = String(init.method);
         if (!TOKEN.test(m)) throw new TypeError(`Invalid method: ${m}`);
@@ -427,35 +555,44 @@
         if (NORMALIZED.has(m.toUpperCase()) && m.toUpperCase() !== "PATCH") m = m.toUpperCase();
         r.method = m;
       }
-      if (init.redirect !== undefined) {
-        const v = String(init.redirect);
-        if (v !== "follow" && v !== "manual" && v !== "error")
-          throw new TypeError(`Invalid redirect mode: ${v}`);
-        r.redirect = v;
-      }
-      for (const k of ["cache", "credentials", "mode", "referrer", "referrerPolicy", "integrity"]) {
-        if (init[k] !== undefined) r[k] = String(init[k]);
-      }
-      if (init.keepalive !== undefined) r.keepalive = !!init.keepalive;
       if (init.signal !== undefined) {
         if (init.signal !== null && !(init.signal instanceof AbortSignal))
           throw new TypeError("signal must be an AbortSignal");
         r.signal = init.signal;
       }
       if (!r.signal) r.signal = null;
-      if (init.headers !== undefined) this[kGuard] = new Headers(init.headers);
-      const headers = this[kGuard];
-      delete this[kGuard];
+      const headers = new Headers();
+      if (r.mode === "no-cors") {
+        if (r.method !== "GET" && r.method !== "HEAD" && r.method !== "POST")
+          throw new TypeError(`Request: method ${r.method} is not allowed in "no-cors" mode`);
+        headers[kGuard] = "request-no-cors";
+      } else headers[kGuard] = "request";
+      const headersInit = init.headers !== undefined ? init.headers : inputHeaders;
+      if (headersInit instanceof Headers)
+        for (const [n, v] of headersInit[kList]) appendHeader(headers, n, v);
+      else fillHeaders(headers, headersInit);
+      const hasInitBody = init.body !== undefined && init.body !== null;
+      if ((hasInitBody || inputBody !== null) && (r.method === "GET" || r.method === "HEAD"))
+        throw new TypeError("Request with GET/HEAD method cannot have body");
+      let body = null;
+      if (hasInitBody) {
+        const extracted = extractBody(init.body);
+        body = extracted.body;
+        if (extracted.type !== null && !headers.has("content-type"))
+          appendHeader(headers, "content-type", extracted.type);
+      }
+      if (body !== null && body.stream !== null && r.mode !== "same-origin" && r.mode !== "cors")
+        throw new TypeError(`Request: a stream body needs mode "cors" or "same-origin"`);
+      // With an init body the input stays untouched, as in the standard's steps and in Deno
+      // (so the real Zinnia); WPT's request-disturbed expects it disturbed even then.
+      if (inputBody !== null && !hasInitBody) {
+        if (isUnusable(inputBody)) throw new TypeError("Request body has already been used");
+        body = proxyBody(inputBody);
+        inputBody.used = true;
+      }
+      this[kReq] = r;
       this[kList] = headers;
-      if ((init.body !== undefined && init.body !== null) || this[kBody] !== null) {
-        if (r.method === "GET" || r.method === "HEAD")
-          throw new TypeError("Request with GET/HEAD method cannot have body");
-      }
-      if (init.body !== undefined && init.body !== null) {
-        const { body, type } = extractBody(init.body);
-        this[kBody] = body;
-        if (type !== null && !headers.has("content-type")) headers.append("content-type", type);
-      }
+      this[kBody] = body;
     }
     get method() {
       return this[kReq].method;
@@ -500,11 +637,17 @@
     get duplex() {
       return "half";
     }
+    get isReloadNavigation() {
+      return false;
+    }
+    get isHistoryNavigation() {
+      return false;
+    }
     clone() {
       if (isUnusable(this[kBody])) throw new TypeError("Request body has already been used");
       const c = Object.create(Request.prototype);
       c[kReq] = { ...this[kReq] };
-      c[kList] = new Headers(this[kList]);
+      c[kList] = headersFromList(this[kList][kList].slice(), this[kList][kGuard]);
       c[kBody] = cloneBody(this[kBody]);
       return c;
     }
@@ -525,7 +668,10 @@
     const statusText = init.statusText === undefined ? "" : String(init.statusText);
     if (/[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError("Invalid statusText");
     res[kRes] = { type: "default", url: "", status, statusText, redirected: false };
-    res[kList] = new Headers(init.headers);
+    const headers = new Headers();
+    headers[kGuard] = "response";
+    fillHeaders(headers, init.headers);
+    res[kList] = headers;
     res[kBody] = null;
     if (bodyWithType) {
       if (NULL_BODY.has(status))
@@ -547,7 +693,7 @@
       return r;
     }
     static redirect(url, status = 302) {
-      const parsed = new URL(String(url));
+      const parsed = new URL(String(url), locationHref());
       if (!REDIRECTS.has(status)) throw new RangeError(`Invalid redirect status: ${status}`);
       const r = Object.create(Response.prototype);
       r[kRes] = { type: "default", url: "", status, statusText: "", redirected: false };

@@ -185,6 +185,7 @@
     return m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : m[1].trim();
   }
   const utf8 = new TextDecoder();
+  const utf8KeepBOM = new TextDecoder("utf-8", { ignoreBOM: true });
   // The parsing itself is native (engine/web/multipart.cc, fuzzed): names, filenames and
   // types come back as strings, each body as its place in `bytes`.
   function parseMultipart(bytes, boundary) {
@@ -205,7 +206,9 @@
     }
     if (essence === "application/x-www-form-urlencoded") {
       const fd = new FormData();
-      for (const [k, v] of new URLSearchParams(utf8.decode(bytes))) fd.append(k, v);
+      // The urlencoded parser keeps a BOM and a leading "?" (URLSearchParams' string
+      // constructor would drop the "?").
+      for (const [k, v] of internals.urlencodedParse(utf8KeepBOM.decode(bytes))) fd.append(k, v);
       return fd;
     }
     throw new TypeError(`formData: cannot parse a body of type "${contentType ?? ""}"`);

@@ -1,7 +1,6 @@
 // URL and URLSearchParams per the WHATWG URL Standard (UTF-8 only).
-// IDNA: ASCII lowercasing, NFKC + lowercase mapping and punycode ToASCII for non-ASCII
-// labels (no full UTS #46 tables).
-(globalThis, host) => {
+// IDNA: UTS #46 through ICU (engine/web/idna.cc).
+(globalThis, host, internals) => {
   "use strict";
   const EOF = undefined;
   const FAILURE = Symbol("failure");
@@ -144,132 +143,19 @@
   }
   const percentDecodeString = (s) => percentDecodeBytes(utf8EncodeString(s));
 
-  // ---- punycode (RFC 3492) ----
-  const PC = { base: 36, tmin: 1, tmax: 26, skew: 38, damp: 700, initialBias: 72, initialN: 128 };
-  function adapt(delta, numPoints, first) {
-    delta = first ? Math.floor(delta / PC.damp) : delta >> 1;
-    delta += Math.floor(delta / numPoints);
-    let k = 0;
-    while (delta > ((PC.base - PC.tmin) * PC.tmax) >> 1) {
-      delta = Math.floor(delta / (PC.base - PC.tmin));
-      k += PC.base;
-    }
-    return k + Math.floor(((PC.base - PC.tmin + 1) * delta) / (delta + PC.skew));
-  }
-  const digitChar = (d) => String.fromCharCode(d < 26 ? d + 97 : d + 22);
-  function punyEncode(input) {
-    const cps = Array.from(input, (c) => c.codePointAt(0));
-    let n = PC.initialN,
-      delta = 0,
-      bias = PC.initialBias;
-    let out = "";
-    for (const c of cps) if (c < 0x80) out += String.fromCharCode(c);
-    const b = out.length;
-    let h = b;
-    if (b > 0) out += "-";
-    while (h < cps.length) {
-      let m = Infinity;
-      for (const c of cps) if (c >= n && c < m) m = c;
-      delta += (m - n) * (h + 1);
-      n = m;
-      for (const c of cps) {
-        if (c < n) delta++;
-        if (c === n) {
-          let q = delta;
-          for (let k = PC.base; ; k += PC.base) {
-            const t = k <= bias ? PC.tmin : k >= bias + PC.tmax ? PC.tmax : k - bias;
-            if (q < t) break;
-            out += digitChar(t + ((q - t) % (PC.base - t)));
-            q = Math.floor((q - t) / (PC.base - t));
-          }
-          out += digitChar(q);
-          bias = adapt(delta, h + 1, h === b);
-          delta = 0;
-          h++;
-        }
-      }
-      delta++;
-      n++;
-    }
-    return out;
-  }
-  function punyDecode(input) {
-    const out = [];
-    let n = PC.initialN,
-      i = 0,
-      bias = PC.initialBias;
-    let basic = input.lastIndexOf("-");
-    if (basic < 0) basic = 0;
-    for (let j = 0; j < basic; j++) {
-      const c = input.charCodeAt(j);
-      if (c >= 0x80) return null;
-      out.push(c);
-    }
-    for (let idx = basic > 0 ? basic + 1 : 0; idx < input.length; ) {
-      const oldi = i;
-      let w = 1;
-      for (let k = PC.base; ; k += PC.base) {
-        if (idx >= input.length) return null;
-        const c = input.charCodeAt(idx++);
-        const digit = c - 48 < 10 ? c - 22 : c - 65 < 26 ? c - 65 : c - 97 < 26 ? c - 97 : PC.base;
-        if (digit >= PC.base) return null;
-        i += digit * w;
-        if (i > 0x7fffffff) return null;
-        const t = k <= bias ? PC.tmin : k >= bias + PC.tmax ? PC.tmax : k - bias;
-        if (digit < t) break;
-        w *= PC.base - t;
-      }
-      bias = adapt(i - oldi, out.length + 1, oldi === 0);
-      n += Math.floor(i / (out.length + 1));
-      i %= out.length + 1;
-      if (n > 0x10ffff) return null;
-      out.splice(i, 0, n);
-      i++;
-    }
-    return String.fromCodePoint(...out);
-  }
-
   // ---- hosts ----
   const forbiddenHost = new Set([
     0, 9, 0xa, 0xd, 0x20, 0x23, 0x2f, 0x3a, 0x3c, 0x3e, 0x3f, 0x40, 0x5b, 0x5c, 0x5d, 0x5e, 0x7c,
   ]);
   const isForbiddenHostCp = (c) => forbiddenHost.has(c);
   const isForbiddenDomainCp = (c) => isForbiddenHostCp(c) || c <= 0x1f || c === 0x25 || c === 0x7f;
-  const IGNORED = /[\u00AD\u034F\u180B-\u180D\u200B\u2060\uFE00-\uFE0F\uFEFF]/g;
-
+  // The standard's own shortcut: an ASCII domain with no "xn--" label is only lowercased;
+  // anything else is UTS #46 ToASCII through ICU (host.domainToASCII, engine/web/idna.cc).
+  // eslint-disable-next-line no-control-regex
+  const NEEDS_UTS46 = /[^\x00-\x7f]|(?:^|\.)xn--/i;
   function domainToASCII(domain) {
-    let s = domain;
-    // eslint-disable-next-line no-control-regex
-    if (/[^\x00-\x7f]/.test(s)) {
-      s = s.replace(IGNORED, "").normalize("NFKC").toLowerCase().normalize("NFC");
-      s = s.replace(/[\u3002\uFF0E\uFF61]/g, ".");
-    } else {
-      s = s.toLowerCase();
-    }
-    const labels = s.split(".");
-    for (let i = 0; i < labels.length; i++) {
-      const label = labels[i];
-      if (label.startsWith("xn--")) {
-        const dec = punyDecode(label.slice(4));
-        // eslint-disable-next-line no-control-regex
-        if (
-          dec === null ||
-          (dec !== "" && !/[^\x00-\x7f]/.test(dec)) ||
-          dec.normalize("NFC") !== dec
-        )
-          return FAILURE;
-        if (dec.toLowerCase() !== dec) return FAILURE;
-        continue;
-      }
-      // eslint-disable-next-line no-control-regex
-      if (/[^\x00-\x7f]/.test(label)) {
-        if (/[\uFFFD\u0000-\u001F\uFDD0-\uFDEF\uFFFE\uFFFF]/.test(label)) return FAILURE;
-        labels[i] = "xn--" + punyEncode(label);
-      }
-    }
-    const out = labels.join(".");
-    if (out === "") return FAILURE;
-    return out;
+    const out = NEEDS_UTS46.test(domain) ? host.domainToASCII(domain) : domain.toLowerCase();
+    return out === undefined || out === "" ? FAILURE : out;
   }
 
   function parseIPv4Number(s) {
@@ -972,9 +858,7 @@
       this[kList] = [];
       this[kUrl] = null;
       if ((init !== null && typeof init === "object") || typeof init === "function") {
-        if (init instanceof URLSearchParams) {
-          this[kList] = init[kList].map((p) => [p[0], p[1]]);
-        } else if (typeof init[Symbol.iterator] === "function") {
+        if (typeof init[Symbol.iterator] === "function") {
           for (const pair of init) {
             const arr = Array.from(pair);
             if (arr.length !== 2)
@@ -982,11 +866,15 @@
             this[kList].push([toUSV(arr[0]), toUSV(arr[1])]);
           }
         } else {
+          // A WebIDL record: keys that are equal as USVStrings share one entry, the last
+          // value winning in the first one's place.
+          const record = new Map();
           for (const key of Reflect.ownKeys(init)) {
             if (typeof key !== "string") continue;
             const desc = Reflect.getOwnPropertyDescriptor(init, key);
-            if (desc && desc.enumerable) this[kList].push([toUSV(key), toUSV(init[key])]);
+            if (desc && desc.enumerable) record.set(toUSV(key), toUSV(init[key]));
           }
+          for (const [k, v] of record) this[kList].push([k, v]);
         }
       } else {
         let s = toUSV(init);
@@ -1146,8 +1034,9 @@
     set host(v) {
       const r = this[kRecord];
       if (typeof r.path === "string") return;
-      const copy = { ...r, path: r.path.slice() };
-      if (basicParse(toUSV(v), null, copy, S.HOST) !== FAILURE) Object.assign(r, copy);
+      // Straight on the record, as the standard does: "example.com:99999" sets the host and
+      // then fails on the port, leaving the new host in place.
+      basicParse(toUSV(v), null, r, S.HOST);
     }
     get hostname() {
       const h = this[kRecord].host;
@@ -1156,8 +1045,7 @@
     set hostname(v) {
       const r = this[kRecord];
       if (typeof r.path === "string") return;
-      const copy = { ...r, path: r.path.slice() };
-      if (basicParse(toUSV(v), null, copy, S.HOSTNAME) !== FAILURE) Object.assign(r, copy);
+      basicParse(toUSV(v), null, r, S.HOSTNAME);
     }
     get port() {
       const p = this[kRecord].port;
@@ -1198,7 +1086,9 @@
     }
     get searchParams() {
       if (!this[kParams]) {
-        const p = new URLSearchParams(this[kRecord].query || "");
+        // The query as it is: the constructor would drop a leading "?" that belongs to it.
+        const p = new URLSearchParams();
+        p[kList] = formParse(this[kRecord].query || "");
         p[kUrl] = this;
         this[kParams] = p;
       }
@@ -1241,4 +1131,29 @@
     });
   define("URL", URL);
   define("URLSearchParams", URLSearchParams);
+
+  // The URL Pattern Standard's "canonicalize a hostname" and "canonicalize a port": the basic
+  // URL parser with a state override on a dummy URL. urlpattern-polyfill calls these in place
+  // of its own checks (patched in by engine/web/npm/urlpattern_patches.cmake).
+  const dummyRecord = (scheme) => ({ ...newRecord(), scheme, host: "dummy.invalid" });
+  // The application/x-www-form-urlencoded parser, for formData() (formdata.js).
+  internals.urlencodedParse = formParse;
+
+  internals.urlPatternCanonicalize = Object.freeze({
+    hostname(value) {
+      if (value === "") return value;
+      const url = dummyRecord("https");
+      if (basicParse(toUSV(value), null, url, S.HOSTNAME) === FAILURE)
+        throw new TypeError(`Invalid hostname '${value}'`);
+      return url.host ?? "";
+    },
+    // On a non-special scheme, so that no port is taken for the default one.
+    port(value) {
+      if (value === "") return value;
+      const url = dummyRecord("dummy");
+      if (basicParse(toUSV(value), null, url, S.PORT) === FAILURE)
+        throw new TypeError(`Invalid port '${value}'.`);
+      return url.port === null ? "" : String(url.port);
+    },
+  });
 };
