@@ -51,6 +51,10 @@ CurlLoop::CurlLoop(uv_loop_t* loop) : loop_(loop), lib_(load_or_throw()) {
   uv_unref(reinterpret_cast<uv_handle_t*>(timer_));
   kick_ = new_timer(loop_, this);
   alive_ = new_timer(loop_, this);
+  ready_check_ = new uv_check_t;
+  uv_check_init(loop_, ready_check_);
+  ready_check_->data = this;
+  uv_unref(reinterpret_cast<uv_handle_t*>(ready_check_));
 }
 
 CurlLoop::~CurlLoop() { shutdown(); }
@@ -195,10 +199,29 @@ int CurlLoop::on_socket(CURL*, curl_socket_t fd, int what, void* userp, void* so
     if (ev & UV_READABLE) flags |= CURL_CSELECT_IN;
     if (ev & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
     CurlLoop* owner = s->owner;
-    curl_socket_t sfd = s->fd;  // `s` may be freed inside socket_action
-    owner->in_turn([owner, sfd, flags] { owner->socket_action(sfd, flags); });
+    // By fd: `s` may be freed by an earlier event's socket_action in the batch (curl ignores
+    // an fd it no longer knows).
+    owner->ready_.emplace_back(s->fd, flags);
+    if (!uv_is_active(reinterpret_cast<uv_handle_t*>(owner->ready_check_))) {
+      uv_check_start(owner->ready_check_,
+                     [](uv_check_t* ck) { static_cast<CurlLoop*>(ck->data)->run_ready(); });
+    }
   });
   return 0;
+}
+
+void CurlLoop::run_ready() {
+  uv_check_stop(ready_check_);
+  auto batch = std::move(ready_);
+  ready_.clear();
+  // One turn for the batch; each event nested in it keeps its own error handling, and the
+  // microtasks run once, when the outer turn ends.
+  in_turn([&] {
+    for (const auto& [fd, flags] : batch) {
+      if (shut_down_) return;
+      in_turn([&] { socket_action(fd, flags); });
+    }
+  });
 }
 
 int CurlLoop::on_timer(CURLM*, long timeout_ms, void* userp) {
@@ -236,6 +259,13 @@ void CurlLoop::shutdown() {
   close_timer(timer_);
   close_timer(kick_);
   close_timer(alive_);
+  ready_.clear();
+  if (ready_check_) {
+    uv_check_stop(ready_check_);
+    uv_close(reinterpret_cast<uv_handle_t*>(ready_check_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_check_t*>(h); });
+    ready_check_ = nullptr;
+  }
 }
 
 }  // namespace zinnia::curl

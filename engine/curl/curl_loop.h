@@ -9,6 +9,7 @@
 #include <functional>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "engine/curl/lib.h"
@@ -66,6 +67,7 @@ class CurlLoop {
   static int on_timer(CURLM* multi, long timeout_ms, void* userp);
   void in_turn(const std::function<void()>& fn);
   void socket_action(curl_socket_t fd, int flags);
+  void run_ready();
   void run_deferred();
   void check_done();
   void update_alive();
@@ -76,6 +78,10 @@ class CurlLoop {
   uv_timer_t* timer_ = nullptr;  // curl's timeout
   uv_timer_t* kick_ = nullptr;   // deferred work
   uv_timer_t* alive_ = nullptr;  // referenced while transfers run (keep_alive_)
+  // Socket events of one libuv iteration, run together in one turn from the check phase
+  // (right after the poll phase), so 64 ready connections cost one microtask checkpoint.
+  uv_check_t* ready_check_ = nullptr;
+  std::vector<std::pair<curl_socket_t, int>> ready_;
   bool keep_alive_ = true;
   Turn turn_;
   std::unordered_map<CURL*, Done> done_;

@@ -43,7 +43,7 @@ def start_server():
 
 
 def main(quick, write):
-    rounds = 1 if quick else 3
+    rounds = 1 if quick else 5
     server, port = start_server()
     try:
         url = f"http://127.0.0.1:{port}/n/1"

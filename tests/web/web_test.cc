@@ -135,6 +135,13 @@ TEST(Fetch, StopWithTransfersInFlight) {
   EXPECT_EQ(r.exit.reason, ExitReason::kStopped) << r.exit.message;
 }
 
+TEST(Fetch, WholeBodyReadsLazyStreamsAndCallerStacks) {
+  TestServer server;
+  ASSERT_GT(server.port(), 0);
+  expect_clean(run_fixture("fetch_lazy_body.js", server.prefix(), {}, std::chrono::seconds(30)),
+               19);
+}
+
 TEST(Fetch, UnreadBodyDoesNotKeepModuleAlive) {
   TestServer server;
   ASSERT_GT(server.port(), 0);

@@ -270,8 +270,10 @@
 
   // ---- bodies ----
   const kBody = Symbol("body");
-  // A body is { stream: ReadableStream|null, bytes: Uint8Array|null } — bytes while no one has
-  // asked for the stream (the fast path for text()/json()), stream after.
+  // A body is { stream: ReadableStream|null, bytes: Uint8Array|null, src: Source|null } — bytes
+  // while no one has asked for the stream (the fast path for text()/json()), stream after. A
+  // fetched response's body starts as a Source (the chunks curl delivered so far): text()/json()
+  // take its chunks whole and no ReadableStream is made unless `body` (or clone) asks for one.
   function extractBody(object) {
     let bytes,
       type = null;
@@ -302,7 +304,109 @@
     }
     return { body: { stream: null, bytes, used: false }, type };
   }
+  // Where a response body's chunks go until (unless) its stream is made: backpressure as the
+  // stream would give (curl is paused at BODY_HWM bytes queued), but no stream objects.
+  class Source {
+    constructor(resume, cancel) {
+      this.chunks = [];
+      this.size = 0;
+      this.done = false;
+      this.failed = false;
+      this.error = undefined;
+      this.paused = false; // the last data event asked curl to pause
+      this.waiter = null; // {resolve, reject} of a whole-body read
+      this.stream = null; // made by bodyStream(): events go to it from then on
+      this.resume = resume;
+      this.cancel = cancel;
+    }
+    // A data chunk; returns whether more is wanted now.
+    push(chunk) {
+      if (this.stream !== null) {
+        if (S.state(this.stream) !== "readable") return false;
+        S.enqueue(this.stream, chunk);
+        return S.desiredSize(this.stream) > 0;
+      }
+      if (this.done || this.failed) return false;
+      this.chunks.push(chunk);
+      this.size += chunk.byteLength;
+      this.paused = this.waiter === null && this.size >= BODY_HWM;
+      return !this.paused;
+    }
+    end() {
+      if (this.stream !== null) {
+        if (S.state(this.stream) === "readable") S.close(this.stream);
+        return;
+      }
+      if (this.done || this.failed) return;
+      this.done = true;
+      if (this.waiter !== null) this.waiter.resolve(this.take());
+    }
+    fail(err) {
+      if (this.stream !== null) {
+        if (S.state(this.stream) === "readable") S.error(this.stream, err);
+        return;
+      }
+      if (this.done || this.failed) return;
+      this.failed = true;
+      this.error = err;
+      this.chunks = [];
+      if (this.waiter !== null) this.waiter.reject(err);
+    }
+    take() {
+      const chunks = this.chunks;
+      this.chunks = [];
+      if (chunks.length === 1) return chunks[0];
+      const out = new Uint8Array(this.size);
+      let off = 0;
+      for (const c of chunks) {
+        out.set(c, off);
+        off += c.byteLength;
+      }
+      return out;
+    }
+    // The whole body, for text()/json()/...
+    readAll() {
+      if (this.failed) return Promise.reject(this.error);
+      if (this.done) return Promise.resolve(this.take());
+      return new Promise((resolve, reject) => {
+        this.waiter = { resolve, reject };
+        if (this.paused) {
+          this.paused = false;
+          this.resume();
+        }
+      });
+    }
+    // The body as a stream, with what arrived so far queued in it.
+    toStream() {
+      const stream = S.createReadableStream(
+        () => {},
+        () => {
+          this.paused = false;
+          this.resume();
+        },
+        (reason) => this.cancel(reason),
+        BODY_HWM,
+        (chunk) => chunk.byteLength,
+      );
+      for (const c of this.chunks) S.enqueue(stream, c);
+      this.chunks = [];
+      if (this.failed) S.error(stream, this.error);
+      else if (this.done) S.close(stream);
+      this.stream = stream;
+      return stream;
+    }
+  }
   function bodyStream(body) {
+    if (body.stream === null && body.src) {
+      if (body.used) {
+        // text()/json()/... took the Source: the stream below stands for a drained one.
+        body.src = null;
+      } else {
+        body.stream = body.src.toStream();
+        body.src = null;
+        return body.stream;
+      }
+    }
     if (body.stream === null && body.used) {
       // Consumed through text()/json()/...: the stream is gone, read and locked, as if a reader
       // had drained it.
@@ -365,11 +469,15 @@
       return Promise.reject(new TypeError("Body is unusable: body has already been read"));
     if (body.stream === null) {
       body.used = true;
+      if (body.src) return body.src.readAll();
       const bytes = body.bytes;
       return Promise.resolve(bytes);
     }
     return readAllBytes(body.stream);
   }
+  // decode() without {stream: true} keeps no state between calls: one decoder serves all.
+  const decoder = new TextDecoder();
+  const utf8Decode = (u8) => decoder.decode(u8);
   const toArrayBuffer = (u8) =>
     u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength
       ? u8.buffer
@@ -390,10 +498,10 @@
       return consumeBody(this).then((u8) => new Uint8Array(toArrayBuffer(u8)));
     },
     text() {
-      return consumeBody(this).then((u8) => new TextDecoder().decode(u8));
+      return consumeBody(this).then(utf8Decode);
     },
     json() {
-      return consumeBody(this).then((u8) => JSON.parse(new TextDecoder().decode(u8)));
+      return consumeBody(this).then((u8) => JSON.parse(utf8Decode(u8)));
     },
     blob() {
       const type = this.headers.get("content-type") ?? "";
@@ -414,6 +522,7 @@
   }
   function cloneBody(body) {
     if (body === null) return null;
+    if (body.src) bodyStream(body);
     if (body.stream === null) return { stream: null, bytes: body.bytes, used: false };
     const [a, b] = body.stream.tee();
     body.stream = a;
@@ -429,6 +538,30 @@
   }
 
   // ---- Request ----
+  // The request URL of `input`, serialized. Parsing in JS (url.js) is a large part of a
+  // fetch's cost, and modules fetch the same few URLs again and again: the serialization of
+  // the last strings parsed (against the same base) is kept. Parsing is a pure function of
+  // (input, base), so a hit is what a parse would give.
+  const hrefCache = new Map();
+  const HREF_CACHE_SIZE = 64;
+  function requestHref(input) {
+    const base = locationHref();
+    const str = String(input);
+    const hit = hrefCache.get(str);
+    if (hit !== undefined && hit.base === base) return hit.href;
+    let url;
+    try {
+      url = new URL(str, base);
+    } catch (e) {
+      throw new TypeError(`Invalid URL: ${input}`, { cause: e });
+    }
+    if (url.username || url.password)
+      throw new TypeError("Request URL must not include credentials");
+    const href = url.href;
+    if (hrefCache.size >= HREF_CACHE_SIZE) hrefCache.clear();
+    hrefCache.set(str, { base, href });
+    return href;
+  }
   const kReq = Symbol("request");
   const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
   const NORMALIZED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"]);
@@ -496,17 +629,9 @@
         r = { ...input[kReq] };
         inputHeaders = input[kList];
       } else {
-        let url;
-        try {
-          url = new URL(String(input), locationHref());
-        } catch (e) {
-          throw new TypeError(`Invalid URL: ${input}`, { cause: e });
-        }
-        if (url.username || url.password)
-          throw new TypeError("Request URL must not include credentials");
         r = {
           method: "GET",
-          url: url.href,
+          url: requestHref(input),
           redirect: "follow",
           signal: null,
           keepalive: false,
@@ -798,7 +923,9 @@
         return `${prefix}: ${detail}`;
     }
   }
-  function networkError(message, code, callSite, url, curlCode, errno, errText) {
+  // Errors made in a native callback: fetch() gives them its caller's stack when it rejects.
+  const nativeErrors = new WeakSet();
+  function networkError(message, code, url, curlCode, errno, errText) {
     const cause = new Error(message);
     if (code !== undefined) cause.code = code;
     if (errno) cause.errno = errno;
@@ -807,20 +934,39 @@
         ? `fetch failed: ${message}`
         : zinniaWording(url, curlCode, errno, errText, message);
     const err = new TypeError(text, { cause });
-    // The error is made in a native callback; show where fetch() was called instead.
-    const frames = callSite?.stack;
-    if (typeof frames === "string") {
-      const nl = frames.indexOf("\n");
-      err.stack = `TypeError: ${text}` + (nl >= 0 ? frames.slice(nl) : "");
-    }
+    nativeErrors.add(err);
     return err;
   }
 
   async function fetch(input, init = undefined) {
-    const callSite = {};
-    Error.captureStackTrace(callSite, fetch);
-    const request = new Request(input, init);
-    const r = request[kReq];
+    try {
+      return await startFetch(input, init);
+    } catch (err) {
+      if (nativeErrors.has(err)) {
+        // Taken after the await (nothing to pay when fetch succeeds): the frames are fetch's
+        // awaiting callers, as V8's async stack traces give them.
+        const site = {};
+        Error.captureStackTrace(site, fetch);
+        const frames = site.stack;
+        const nl = typeof frames === "string" ? frames.indexOf("\n") : -1;
+        err.stack = `TypeError: ${err.message}` + (nl >= 0 ? frames.slice(nl) : "");
+      }
+      throw err;
+    }
+  }
+  function startFetch(input, init) {
+    let r, headerList, body;
+    if (typeof input === "string" && init === undefined) {
+      // fetch(url): what new Request(url) would hold, without making one.
+      r = { method: "GET", url: requestHref(input), redirect: "follow", signal: null };
+      headerList = [];
+      body = null;
+    } else {
+      const request = new Request(input, init);
+      r = request[kReq];
+      headerList = request.headers[kList];
+      body = request[kBody];
+    }
     const signal = r.signal;
     if (signal && signal.aborted) throw signal.reason;
     // r.url is already a serialized URL: its scheme is what precedes the first ':'.
@@ -832,7 +978,7 @@
         `fetch: URL scheme "${href.slice(0, href.indexOf(":"))}" is not supported`,
       );
     }
-    if (ipfs && request.headers.has("authorization")) {
+    if (ipfs && headerList.some((e) => e[0] === "authorization")) {
       throw new TypeError("fetch: an Authorization header is not allowed for ipfs:// URLs");
     }
     if (ipfs && r.method !== "GET" && r.method !== "HEAD") {
@@ -842,7 +988,6 @@
     const abortTransfer = ipfs ? host.ipfsAbort : host.fetchAbort;
     let bodyArg = null;
     let uploadReader = null;
-    const body = request[kBody];
     if (body !== null) {
       if (isUnusable(body)) throw new TypeError("Request body has already been used");
       // Bytes go in one piece; a stream is pulled chunk by chunk as curl sends (chunked).
@@ -854,16 +999,18 @@
       body.used = true;
     }
     const headerPairs = [];
-    let hasUA = false;
-    for (const [n, v] of request.headers[kList]) {
+    let hasUA = false,
+      hasAccept = false;
+    for (const [n, v] of headerList) {
       if (n === "user-agent") hasUA = true;
+      else if (n === "accept") hasAccept = true;
       headerPairs.push(n, v);
     }
     if (!hasUA) headerPairs.push("user-agent", getUserAgent());
-    if (!request.headers.has("accept")) headerPairs.push("accept", "*/*");
+    if (!hasAccept) headerPairs.push("accept", "*/*");
 
     return new Promise((resolve, reject) => {
-      let stream = null;
+      let src = null;
       let response = null;
       let settled = false;
       let removeAbort = () => {};
@@ -873,7 +1020,7 @@
         if (!settled) {
           settled = true;
           reject(err);
-        } else if (stream !== null && S.state(stream) === "readable") S.error(stream, err);
+        } else if (src !== null) src.fail(err);
       };
       const onEvent = (kind, a, b, c, d, e) => {
         switch (kind) {
@@ -891,17 +1038,12 @@
               );
               return false;
             }
-            stream = S.createReadableStream(
-              () => {},
+            src = new Source(
+              () => resumeTransfer(id),
               () => {
-                resumeTransfer(id);
-              },
-              (reason) => {
                 removeAbort();
                 abortTransfer(id);
               },
-              BODY_HWM,
-              (chunk) => chunk.byteLength,
             );
             response = Object.create(Response.prototype);
             response[kRes] = { type: "basic", url: d, status, statusText: b, redirected: e };
@@ -909,22 +1051,20 @@
             response[kBody] =
               NULL_BODY.has(status) || r.method === "HEAD"
                 ? null
-                : { stream, bytes: null, used: false };
+                : { stream: null, bytes: null, used: false, src };
             settled = true;
             resolve(response);
             return true;
           }
           case EV.DATA: // data: Uint8Array; returns whether more is wanted now
-            if (stream === null || S.state(stream) !== "readable") return false;
-            S.enqueue(stream, a);
-            return S.desiredSize(stream) > 0;
+            return src !== null && src.push(a);
           case EV.END: // end
             removeAbort();
-            if (stream !== null && S.state(stream) === "readable") S.close(stream);
+            if (src !== null) src.end();
             return false;
           case EV.ERROR: // error: message, curl error name, CURLcode, OS errno, its strerror
             if (uploadReader !== null) uploadReader.cancel(a).catch(() => {});
-            fail(networkError(a, b, callSite, r.url, c, d, e));
+            fail(networkError(a, b, r.url, c, d, e));
             return false;
           case EV.NEED_BODY: // curl wants the next chunk of the streamed request body
             uploadReader
