@@ -212,6 +212,19 @@ bool Traversal::accept(const Cid& cid, ByteView data) {
   }
 }
 
+std::vector<Cid> Traversal::upcoming(std::size_t n) {
+  drop_satisfied();
+  std::vector<Cid> out;
+  std::unordered_set<std::string> keys;
+  for (auto it = stack_.rbegin(); it != stack_.rend() && out.size() < n; ++it) {
+    if (it->cid.hash == multihash::kIdentity) continue;
+    std::string k = it->cid.key();
+    if (seen_.count(k)) continue;
+    if (keys.insert(std::move(k)).second) out.push_back(it->cid);
+  }
+  return out;
+}
+
 bool Traversal::complete() {
   drop_satisfied();
   return stack_.empty();

@@ -41,6 +41,9 @@ class Traversal {
   // The CAR ended: throws Error naming the first missing block unless the walk is complete.
   void finish();
   bool complete();
+  // The next blocks the walk needs, at most `n` distinct, the very next first (what a
+  // Bitswap retrieval asks for ahead). Each must still be passed to accept() in walk order.
+  std::vector<Cid> upcoming(std::size_t n);
   std::size_t frontier() const { return stack_.size(); }
 
  private:

@@ -184,7 +184,7 @@ TEST_F(RetrievalTest, ProvidersFromIpni) {
   EXPECT_EQ(none.status, 404) << none.message;
   EXPECT_NE(none.message.find(net().cid("absent")), std::string::npos);
 
-  // A Bitswap-only provider is not supported yet: counted as failed, 502.
+  // A Bitswap-only provider, with no libp2p node configured here: counted as failed, 502.
   Result bitswap = retrieve("ipfs://" + net().cid("hello"), opt);
   EXPECT_EQ(bitswap.status, 502) << bitswap.message;
   EXPECT_NE(bitswap.message.find("bitswap is not supported"), std::string::npos) << bitswap.message;

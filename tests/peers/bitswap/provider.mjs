@@ -1,0 +1,76 @@
+// Bitswap providers for zinnia's tests: js-libp2p nodes running @helia/bitswap over blockstores
+// filled with the DAGs of tests/peers/ipfs/gateway.mjs (fetched from its honest gateway, so
+// both protocols serve the same blocks and a retrieval over either gives the same CAR).
+//
+// node provider.mjs --gateway http://127.0.0.1:PORT CID...
+// Prints one JSON line once listening: {"peers": {mode: multiaddr with /p2p}}. Modes:
+//   good        every block of the DAGs of the CIDs given
+//   wrongblock  the same blocks, every one but the roots with its last byte flipped
+//   empty       no blocks at all (it answers DONT_HAVE, as asked by sendDontHave)
+import '../libp2p/polyfill.mjs'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { createBitswap } from '@helia/bitswap'
+import { CarBlockIterator } from '@ipld/car'
+import { identify } from '@libp2p/identify'
+import { tcp } from '@libp2p/tcp'
+import { MemoryBlockstore } from 'blockstore-core'
+import { createLibp2p } from 'libp2p'
+import { CID } from 'multiformats/cid'
+
+const args = process.argv.slice(2)
+const gi = args.indexOf('--gateway')
+if (gi < 0) throw new Error('usage: provider.mjs --gateway URL CID...')
+const gateway = args[gi + 1]
+const roots = args.filter((_, i) => i !== gi && i !== gi + 1).map(c => CID.parse(c))
+
+// Every block of each root's DAG, as the honest gateway serves it.
+const blocks = new Map()
+for (const root of roots) {
+  const res = await fetch(`${gateway}/ipfs/${root}?format=car&dag-scope=all`,
+    { headers: { accept: 'application/vnd.ipld.car' } })
+  if (res.status !== 200) throw new Error(`gateway: ${res.status} for ${root}`)
+  const iter = await CarBlockIterator.fromBytes(new Uint8Array(await res.arrayBuffer()))
+  for await (const { cid, bytes } of iter) blocks.set(cid.toString(), { cid, bytes })
+}
+const rootKeys = new Set(roots.map(r => r.toV1().toString()))
+
+// Providers only: a routing that finds nothing and announces nowhere.
+const routing = {
+  async provide () {},
+  async * findProviders () {},
+  async put () {},
+  async get () { throw new Error('not found') },
+  async * findPeer () {},
+  async * getClosestPeers () {}
+}
+
+async function provider (mode) {
+  const blockstore = new MemoryBlockstore()
+  if (mode !== 'empty') {
+    for (const { cid, bytes } of blocks.values()) {
+      let data = bytes
+      if (mode === 'wrongblock' && !rootKeys.has(cid.toV1().toString())) {
+        data = new Uint8Array(bytes)
+        data[data.length - 1] ^= 1
+      }
+      await blockstore.put(cid, data)
+    }
+  }
+  const libp2p = await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: { identify: identify() }
+  })
+  const logger = { forComponent: () => Object.assign(() => {}, { error () {}, trace () {}, enabled: false }) }
+  const bitswap = createBitswap({ libp2p, blockstore, routing, logger })
+  await bitswap.start()
+  return libp2p.getMultiaddrs()[0].toString()
+}
+
+const peers = {}
+for (const mode of ['good', 'wrongblock', 'empty']) peers[mode] = await provider(mode)
+process.stdout.write(JSON.stringify({ peers, blocks: blocks.size }) + '\n')
+// Runs until killed.
