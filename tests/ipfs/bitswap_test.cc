@@ -188,6 +188,24 @@ TEST_F(BitswapTest, UnreachableOrUnsupportedProviders) {
       << no_node.message;
 }
 
+TEST_F(BitswapTest, ASilentPeerTimesOut) {
+  Options o = options();
+  o.config.provider_timeout = std::chrono::milliseconds(400);
+  Result moved = retrieve(url("small", "", {"silent", "good"}), o);
+  ASSERT_EQ(moved.status, 200) << moved.message;
+  EXPECT_TRUE(moved.ended) << moved.error;
+  EXPECT_CAR(moved.car, expected("small", ""));
+  EXPECT_TRUE(has(moved.dropped, "no data for 400 ms (provider timeout)"));
+
+  Result alone = retrieve(url("small", "", {"silent"}), o);
+  EXPECT_EQ(alone.status, 504) << alone.message;
+
+  o.config.global_timeout = std::chrono::milliseconds(300);
+  Result global = retrieve(url("small", "", {"silent"}), o);
+  EXPECT_EQ(global.status, 504) << global.message;
+  EXPECT_NE(global.message.find("timed out after 300 ms"), std::string::npos) << global.message;
+}
+
 TEST_F(BitswapTest, CancelMidBodyAndAPausingReader) {
   Options cancel = options();
   cancel.cancel_after_bytes = 200'000;

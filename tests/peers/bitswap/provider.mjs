@@ -7,6 +7,7 @@
 //   good        every block of the DAGs of the CIDs given
 //   wrongblock  the same blocks, every one but the roots with its last byte flipped
 //   empty       no blocks at all (it answers DONT_HAVE, as asked by sendDontHave)
+//   silent      takes the wantlist and never answers (no @helia/bitswap, a bare handler)
 import '../libp2p/polyfill.mjs'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -70,7 +71,22 @@ async function provider (mode) {
   return libp2p.getMultiaddrs()[0].toString()
 }
 
+async function silent () {
+  const libp2p = await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: { identify: identify() }
+  })
+  await libp2p.handle('/ipfs/bitswap/1.2.0', async ({ stream }) => {
+    for await (const _ of stream.source) ; // eslint-disable-line no-unused-vars
+  })
+  return libp2p.getMultiaddrs()[0].toString()
+}
+
 const peers = {}
 for (const mode of ['good', 'wrongblock', 'empty']) peers[mode] = await provider(mode)
+peers.silent = await silent()
 process.stdout.write(JSON.stringify({ peers, blocks: blocks.size }) + '\n')
 // Runs until killed.
