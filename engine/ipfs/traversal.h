@@ -52,6 +52,7 @@ class Traversal {
     Cid cid;
     Mode mode;
     std::uint32_t path_index = 0;
+    std::uint32_t shard_depth = 0;   // kPath through a HAMT: the level of this shard node
     std::uint64_t from = 0, to = 0;  // kBytes: inclusive range within this node's file bytes
   };
   void process(const Pending& p, ByteView data);

@@ -103,12 +103,16 @@ TEST_F(BitswapTest, EachDagScopeGivesTheGatewaysCar) {
 }
 
 TEST_F(BitswapTest, PathsAndEntityBytes) {
-  for (std::string rest : {"/sub/small.bin", "/hello.txt?dag-scope=block"}) {
-    SCOPED_TRACE(rest);
-    Result r = retrieve(url("dir", rest, {"good"}), options());
+  for (auto [name, rest] : std::vector<std::pair<std::string, std::string>>{
+           {"dir", "/sub/small.bin"},
+           {"dir", "/hello.txt?dag-scope=block"},
+           {"shard16", "/file-42.txt"},  // through HAMT shards
+           {"shard", "/inner/deep.txt?dag-scope=entity"}}) {
+    SCOPED_TRACE(name + rest);
+    Result r = retrieve(url(name, rest, {"good"}), options());
     ASSERT_EQ(r.status, 200) << r.message;
     EXPECT_TRUE(r.ended) << r.error;
-    EXPECT_CAR(r.car, expected("dir", rest));
+    EXPECT_CAR(r.car, expected(name, rest));
   }
   std::string q = "?dag-scope=entity&entity-bytes=70000:140000";
   Result r = retrieve(url("file", q, {"good"}), options());
