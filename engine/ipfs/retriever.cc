@@ -339,7 +339,9 @@ struct Retrieval {
       for (auto& b : ev.message->blocks) {
         auto it = bs_wanted.find(b.cid.key());
         if (it == bs_wanted.end()) {
-          if (ev.shared) continue;  // another retrieval's
+          // A repeat (a provider answering two wantlists at once may send a block twice), or
+          // another retrieval's.
+          if (ev.shared || bs_have.count(b.cid.key()) || traversal->seen(b.cid)) continue;
           return provider_failed("sent block " + b.cid.to_string() +
                                      ", which is none of the blocks asked for (a block that "
                                      "does not hash to its CID, or an unrequested one)",

@@ -44,6 +44,8 @@ class Traversal {
   // The next blocks the walk needs, at most `n` distinct, the very next first (what a
   // Bitswap retrieval asks for ahead). Each must still be passed to accept() in walk order.
   std::vector<Cid> upcoming(std::size_t n);
+  // Whether a block of this content was accepted already.
+  bool seen(const Cid& cid) const { return seen_.count(cid.key()) > 0; }
   std::size_t frontier() const { return stack_.size(); }
 
  private:
