@@ -298,7 +298,8 @@ struct Retrieval {
     }
     const std::size_t window = std::max<std::size_t>(1, owner.config_.bitswap_window);
     const std::size_t outstanding = bs_wanted.size() + bs_have.size();
-    if (outstanding >= window) return;
+    // Top up in batches: every wantlist is a stream, and the provider answers each with one.
+    if (outstanding > window / 2) return;
     std::vector<bitswap::WantEntry> entries;
     for (Cid& c : traversal->upcoming(window)) {
       if (outstanding + entries.size() >= window) break;

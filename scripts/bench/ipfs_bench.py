@@ -107,7 +107,9 @@ def main(quick, write):
                             notes=f"{rounds} rounds alternating; a {mib} MiB UnixFS file (256 KiB raw leaves, "
                                   f"one dag-pb root), CAR of {car_bytes.get('size', 0)} bytes, from "
                                   "tests/peers/ipfs/gateway.mjs (Node's http and @ipld/car's CarWriter on "
-                                  "127.0.0.1, sharing the same 2 cores). Wall time includes each process's start.")
+                                  "127.0.0.1, sharing the same 2 cores); bitswap: the same DAG from a js-libp2p + "
+                                  "@helia/bitswap peer (tests/peers/bitswap/provider.mjs), 32 blocks asked ahead. "
+                                  "Wall time includes each process's start.")
     finally:
         for p in (bs, gw):
             if p:
