@@ -141,6 +141,18 @@ TEST_F(BitswapTest, AWrongBlockDropsTheProviderAndTheNextServes) {
   EXPECT_EQ(expected("file", "").rfind(alone.car, 0), 0u) << "a verified prefix";
 }
 
+TEST_F(BitswapTest, ABlockSentTwiceIsARepeatNotALie) {
+  for (std::string rest : {"", "?dag-scope=entity", "/sub/small.bin"}) {
+    std::string name = rest == "/sub/small.bin" ? "dir" : "file";
+    SCOPED_TRACE(name + rest);
+    Result r = retrieve(url(name, rest, {"twice"}), options());
+    ASSERT_EQ(r.status, 200) << r.message;
+    EXPECT_TRUE(r.ended) << r.error;
+    EXPECT_TRUE(r.dropped.empty()) << r.dropped[0];
+    EXPECT_CAR(r.car, expected(name, rest));
+  }
+}
+
 TEST_F(BitswapTest, DontHaveMovesOnAndAloneGives502) {
   Result r = retrieve(url("small", "", {"empty", "good"}), options());
   ASSERT_EQ(r.status, 200) << r.message;

@@ -8,6 +8,8 @@
 //   wrongblock  the same blocks, every one but the roots with its last byte flipped
 //   empty       no blocks at all (it answers DONT_HAVE, as asked by sendDontHave)
 //   silent      takes the wantlist and never answers (no @helia/bitswap, a bare handler)
+//   twice       a bare handler that answers every want-block with the block, twice (two
+//               messages on two streams), as a busy provider may
 import '../libp2p/polyfill.mjs'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -18,6 +20,8 @@ import { tcp } from '@libp2p/tcp'
 import { MemoryBlockstore } from 'blockstore-core'
 import { createLibp2p } from 'libp2p'
 import { CID } from 'multiformats/cid'
+// The package exports only its entry point; its own protobuf code is imported by file.
+import { BitswapMessage } from './node_modules/@helia/bitswap/dist/src/pb/message.js'
 
 const args = process.argv.slice(2)
 const gi = args.indexOf('--gateway')
@@ -85,8 +89,53 @@ async function silent () {
   return libp2p.getMultiaddrs()[0].toString()
 }
 
+const varint = (n) => {
+  const out = []
+  while (n >= 0x80) { out.push((n & 0x7f) | 0x80); n = Math.floor(n / 128) }
+  out.push(n)
+  return Uint8Array.from(out)
+}
+async function twice () {
+  const libp2p = await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: { identify: identify() }
+  })
+  await libp2p.handle('/ipfs/bitswap/1.2.0', async ({ stream, connection }) => {
+    const parts = []
+    for await (const c of stream.source) parts.push(c.subarray())
+    const buf = Buffer.concat(parts)
+    const answer = []
+    for (let off = 0; off < buf.length;) {
+      let len = 0
+      let shift = 0
+      let b
+      do { b = buf[off++]; len += (b & 0x7f) * 2 ** shift; shift += 7 } while (b & 0x80)
+      const msg = BitswapMessage.decode(buf.subarray(off, off + len))
+      off += len
+      for (const e of msg.wantlist?.entries ?? []) {
+        const cid = CID.decode(e.cid)
+        const block = blocks.get(cid.toString())
+        if (!block) continue
+        const prefix = Uint8Array.from([...varint(cid.version), ...varint(cid.code),
+          ...varint(cid.multihash.code), ...varint(cid.multihash.size)])
+        answer.push({ prefix, data: block.bytes })
+      }
+    }
+    const body = BitswapMessage.encode({ blocks: answer, blockPresences: [], pendingBytes: 0 })
+    for (let round = 0; round < 2; round++) {
+      const out = await libp2p.dialProtocol(connection.remotePeer, '/ipfs/bitswap/1.2.0')
+      await out.sink([Buffer.concat([varint(body.length), body])])
+    }
+  })
+  return libp2p.getMultiaddrs()[0].toString()
+}
+
 const peers = {}
 for (const mode of ['good', 'wrongblock', 'empty']) peers[mode] = await provider(mode)
 peers.silent = await silent()
+peers.twice = await twice()
 process.stdout.write(JSON.stringify({ peers, blocks: blocks.size }) + '\n')
 // Runs until killed.
