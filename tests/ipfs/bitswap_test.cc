@@ -222,6 +222,22 @@ TEST_F(BitswapTest, ASilentPeerTimesOut) {
   EXPECT_NE(global.message.find("timed out after 300 ms"), std::string::npos) << global.message;
 }
 
+TEST_F(BitswapTest, ProvidersFromIpni) {
+  // The indexer lists the good peer by id, a WebSocket address first (not dialled), then TCP.
+  std::string good = peers().addr("good");
+  std::string id = good.substr(good.find("/p2p/") + 5);
+  std::string tcp = good.substr(0, good.find("/p2p/"));
+  net().routes(
+      {{net().cid("small"), {{{"bitswap", id}, {"addrs", {"/ip4/127.0.0.1/tcp/1/ws", tcp}}}}}});
+  Options o = options();
+  o.config.ipni_url = net().ipni_url();
+  Result r = retrieve("ipfs://" + net().cid("small") + "?protocols=bitswap", o);
+  ASSERT_EQ(r.status, 200) << r.message;
+  EXPECT_TRUE(r.ended) << r.error;
+  EXPECT_TRUE(r.dropped.empty()) << r.dropped[0];
+  EXPECT_CAR(r.car, expected("small", ""));
+}
+
 TEST_F(BitswapTest, CancelMidBodyAndAPausingReader) {
   Options cancel = options();
   cancel.cancel_after_bytes = 200'000;

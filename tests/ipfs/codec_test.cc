@@ -265,6 +265,15 @@ TEST(Request, ParsesLassiesParameters) {
             "http://[::1]:8080");
 }
 
+TEST(Request, PlainTcpMultiaddrs) {
+  EXPECT_TRUE(multiaddr_is_plain_tcp("/ip4/1.2.3.4/tcp/4001"));
+  EXPECT_TRUE(multiaddr_is_plain_tcp("/dns4/example.com/tcp/4001/p2p/12D3KooWx"));
+  EXPECT_FALSE(multiaddr_is_plain_tcp("/ip4/1.2.3.4/tcp/4001/ws"));
+  EXPECT_FALSE(multiaddr_is_plain_tcp("/ip4/1.2.3.4/udp/4001/quic-v1"));
+  EXPECT_FALSE(multiaddr_is_plain_tcp("/ip4/1.2.3.4/tcp/443/http"));
+  EXPECT_FALSE(multiaddr_is_plain_tcp("ip4/1.2.3.4/tcp/1"));
+}
+
 TEST(Ipni, MetadataAndAnswers) {
   EXPECT_EQ(ipni_metadata_protocols(Bytes{0x80, 0x12, 0xa0, 0x12}),
             (std::vector<Protocol>{Protocol::kBitswap, Protocol::kHttp}));

@@ -9,7 +9,7 @@
 // left out), slow (the header, then nothing), status500, status404.
 // GET /raw/<name> on any gateway answers a file's plain bytes (what the CAR must rebuild).
 // The indexer answers GET /cid/<cid> from a table set with POST /routes {cid: [providers]}
-// where a provider is {mode} (an HTTP gateway of this process) or {bitswap: peerId}.
+// where a provider is {mode} (an HTTP gateway of this process) or {bitswap: peerId, addrs?}.
 import http from 'node:http'
 import { createHash } from 'node:crypto'
 import { CarWriter } from '@ipld/car'
@@ -354,7 +354,7 @@ const ipni = http.createServer((req, res) => {
   const list = routes[cid.toString()]
   if (!list || list.length === 0) { res.writeHead(404); res.end('not found'); return }
   const ProviderResults = list.map(p => p.bitswap
-    ? { ContextID: b64([1]), Metadata: b64([0x80, 0x12]), Provider: { ID: p.bitswap, Addrs: ['/ip4/127.0.0.1/tcp/1/ws'] } }
+    ? { ContextID: b64([1]), Metadata: b64([0x80, 0x12]), Provider: { ID: p.bitswap, Addrs: p.addrs ?? ['/ip4/127.0.0.1/tcp/1/ws'] } }
     : { ContextID: b64([2]), Metadata: b64([0xa0, 0x12]), Provider: { ID: peerOf(p.mode), Addrs: [`/ip4/127.0.0.1/tcp/${ports[p.mode]}/http`] } })
   res.writeHead(200, { 'content-type': 'application/json' })
   res.end(JSON.stringify({ MultihashResults: [{ Multihash: b64(cid.multihash.bytes), ProviderResults }] }))
