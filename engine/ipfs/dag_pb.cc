@@ -117,11 +117,14 @@ UnixFsData decode_unixfs(ByteView in) {
           throw Error("UnixFS data: bad blocksizes");
         }
         break;
+      case 5:
+        if (f.wire == 0) d.hash_type = f.value;
+        break;
       case 6:
         if (f.wire == 0) d.fanout = f.value;
         break;
       default:
-        break;  // hashType, mode, mtime: not needed to traverse
+        break;  // mode, mtime: not needed to traverse
     }
   }
   if (!have_type) throw Error("UnixFS data without a Type");

@@ -37,6 +37,7 @@ struct UnixFsData {
   Bytes data;
   std::optional<std::uint64_t> filesize;
   std::vector<std::uint64_t> blocksizes;
+  std::optional<std::uint64_t> hash_type;  // a HAMT shard's: 0x22, murmur3-x64-64
   std::optional<std::uint64_t> fanout;
 };
 

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "engine/ipfs/retriever.h"
+#include "engine/libp2p/node.h"
 
 namespace {
 
@@ -65,6 +66,12 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // Bitswap providers are reached through a libp2p node of this process, made on first use.
+  std::shared_ptr<zinnia::libp2p::Node> node;
+  config.libp2p_node = [&node] {
+    if (!node) node = std::make_shared<zinnia::libp2p::Node>();
+    return node;
+  };
   int code = 1;
   uv_loop_t loop;
   uv_loop_init(&loop);

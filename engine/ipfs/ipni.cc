@@ -1,5 +1,6 @@
 #include "engine/ipfs/ipni.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -66,6 +67,9 @@ std::vector<Provider> parse_ipni_response(std::string_view text, const Retrieval
         if (!request.wants(p)) continue;
         if (!seen.insert({id, static_cast<int>(p)}).second) continue;
         bool added = false;
+        // A libp2p provider's addresses that the node can dial (TCP) come first.
+        if (p != Protocol::kHttp)
+          std::stable_partition(addrs.begin(), addrs.end(), multiaddr_is_plain_tcp);
         for (auto& addr : addrs) {
           if ((p == Protocol::kHttp) != multiaddr_is_http(addr)) continue;
           std::string full = addr;

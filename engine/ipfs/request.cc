@@ -179,6 +179,17 @@ Provider parse_provider(std::string_view multiaddr, Protocol protocol) {
   return p;
 }
 
+bool multiaddr_is_plain_tcp(std::string_view multiaddr) {
+  if (!multiaddr.starts_with('/')) return false;
+  auto parts = split(multiaddr.substr(1), '/');
+  if (parts.size() != 4 && parts.size() != 6) return false;
+  const auto& host = parts[0];
+  if (host != "ip4" && host != "ip6" && host != "dns" && host != "dns4" && host != "dns6")
+    return false;
+  if (parts[2] != "tcp") return false;
+  return parts.size() == 4 || parts[4] == "p2p" || parts[4] == "ipfs";
+}
+
 std::string RetrievalRequest::gateway_path() const {
   std::string out = "/ipfs/" + root_text;
   for (auto& seg : selector.path) out += "/" + percent_encode_segment(seg);

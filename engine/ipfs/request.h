@@ -45,6 +45,8 @@ RetrievalRequest parse_ipfs_url(std::string_view url);
 Provider parse_provider(std::string_view multiaddr, Protocol protocol);
 // True when the multiaddr reaches an HTTP(S) endpoint (/http, /https, /tls/http).
 bool multiaddr_is_http(std::string_view multiaddr);
+// True for /ip4|ip6|dns|dns4|dns6/<host>/tcp/<port>[/p2p/<id>]: what the libp2p node dials.
+bool multiaddr_is_plain_tcp(std::string_view multiaddr);
 
 std::string percent_decode(std::string_view s);
 std::string percent_encode_segment(std::string_view s);

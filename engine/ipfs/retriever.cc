@@ -5,9 +5,12 @@
 #include <cstring>
 #include <optional>
 
+#include "engine/ipfs/bitswap.h"
 #include "engine/ipfs/car.h"
 #include "engine/ipfs/ipni.h"
+#include "engine/ipfs/multibase.h"
 #include "engine/ipfs/traversal.h"
+#include "engine/libp2p/node.h"
 
 namespace zinnia::ipfs {
 
@@ -82,6 +85,15 @@ struct Retrieval {
   uv_timer_t* provider_timer = nullptr;
   uv_timer_t* global_timer = nullptr;
 
+  // The current Bitswap attempt: blocks asked for and blocks received ahead of the walk.
+  bool bs_active = false;
+  std::string bs_peer;  // base58
+  std::shared_ptr<libp2p::Node> bs_node;
+  std::shared_ptr<bitswap::Client> bs_client;
+  std::shared_ptr<bitswap::Inbox> bs_inbox;
+  std::unordered_map<std::string, Cid> bs_wanted;
+  std::unordered_map<std::string, bitswap::Block> bs_have;
+
   Retrieval(Retriever& o, std::uint32_t i, std::unique_ptr<RetrievalSink> s)
       : owner(o), id(i), sink(std::move(s)) {}
   ~Retrieval() {
@@ -91,8 +103,23 @@ struct Retrieval {
   }
 
   void stop_transfer() {
-    if (in_flight && easy) owner.curl_.remove(easy.get());
+    if (bs_active)
+      stop_bitswap();
+    else if (in_flight && easy)
+      owner.curl_.remove(easy.get());
     in_flight = false;
+  }
+
+  void stop_bitswap() {
+    if (!bs_active) return;
+    bs_active = false;
+    in_flight = false;
+    if (bs_client) bs_client->unsubscribe(bs_peer, bs_inbox.get());
+    if (bs_inbox) bs_inbox->close();
+    bs_inbox.reset();
+    bs_client.reset();
+    bs_wanted.clear();
+    bs_have.clear();
   }
 
   void begin() {
@@ -182,27 +209,160 @@ struct Retrieval {
   }
 
   void next_provider() {
-    while (next_candidate < candidates.size()) {
+    while (next_candidate < candidates.size() && !over) {
       provider = &candidates[next_candidate++];
-      if (provider->protocol != Protocol::kHttp) {
-        provider_failed(std::string("protocol ") + protocol_name(provider->protocol) +
-                            " is not supported (only http)",
-                        false);
-        continue;
+      bool started = false;
+      switch (provider->protocol) {
+        case Protocol::kHttp:
+          started = start_http();
+          break;
+        case Protocol::kBitswap:
+          started = start_bitswap();
+          break;
+        case Protocol::kGraphsync:
+          record_failure("protocol graphsync is not supported (only http and bitswap)", false);
+          break;
       }
-      if (start_http()) return;
+      if (started) return;
     }
+    if (over) return;
     std::string message = "retrieving " + request.root_text + ": every provider failed (" +
                           std::to_string(failures) + ")" +
                           (last_error.empty() ? "" : "; last: " + last_error);
     fail_all(timeouts > 0 && timeouts == failures ? 504 : 502, message);
   }
 
+  // --- Bitswap -------------------------------------------------------------------------------
+
+  bool start_bitswap() {
+    if (!owner.config_.libp2p_node) {
+      record_failure("protocol bitswap is not supported (no libp2p node)", false);
+      return false;
+    }
+    try {
+      bs_peer = provider->peer_id;
+      if (!bs_peer.empty() && bs_peer[0] != 'Q' && bs_peer[0] != '1')
+        bs_peer = base58btc_encode(Cid::parse(bs_peer).multihash_bytes());
+      if (!bs_node) bs_node = owner.config_.libp2p_node();
+      if (!bs_node) throw Error("no libp2p node");
+      bs_client = bitswap::Client::of(bs_node);
+    } catch (const std::exception& e) {
+      record_failure(std::string("bitswap: ") + e.what(), false);
+      return false;
+    }
+    bs_inbox = std::make_shared<bitswap::Inbox>(owner.curl_.uv(), [this] { on_bitswap(); });
+    bs_client->subscribe(bs_peer, bs_inbox);
+    bs_active = true;
+    in_flight = true;
+    reader.reset();
+    traversal.emplace(request.root, request.selector);
+    attempt_fresh = 0;
+    attempt_error.clear();
+    arm_provider_timer();
+    owner.curl_.defer([this, id = id] {
+      if (owner.retrievals_.count(id)) bitswap_pump();
+    });
+    return true;
+  }
+
+  // Walks every block received that the walk needs next, then asks for the next ones.
+  void bitswap_pump() {
+    if (over || !bs_active) return;
+    for (;;) {
+      if (sink_full) {
+        uv_timer_stop(provider_timer);  // the caller is not reading: the provider waits
+        return;
+      }
+      bool done = false;
+      try {
+        std::vector<Cid> next = traversal->upcoming(1);
+        if (next.empty()) {
+          done = true;
+        } else {
+          auto it = bs_have.find(next[0].key());
+          if (it == bs_have.end()) break;
+          bitswap::Block b = std::move(it->second);
+          bs_have.erase(it);
+          on_block(b.cid, b.data);
+        }
+      } catch (const Error& e) {
+        out.clear();
+        return provider_failed(e.what(), false);
+      }
+      if (done) {
+        stop_bitswap();
+        return succeed();
+      }
+      deliver();
+      if (over) return;
+    }
+    const std::size_t window = std::max<std::size_t>(1, owner.config_.bitswap_window);
+    const std::size_t outstanding = bs_wanted.size() + bs_have.size();
+    // Top up in batches: every wantlist is a stream, and the provider answers each with one.
+    if (outstanding > window / 2) return;
+    std::vector<bitswap::WantEntry> entries;
+    for (Cid& c : traversal->upcoming(window)) {
+      if (outstanding + entries.size() >= window) break;
+      std::string k = c.key();
+      if (bs_wanted.count(k) || bs_have.count(k)) continue;
+      entries.push_back({.cid = c});
+      bs_wanted.emplace(std::move(k), std::move(c));
+    }
+    if (entries.empty()) return;
+    std::weak_ptr<bitswap::Inbox> inbox = bs_inbox;
+    bs_node->request(provider->address, std::string(bitswap::kProtocol),
+                     bitswap::encode_wantlist(entries, false), nullptr,
+                     [inbox](std::optional<libp2p::Error> err) {
+                       // The provider closes its side once it has the wantlist; blocks come on its
+                       // own stream. A timeout or cancellation says nothing about it.
+                       if (!err || err->kind == libp2p::Error::Kind::kTimeout ||
+                           err->kind == libp2p::Error::Kind::kCancelled)
+                         return;
+                       if (auto in = inbox.lock()) in->post({std::nullopt, err->message, false});
+                     },
+                     {.requester = "ipfs-bitswap",
+                      .timeout = owner.config_.provider_timeout,
+                      .max_response = 1 << 20});
+  }
+
+  void on_bitswap() {
+    if (!bs_inbox) return;
+    std::deque<bitswap::Event> events = bs_inbox->take();
+    for (auto& ev : events) {
+      if (over || !bs_active) return;
+      if (!ev.message) return provider_failed(ev.error, false);
+      bool useful = false;
+      for (auto& p : ev.message->presences) {
+        if (p.have || !bs_wanted.count(p.cid.key())) continue;
+        return provider_failed("it does not have block " + p.cid.to_string() + " (DONT_HAVE)",
+                               false);
+      }
+      for (auto& b : ev.message->blocks) {
+        auto it = bs_wanted.find(b.cid.key());
+        if (it == bs_wanted.end()) {
+          // A repeat (a provider answering two wantlists at once may send a block twice), or
+          // another retrieval's.
+          if (ev.shared || bs_have.count(b.cid.key()) || traversal->seen(b.cid)) continue;
+          return provider_failed("sent block " + b.cid.to_string() +
+                                     ", which is none of the blocks asked for (a block that "
+                                     "does not hash to its CID, or an unrequested one)",
+                                 false);
+        }
+        bs_wanted.erase(it);
+        std::string k = b.cid.key();
+        bs_have.emplace(std::move(k), std::move(b));
+        useful = true;
+      }
+      if (useful && !sink_full) arm_provider_timer();
+    }
+    bitswap_pump();
+  }
+
   bool start_http() {
     std::string url = provider->http_base + request.gateway_path();
     CURL* e = new_easy(url);
     if (!e) {
-      provider_failed("cannot start an HTTP transfer", false);
+      record_failure("cannot start an HTTP transfer", false);
       return false;
     }
     curl_slist* list =
@@ -220,7 +380,7 @@ struct Retrieval {
     arm_provider_timer();
     in_flight = owner.curl_.add(e, [this](CURLcode rc) { on_http_done(rc); });
     if (!in_flight) {
-      provider_failed("curl refused the transfer", false);
+      record_failure("curl refused the transfer", false);
       return false;
     }
     return true;
@@ -315,6 +475,10 @@ struct Retrieval {
     } catch (const Error& e) {
       return provider_failed(e.what(), false);
     }
+    succeed();
+  }
+
+  void succeed() {
     if (attempt_fresh < emitted_blocks)
       return provider_failed("sent fewer blocks than an earlier provider", false);
     if (!responded) {
@@ -333,6 +497,14 @@ struct Retrieval {
   }
 
   void provider_failed(const std::string& reason, bool timed_out) {
+    record_failure(reason, timed_out);
+    if (over) return;
+    next_provider();
+  }
+
+  // Counts a dropped provider and tells the sink; the caller moves on.
+  void record_failure(const std::string& reason, bool timed_out) {
+    stop_bitswap();
     ++failures;
     if (timed_out) ++timeouts;
     std::string who = provider ? provider->address : std::string("provider");
@@ -340,8 +512,6 @@ struct Retrieval {
     reader.reset();
     traversal.reset();
     if (provider) sink->on_provider_failed(*provider, reason);
-    if (over) return;
-    next_provider();
   }
 
   void arm_provider_timer() {
@@ -387,6 +557,10 @@ struct Retrieval {
 
   void resume() {
     sink_full = false;
+    if (bs_active) {
+      arm_provider_timer();
+      return bitswap_pump();
+    }
     if (!curl_paused || !in_flight) return;
     curl_paused = false;
     arm_provider_timer();
@@ -428,7 +602,7 @@ void Retriever::resume(std::uint32_t id) {
   auto it = retrievals_.find(id);
   if (it == retrievals_.end()) return;
   Retrieval* r = it->second.get();
-  if (!r->curl_paused) {
+  if (!r->curl_paused && !r->bs_active) {
     r->sink_full = false;
     return;
   }

@@ -7,12 +7,17 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
 
 #include "engine/curl/curl_loop.h"
 #include "engine/ipfs/request.h"
+
+namespace zinnia::libp2p {
+class Node;
+}
 
 namespace zinnia::ipfs {
 
@@ -25,6 +30,11 @@ struct RetrieverConfig {
   // Verified CAR bytes passed on at most; 0: no limit (Lassie's default).
   std::uint64_t max_bytes = 0;
   std::string user_agent = "zinnia";
+  // The libp2p node Bitswap providers are reached through, asked for on the first Bitswap
+  // provider (the process's shared node); unset: Bitswap providers fail as not supported.
+  std::function<std::shared_ptr<libp2p::Node>()> libp2p_node;
+  // Blocks asked of a Bitswap provider ahead of the walk (wanted or received, not yet walked).
+  std::size_t bitswap_window = 32;
 
   // The defaults, overridden by ZINNIA_IPNI_URL, ZINNIA_IPFS_PROVIDER_TIMEOUT_MS,
   // ZINNIA_IPFS_TIMEOUT_MS and ZINNIA_IPFS_MAX_BYTES. Throws Error naming a bad variable.

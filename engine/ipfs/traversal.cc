@@ -1,10 +1,12 @@
 #include "engine/ipfs/traversal.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "engine/ipfs/dag_cbor.h"
 #include "engine/ipfs/dag_json.h"
 #include "engine/ipfs/dag_pb.h"
+#include "engine/ipfs/hamt.h"
 
 namespace zinnia::ipfs {
 
@@ -91,12 +93,45 @@ void Traversal::process(const Pending& p, ByteView data) {
   std::optional<UnixFsData> fs = unixfs_of(node);
   if (mode == Mode::kPath) {
     const std::string& segment = selector_.path[p.path_index];
-    if (fs && fs->type == UnixFsData::kHamtShard)
-      throw Error("cannot resolve path segment \"" + segment + "\" in " + cid.to_string() +
-                  ": HAMT-sharded directories in paths are not supported");
+    const bool last = p.path_index + 1 == selector_.path.size();
+    if (fs && fs->type == UnixFsData::kHamtShard) {
+      // The segment's bucket at this level: an entry "<label><name>", or a sub-shard "<label>"
+      // one level down.
+      auto where = [&] {
+        return "cannot resolve path segment \"" + segment + "\" in HAMT shard " + cid.to_string() +
+               ": ";
+      };
+      if (fs->hash_type && *fs->hash_type != kMurmur3X64_64)
+        throw Error(where() + "hash function 0x" + [&] {
+          char buf[24];
+          std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(*fs->hash_type));
+          return std::string(buf);
+        }() + " is not murmur3-x64-64");
+      if (!fs->fanout) throw Error(where() + "the shard has no fanout");
+      std::string label;
+      try {
+        label = hamt_label(segment, *fs->fanout, p.shard_depth);
+      } catch (const Error& e) {
+        throw Error(where() + e.what());
+      }
+      for (auto& link : node.links) {
+        if (!link.name || !link.name->starts_with(label)) continue;
+        if (link.name->size() == label.size()) {
+          Pending next{link.hash, Mode::kPath, p.path_index, p.shard_depth + 1};
+          stack_.push_back(std::move(next));
+          return;
+        }
+        if (std::string_view(*link.name).substr(label.size()) == segment) {
+          Pending next{link.hash, last ? Mode::kTerminal : Mode::kPath, p.path_index + 1};
+          stack_.push_back(std::move(next));
+          return;
+        }
+      }
+      throw Error("path segment \"" + segment + "\" not found in " + cid.to_string() +
+                  " (HAMT shard, bucket " + label + ")");
+    }
     for (auto& link : node.links) {
       if (link.name && *link.name == segment) {
-        bool last = p.path_index + 1 == selector_.path.size();
         Pending next{link.hash, last ? Mode::kTerminal : Mode::kPath, p.path_index + 1};
         stack_.push_back(std::move(next));
         return;
@@ -210,6 +245,19 @@ bool Traversal::accept(const Cid& cid, ByteView data) {
     }
     throw Error("unexpected block " + cid.to_string() + ", expected " + top.cid.to_string());
   }
+}
+
+std::vector<Cid> Traversal::upcoming(std::size_t n) {
+  drop_satisfied();
+  std::vector<Cid> out;
+  std::unordered_set<std::string> keys;
+  for (auto it = stack_.rbegin(); it != stack_.rend() && out.size() < n; ++it) {
+    if (it->cid.hash == multihash::kIdentity) continue;
+    std::string k = it->cid.key();
+    if (seen_.count(k)) continue;
+    if (keys.insert(std::move(k)).second) out.push_back(it->cid);
+  }
+  return out;
 }
 
 bool Traversal::complete() {

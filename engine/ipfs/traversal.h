@@ -41,6 +41,11 @@ class Traversal {
   // The CAR ended: throws Error naming the first missing block unless the walk is complete.
   void finish();
   bool complete();
+  // The next blocks the walk needs, at most `n` distinct, the very next first (what a
+  // Bitswap retrieval asks for ahead). Each must still be passed to accept() in walk order.
+  std::vector<Cid> upcoming(std::size_t n);
+  // Whether a block of this content was accepted already.
+  bool seen(const Cid& cid) const { return seen_.count(cid.key()) > 0; }
   std::size_t frontier() const { return stack_.size(); }
 
  private:
@@ -49,6 +54,7 @@ class Traversal {
     Cid cid;
     Mode mode;
     std::uint32_t path_index = 0;
+    std::uint32_t shard_depth = 0;   // kPath through a HAMT: the level of this shard node
     std::uint64_t from = 0, to = 0;  // kBytes: inclusive range within this node's file bytes
   };
   void process(const Pending& p, ByteView data);

@@ -83,7 +83,7 @@ struct Request {
   std::size_t received = 0;
 };
 
-enum class Handler { kRequest, kPing, kIdentify, kNone };
+enum class Handler { kRequest, kPing, kIdentify, kInbound, kNone };
 
 struct Stream {
   std::uint64_t key = 0;  // yamux: id; mplex: id << 1 | (we opened it)
@@ -94,7 +94,9 @@ struct Stream {
   bool local_closed = false, remote_closed = false;
   Handler handler = Handler::kNone;
   Request* req = nullptr;
-  Buffer in;  // until negotiated
+  std::uint64_t serial = 0;                       // kInbound: the handler's stream number
+  std::shared_ptr<InboundStreamHandler> inbound;  // kInbound
+  Buffer in;                                      // until negotiated
   // yamux flow control
   std::uint32_t send_window = yamux::kInitialWindow;
   std::uint32_t recv_window = yamux::kInitialWindow;
@@ -161,6 +163,8 @@ struct Node::Impl {
   std::map<RequestId, std::unique_ptr<Request>> requests;
   std::unordered_map<std::string, std::size_t> per_requester;
   std::vector<Connection*> dirty;
+  std::map<std::string, std::shared_ptr<InboundStreamHandler>, std::less<>> handlers;
+  std::uint64_t next_stream_serial = 1;
 
   struct Counters {
     std::atomic<std::uint64_t> connections{0}, inbound{0}, streams{0}, in_flight{0}, total{0},
@@ -225,6 +229,7 @@ struct Node::Impl {
   void stream_app_data(Connection* c, Stream* s, const std::uint8_t* p, std::size_t n);
   void stream_negotiated(Connection* c, Stream* s);
   void maybe_remove(Connection* c, Stream* s);
+  void inbound_end(Stream* s, bool clean);
 };
 
 // --- setup and shutdown -------------------------------------------------------------------------
@@ -873,8 +878,10 @@ void Node::Impl::close_connection(Connection* c, Error::Kind kind, const std::st
       break;
     }
   std::vector<Request*> affected = c->waiting;
-  for (auto& [_, s] : c->streams)
+  for (auto& [_, s] : c->streams) {
     if (s->req) affected.push_back(s->req);
+    inbound_end(s.get(), false);
+  }
   for (Request* r : affected) {
     if (r->stream) {
       r->stream->req = nullptr;
@@ -1090,6 +1097,7 @@ void Node::Impl::stream_reset(Connection* c, Stream* s) {
 }
 
 void Node::Impl::remove_stream(Connection* c, Stream* s) {
+  inbound_end(s, false);
   if (s->req) {
     Request* r = s->req;
     s->req = nullptr;
@@ -1153,6 +1161,7 @@ void Node::Impl::stream_negotiate(Connection* c, Stream* s) {
           info.listen_addrs = listen_binary;
           info.observed_addr = c->remote_ma.encode();
           info.protocols = {std::string(kIdentify), std::string(kPing)};
+          for (const auto& [name, _] : handlers) info.protocols.push_back(name);
           Bytes msgb;
           Bytes body = identify::encode(info);
           put_uvarint(msgb, body.size());
@@ -1160,6 +1169,12 @@ void Node::Impl::stream_negotiate(Connection* c, Stream* s) {
           stream_write(c, s, msgb);
           stream_close(c, s);
         }
+      } else if (auto h = handlers.find(*msg); h != handlers.end()) {
+        stream_write(c, s, multistream::encode(*msg));
+        s->negotiated = true;
+        s->handler = Handler::kInbound;
+        s->inbound = h->second;
+        s->serial = next_stream_serial++;
       } else {
         stream_write(c, s, multistream::encode(multistream::kNa));
       }
@@ -1189,6 +1204,13 @@ void Node::Impl::stream_app_data(Connection* c, Stream* s, const std::uint8_t* p
       }
       return;
     }
+    case Handler::kInbound:
+      try {
+        if (s->inbound->on_data)
+          s->inbound->on_data(s->serial, c->remote.to_base58(), Bytes(p, p + n));
+      } catch (...) {
+      }
+      return;
     case Handler::kPing:
       if (s->pending.size() > kMaxPingBacklog) return stream_reset(c, s);
       stream_write(c, s, p, n);
@@ -1207,6 +1229,7 @@ void Node::Impl::stream_remote_close(Connection* c, Stream* s) {
       return fail(r, Error::Kind::kNegotiation, "the peer closed the stream during negotiation");
     return finish(r, std::nullopt);
   }
+  inbound_end(s, true);
   if (!s->local_closed)
     stream_close(c, s);  // ping: the dialer is done
   else
@@ -1221,7 +1244,17 @@ void Node::Impl::stream_remote_reset(Connection* c, Stream* s) {
     remove_stream(c, s);
     return fail(r, Error::Kind::kConnection, "the peer reset the stream");
   }
+  inbound_end(s, false);
   remove_stream(c, s);
+}
+
+void Node::Impl::inbound_end(Stream* s, bool clean) {
+  if (!s->inbound) return;
+  auto h = std::move(s->inbound);
+  try {
+    if (h->on_end) h->on_end(s->serial, clean);
+  } catch (...) {
+  }
 }
 
 // --- public API ---------------------------------------------------------------------------------
@@ -1262,6 +1295,12 @@ void Node::cancel_requester(const std::string& requester) {
     for (auto id : ids)
       impl->cancel(id, Error::Kind::kCancelled, "the requester " + requester + " stopped");
   });
+}
+
+void Node::handle(std::string protocol, InboundStreamHandler handler) {
+  Impl* impl = impl_.get();
+  auto h = std::make_shared<InboundStreamHandler>(std::move(handler));
+  impl->post([impl, protocol = std::move(protocol), h] { impl->handlers[protocol] = h; });
 }
 
 NodeStats Node::stats() const {

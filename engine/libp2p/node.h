@@ -64,6 +64,16 @@ using ChunkCallback = std::function<void(Bytes chunk)>;
 // Called exactly once per request, after its last chunk; nullopt on success.
 using DoneCallback = std::function<void(std::optional<Error>)>;
 
+// Streams a remote opens to us for a protocol (Node::handle), on any connection: also one we
+// dialled, since a Bitswap provider answers on a stream of its own. Called on the node's thread.
+struct InboundStreamHandler {
+  // Each chunk of stream `stream` (a number unique in this node) from `peer` (base58), in order.
+  std::function<void(std::uint64_t stream, const std::string& peer, Bytes chunk)> on_data;
+  // Once per stream, after its last chunk: the remote closed it (clean), or it was reset or
+  // its connection closed (not clean).
+  std::function<void(std::uint64_t stream, bool clean)> on_end;
+};
+
 struct NodeStats {
   std::string peer_id;
   std::vector<std::string> listen_addrs;  // with the actual ports
@@ -98,6 +108,10 @@ class Node {
   void cancel(RequestId id);
   // Cancels every request of a requester (a module stopped, restarted or killed).
   void cancel_requester(const std::string& requester);
+
+  // Answers inbound streams for `protocol` with `handler` (replacing an earlier one) and lists
+  // the protocol in identify. Applies to streams negotiated after the node's thread takes it.
+  void handle(std::string protocol, InboundStreamHandler handler);
 
   NodeStats stats() const;
 

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "engine/loop/loop.h"
+#include "engine/p2p/p2p.h"
 #include "engine/v8/bind.h"
 #include "engine/v8/isolate.h"
 #include "engine/v8/util.h"
@@ -112,6 +113,9 @@ std::uint32_t IpfsFetch::start(const std::string& url, v8::Local<v8::Function> o
       throw bind::TypeError(std::string("fetch failed: ") + e.what());
     }
     config.user_agent = "zinnia";
+    // Bitswap providers are reached through the process's libp2p node, shared with
+    // Zinnia.requestProtocol (made on the first Bitswap provider).
+    config.libp2p_node = [] { return process_libp2p_node(); };
     try {
       retriever_ = std::make_unique<ipfs::Retriever>(curl_(), std::move(config));
     } catch (const std::runtime_error& e) {  // libcurl cannot be loaded

@@ -7,7 +7,9 @@ leaves under one dag-pb root) from a loopback trustless gateway, side by side in
 - plain fetch: the same CAR from the gateway URL through zinnia's fetch() (`zinnia run`,
   reading res.body), nothing verified: the difference is the cost of verification;
 - node @ipld/car: the same CAR streamed by Node's fetch into @ipld/car's CarBlockIterator with
-  each block's sha2-256 checked (tests/peers/ipfs/verify-car.mjs), a JS reference.
+  each block's sha2-256 checked (tests/peers/ipfs/verify-car.mjs), a JS reference;
+- bitswap (tool): the same DAG over Bitswap 1.2.0 by zinnia-ipfs-fetch from a js-libp2p +
+  @helia/bitswap peer (tests/peers/bitswap/provider.mjs) holding its blocks in memory.
 
 Alternating A B C for several rounds; MiB/s of CAR bytes over each process's wall time (its
 start-up included) and its peak RSS. The gateway is tests/peers/ipfs/gateway.mjs."""
@@ -32,11 +34,26 @@ def start_gateway(mib):
     return gw, json.loads(line)
 
 
+def start_bitswap(port, cid):
+    peers = os.path.join(benchlib.ROOT, "tests", "peers", "bitswap")
+    if not os.path.exists(os.path.join(peers, "node_modules", "@helia", "bitswap")):
+        raise benchlib.BenchError("tests/peers/bitswap is not installed: run scripts/setup")
+    p = subprocess.Popen([benchlib.node(), os.path.join(peers, "provider.mjs"), "--gateway",
+                          f"http://127.0.0.1:{port}", cid], stdout=subprocess.PIPE, text=True, cwd=peers)
+    line = p.stdout.readline()
+    if not line.startswith("{"):
+        p.kill()
+        raise benchlib.BenchError("ipfs: the Bitswap peer (tests/peers/bitswap/provider.mjs) did not start")
+    return p, json.loads(line)
+
+
 def main(quick, write):
     rounds = 1 if quick else 5
     mib = 8 if quick else 100
     gw, info = start_gateway(mib)
+    bs = None
     try:
+        bs, bs_info = start_bitswap(info["gateways"]["good"], info["cids"]["file"])
         cid = info["cids"]["file"]
         port = info["gateways"]["good"]
         gateway_url = f"http://127.0.0.1:{port}/ipfs/{cid}?format=car&dag-scope=all"
@@ -58,6 +75,9 @@ def main(quick, write):
             "verified (tool)": [benchlib.need("zinnia-ipfs-fetch"), ipfs_url, out_car],
             "plain fetch (zinnia)": [benchlib.zinnia(), "run", plain],
             "node @ipld/car": [benchlib.node(), os.path.join(PEERS, "verify-car.mjs"), gateway_url],
+            "bitswap (tool)": [benchlib.need("zinnia-ipfs-fetch"),
+                               f"ipfs://{cid}?protocols=bitswap&providers={bs_info['peers']['good']}",
+                               os.path.join(scratch, "bitswap.car")],
         }
         # A warm-up retrieval gives the CAR's size, the same for every client.
         benchlib.run(peers["verified (tool)"], cwd=PEERS)
@@ -87,7 +107,11 @@ def main(quick, write):
                             notes=f"{rounds} rounds alternating; a {mib} MiB UnixFS file (256 KiB raw leaves, "
                                   f"one dag-pb root), CAR of {car_bytes.get('size', 0)} bytes, from "
                                   "tests/peers/ipfs/gateway.mjs (Node's http and @ipld/car's CarWriter on "
-                                  "127.0.0.1, sharing the same 2 cores). Wall time includes each process's start.")
+                                  "127.0.0.1, sharing the same 2 cores); bitswap: the same DAG from a js-libp2p + "
+                                  "@helia/bitswap peer (tests/peers/bitswap/provider.mjs), 32 blocks asked ahead. "
+                                  "Wall time includes each process's start.")
     finally:
-        gw.terminate()
-        gw.wait()
+        for p in (bs, gw):
+            if p:
+                p.terminate()
+                p.wait()

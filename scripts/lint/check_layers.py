@@ -21,7 +21,7 @@ LAYERS = [
     # V8-free network libraries: below the glue, beside each other, knowing only util.
     ("engine/libp2p/", set()),
     ("engine/curl/", set()),  # libcurl loaded on first use, and its driver on libuv
-    ("engine/ipfs/", {"engine/curl/"}),
+    ("engine/ipfs/", {"engine/curl/", "engine/libp2p/"}),  # Bitswap rides the libp2p node
     ("engine/v8/", {"engine/iface", "engine/js/"}),
     ("engine/loop/", {"engine/iface", "engine/js/", "engine/v8/"}),
     ("engine/modules/", {"engine/iface", "engine/js/", "engine/v8/", "engine/loop/"}),

@@ -7,6 +7,7 @@
 #include "engine/ipfs/dag_cbor.h"
 #include "engine/ipfs/dag_json.h"
 #include "engine/ipfs/dag_pb.h"
+#include "engine/ipfs/hamt.h"
 #include "engine/ipfs/ipni.h"
 #include "engine/ipfs/multibase.h"
 #include "engine/ipfs/request.h"
@@ -213,6 +214,34 @@ TEST(DagPb, NodeAndUnixFs) {
   EXPECT_THROW(decode_dag_pb(Bytes{0x1a, 0x00}), Error);  // field 3
 }
 
+TEST(Hamt, Murmur3AndBucketLabels) {
+  // h1 of MurmurHash3_x64_128 (seed 0): the first 8 bytes of @multiformats/murmur3's
+  // murmur3128 digest (2.2.8), which prints h1 big-endian; the longer inputs cover whole
+  // 16-byte blocks and tails in both halves.
+  struct Vector {
+    const char* in;
+    std::uint64_t h1;
+  };
+  for (auto v : {Vector{"", 0}, Vector{"a", 0x85555565f6597889ULL},
+                 Vector{"hello", 0xcbd8a7b341bd9b02ULL}, Vector{"hello.txt", 0xdf19ab11523994d9ULL},
+                 Vector{"The quick brown fox jumps over the lazy dog", 0xe34bbc7bbc071b6cULL},
+                 Vector{"file-0123456789abcdef.bin", 0xc3c95afe6e2bbe62ULL}}) {
+    SCOPED_TRACE(v.in);
+    EXPECT_EQ(murmur3_x64_64(as_bytes(v.in)), v.h1);
+  }
+  // Bits are consumed from the most significant end: "hello" is 0xcbd8a7b3...
+  EXPECT_EQ(hamt_label("hello", 256, 0), "CB");
+  EXPECT_EQ(hamt_label("hello", 256, 1), "D8");
+  EXPECT_EQ(hamt_label("hello", 16, 0), "C");
+  EXPECT_EQ(hamt_label("hello", 16, 1), "B");
+  EXPECT_EQ(hamt_label("hello", 16, 2), "D");
+  EXPECT_EQ(hamt_label("hello", 4096, 0), "CBD");
+  EXPECT_EQ(hamt_label("hello", 256, 7), "02");
+  EXPECT_THROW(hamt_label("hello", 256, 8), Error);  // past the 64 bits
+  EXPECT_THROW(hamt_label("hello", 100, 0), Error);  // not a power of two
+  EXPECT_THROW(hamt_label("hello", 0, 0), Error);
+}
+
 TEST(Request, ParsesLassiesParameters) {
   auto r = parse_ipfs_url(
       "ipfs://bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku/a%20b/c?dag-scope=entity&"
@@ -234,6 +263,15 @@ TEST(Request, ParsesLassiesParameters) {
                RequestError);
   EXPECT_EQ(parse_provider("/ip6/::1/tcp/8080/http", Protocol::kHttp).http_base,
             "http://[::1]:8080");
+}
+
+TEST(Request, PlainTcpMultiaddrs) {
+  EXPECT_TRUE(multiaddr_is_plain_tcp("/ip4/1.2.3.4/tcp/4001"));
+  EXPECT_TRUE(multiaddr_is_plain_tcp("/dns4/example.com/tcp/4001/p2p/12D3KooWx"));
+  EXPECT_FALSE(multiaddr_is_plain_tcp("/ip4/1.2.3.4/tcp/4001/ws"));
+  EXPECT_FALSE(multiaddr_is_plain_tcp("/ip4/1.2.3.4/udp/4001/quic-v1"));
+  EXPECT_FALSE(multiaddr_is_plain_tcp("/ip4/1.2.3.4/tcp/443/http"));
+  EXPECT_FALSE(multiaddr_is_plain_tcp("ip4/1.2.3.4/tcp/1"));
 }
 
 TEST(Ipni, MetadataAndAnswers) {

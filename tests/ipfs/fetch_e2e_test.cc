@@ -78,5 +78,47 @@ TEST(FetchIpfs, FromAModuleUnderZinniaRun) {
   for (auto& sha : out["concurrent"]) EXPECT_EQ(sha, file_sha);
 }
 
+TEST(FetchIpfs, OverBitswapFromAModule) {
+  ZINNIA_REQUIRE(peers_installed(), "tests/peers/ipfs is not installed (scripts/setup)");
+  ZINNIA_REQUIRE(bitswap_peers_installed(), "tests/peers/bitswap is not installed (scripts/setup)");
+  Network net;
+  BitswapPeers peers(net);
+  nlohmann::json n;
+  n["cids"] = net.info()["cids"];
+  for (std::string mode : {"good", "wrongblock", "empty"}) n["peers"][mode] = peers.addr(mode);
+  std::ifstream fixture(std::string(ZINNIA_SOURCE_DIR) +
+                        "/tests/ipfs/fixtures/fetch_ipfs_bitswap.js");
+  std::string source((std::istreambuf_iterator<char>(fixture)), std::istreambuf_iterator<char>());
+  zinnia::testing::TempDir dir;
+  std::string main = (dir.path() / "main.js").string();
+  std::ofstream(main) << "const NET = " << n.dump() << ";\n" << source;
+
+  auto env = zinnia::testing::current_env();
+  env["ZINNIA_IPFS_PROVIDER_TIMEOUT_MS"] = "5000";
+  env["NO_COLOR"] = "1";
+  zinnia::testing::Process zinnia({zinnia::testing::bin("zinnia").string(), "run", main}, env);
+  ASSERT_EQ(zinnia.wait(std::chrono::seconds(60)), 0) << zinnia.err();
+  std::string line = zinnia.out();
+  auto start = line.find('{');
+  ASSERT_NE(start, std::string::npos) << line << zinnia.err();
+  auto out = nlohmann::json::parse(line.substr(start, line.find('\n', start) - start));
+
+  // Repeats left out, as every retrieval passes blocks on.
+  auto car = [&](const std::string& q) {
+    return sha256_hex(net.gateway_car("dupsn", "/ipfs/" + net.cid("file") + q));
+  };
+  EXPECT_EQ(out["status"], 200);
+  EXPECT_EQ(out["type"], "application/vnd.ipld.car; version=1");
+  EXPECT_EQ(out["sha"], car(""));
+  EXPECT_EQ(out["streamSha"], car("?dag-scope=entity"));
+  EXPECT_EQ(out["block"][0], 200);
+  EXPECT_EQ(out["block"][1], car("?dag-scope=block"));
+  EXPECT_EQ(out["dontHave"][0], 502);
+  EXPECT_NE(out["dontHave"][1].get<std::string>().find("(DONT_HAVE)"), std::string::npos)
+      << out["dontHave"];
+  EXPECT_EQ(out["abort"], "AbortError");
+  EXPECT_EQ(out["peerId"].get<std::string>().rfind("12D3KooW", 0), 0u);
+}
+
 }  // namespace
 }  // namespace zinnia::ipfs::testing

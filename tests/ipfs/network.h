@@ -103,6 +103,39 @@ class Network {
   nlohmann::json info_;
 };
 
+inline bool bitswap_peers_installed() {
+  return std::filesystem::exists(std::filesystem::path(ZINNIA_SOURCE_DIR) /
+                                 "tests/peers/bitswap/node_modules/@helia/bitswap/package.json");
+}
+
+// js-libp2p nodes with @helia/bitswap (tests/peers/bitswap/provider.mjs) serving the DAGs of
+// `net`'s gateway: modes good, wrongblock (every block but the roots altered), empty (no
+// blocks: DONT_HAVE).
+class BitswapPeers {
+ public:
+  explicit BitswapPeers(const Network& net) {
+    std::vector<std::string> argv = {
+        "node",
+        (std::filesystem::path(ZINNIA_SOURCE_DIR) / "tests/peers/bitswap/provider.mjs").string(),
+        "--gateway", "http://127.0.0.1:" + std::to_string(net.port("good"))};
+    for (auto& [name, cid] : net.info()["cids"].items())
+      if (name != "absent") argv.push_back(cid.get<std::string>());
+    node_ = std::make_unique<zinnia::testing::Process>(argv, zinnia::testing::current_env());
+    if (!node_->wait_out([](const std::string& o) { return o.find('\n') != std::string::npos; },
+                         std::chrono::seconds(60)))
+      throw std::runtime_error("provider.mjs did not start: " + node_->err());
+    info_ = nlohmann::json::parse(node_->out().substr(0, node_->out().find('\n')));
+  }
+  // The multiaddr (with /p2p) of a mode's node.
+  std::string addr(const std::string& mode) const {
+    return info_["peers"][mode].get<std::string>();
+  }
+
+ private:
+  std::unique_ptr<zinnia::testing::Process> node_;
+  nlohmann::json info_;
+};
+
 struct Result {
   int status = 0;
   std::string message;

@@ -100,6 +100,50 @@ TEST_F(RetrievalTest, PathsThroughUnixFsDirectories) {
   EXPECT_NE(missing.message.find("HTTP 404"), std::string::npos) << missing.message;
 }
 
+TEST_F(RetrievalTest, PathsThroughHamtShardedDirectories) {
+  // Directories made by ipfs-unixfs-importer, resolved on the gateway's side by
+  // ipfs-unixfs-exporter: fanout 256 (600 entries: some buckets hold sub-shards) and 16
+  // (sub-shards several levels down), with a plain directory inside.
+  for (std::string name : {"shard", "shard16"}) {
+    for (std::string path :
+         {"/file-0.txt", "/file-42.txt", "/file-79.txt", "/inner/deep.txt", "/inner"}) {
+      for (std::string q : {"", "?dag-scope=block", "?dag-scope=entity"}) {
+        SCOPED_TRACE(name + path + q);
+        Result r = retrieve(net().url(name, path + q, {"good"}));
+        ASSERT_EQ(r.status, 200) << r.message;
+        EXPECT_TRUE(r.ended) << r.error;
+        EXPECT_CAR(r.car, net().gateway_car("good", "/ipfs/" + net().cid(name) + path + q));
+      }
+    }
+  }
+  // Sub-shards were crossed: the path to some entry of the fanout-16 directory has more than
+  // the root shard and the entry.
+  std::size_t deepest = 0;
+  for (int i = 0; i < 80; i += 7) {
+    std::string path = "/file-" + std::to_string(i) + ".txt?dag-scope=block";
+    Result r = retrieve(net().url("shard16", path, {"good"}));
+    ASSERT_EQ(r.status, 200) << path << ": " << r.message;
+    deepest = std::max(deepest, read_car(r.car).blocks.size());
+  }
+  EXPECT_GE(deepest, 3u);
+  // A name in no bucket: the walk itself names the shard and the bucket.
+  std::string root_car =
+      net().gateway_car("good", "/ipfs/" + net().cid("shard16") + "?dag-scope=block");
+  CarContent root = read_car(root_car);
+  ASSERT_EQ(root.blocks.size(), 1u);
+  Traversal t(root.blocks[0].first, Selector{{"no-such-file"}, Scope::kAll, std::nullopt});
+  try {
+    t.accept(root.blocks[0].first, as_bytes(root.blocks[0].second));
+    t.upcoming(1);  // a sub-shard may be next: not an error yet
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("(HAMT shard, bucket "), std::string::npos) << e.what();
+  }
+  // The whole sharded directory is still walked as a directory.
+  Result all = retrieve(net().url("shard", "", {"good"}));
+  ASSERT_EQ(all.status, 200) << all.message;
+  EXPECT_CAR(all.car, net().gateway_car("good", "/ipfs/" + net().cid("shard")));
+}
+
 TEST_F(RetrievalTest, EntityBytesSelectsTheLeavesOfARange) {
   for (std::string range : {"0:999", "70000:140000", "1000000:*", "-100:*", "0:-1", "5:5"}) {
     SCOPED_TRACE(range);
@@ -184,7 +228,7 @@ TEST_F(RetrievalTest, ProvidersFromIpni) {
   EXPECT_EQ(none.status, 404) << none.message;
   EXPECT_NE(none.message.find(net().cid("absent")), std::string::npos);
 
-  // A Bitswap-only provider is not supported yet: counted as failed, 502.
+  // A Bitswap-only provider, with no libp2p node configured here: counted as failed, 502.
   Result bitswap = retrieve("ipfs://" + net().cid("hello"), opt);
   EXPECT_EQ(bitswap.status, 502) << bitswap.message;
   EXPECT_NE(bitswap.message.find("bitswap is not supported"), std::string::npos) << bitswap.message;

@@ -9,7 +9,7 @@
 // left out), slow (the header, then nothing), status500, status404.
 // GET /raw/<name> on any gateway answers a file's plain bytes (what the CAR must rebuild).
 // The indexer answers GET /cid/<cid> from a table set with POST /routes {cid: [providers]}
-// where a provider is {mode} (an HTTP gateway of this process) or {bitswap: peerId}.
+// where a provider is {mode} (an HTTP gateway of this process) or {bitswap: peerId, addrs?}.
 import http from 'node:http'
 import { createHash } from 'node:crypto'
 import { CarWriter } from '@ipld/car'
@@ -20,6 +20,8 @@ import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import { UnixFS } from 'ipfs-unixfs'
 import { base58btc } from 'multiformats/bases/base58'
+import { importer } from 'ipfs-unixfs-importer'
+import { exporter } from 'ipfs-unixfs-exporter'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -111,6 +113,27 @@ const rawCid = put(raw.code, new TextEncoder().encode('a raw block linked from d
 const cborCid = put(dagCbor.code, dagCbor.encode({ name: 'dag-cbor root', links: [rawCid, { dir: dir.cid }], n: 42 }))
 const unrelated = put(raw.code, new TextEncoder().encode('a block of no DAG here'))
 
+// HAMT-sharded directories, made by ipfs-unixfs-importer (a shard from the first entry on):
+// 600 small files and a subdirectory at the default fanout (256: some buckets collide into
+// sub-shards), and 80 files at fanout 16 (sub-shards several levels down).
+const store = {
+  async put (cid, bytes) { blocks.set(cid.toString(), { cid, bytes }); return cid },
+  async has (cid) { return blocks.has(cid.toString()) },
+  async * get (cid) { yield get(cid).bytes }
+}
+async function shardedDir (count, options) {
+  const entries = []
+  for (let i = 0; i < count; i++) {
+    entries.push({ path: `d/file-${i}.txt`, content: new TextEncoder().encode(`content of file ${i}\n`) })
+  }
+  entries.push({ path: 'd/inner/deep.txt', content: pseudoRandom(5000, 17) })
+  let last
+  for await (const e of importer(entries, store, { shardSplitThresholdBytes: 1, rawLeaves: true, ...options })) last = e
+  return last.cid
+}
+const shard = await shardedDir(600, {})
+const shard16 = await shardedDir(80, { shardFanoutBits: 4 })
+
 const cids = {
   file: file.cid.toString(),
   small: smallFile.cid.toString(),
@@ -120,6 +143,8 @@ const cids = {
   sub: sub.cid.toString(),
   raw: rawCid.toString(),
   cbor: cborCid.toString(),
+  shard: shard.toString(),
+  shard16: shard16.toString(),
   absent: sha256Cid(raw.code, new TextEncoder().encode('nobody has this')).toString()
 }
 
@@ -195,6 +220,37 @@ function * select (root, path, scope, range) {
   else yield * all(cid)
 }
 
+// A path through a HAMT shard is resolved by ipfs-unixfs-exporter (an implementation of its
+// own): the blocks it loads on the way are the path's blocks.
+function crossesHamt (root, path) {
+  let cid = root
+  for (const seg of path) {
+    if (cid.code !== dagPb.code) return false
+    const node = dagPb.decode(get(cid).bytes)
+    if (node.Data && UnixFS.unmarshal(node.Data).type === 'hamt-sharded-directory') return true
+    const link = node.Links.find(l => l.Name === seg)
+    if (!link) return false
+    cid = link.Hash
+  }
+  return false
+}
+async function resolveWithExporter (root, path) {
+  const loaded = []
+  const recording = { async * get (cid) { loaded.push(cid.toString()); yield get(cid).bytes } }
+  let entry
+  try {
+    entry = await exporter(`${root}/${path.join('/')}`, recording)
+  } catch (e) { throw Object.assign(new Error(e.message), { status: 404 }) }
+  const seen = new Set()
+  const onTheWay = []
+  for (const c of loaded) {
+    if (c === entry.cid.toString() || seen.has(c)) continue
+    seen.add(c)
+    onTheWay.push(get(CID.parse(c)))
+  }
+  return { blocks: onTheWay, cid: entry.cid }
+}
+
 // --- the HTTP gateways ---------------------------------------------------------------------
 const requests = [] // {mode, url, accept} of every /ipfs/ request, for the tests
 async function serveCar (mode, req, res) {
@@ -213,7 +269,12 @@ async function serveCar (mode, req, res) {
   }
   let list
   try {
-    list = [...select(root, parts.slice(1), scope, range)]
+    if (crossesHamt(root, parts.slice(1))) {
+      const { blocks: onTheWay, cid } = await resolveWithExporter(root, parts.slice(1))
+      list = [...onTheWay, ...select(cid, [], scope, range)]
+    } else {
+      list = [...select(root, parts.slice(1), scope, range)]
+    }
   } catch (e) { res.writeHead(e.status ?? 500); res.end(e.message); return }
   if (mode === 'dupsn') {
     const seen = new Set()
@@ -293,7 +354,7 @@ const ipni = http.createServer((req, res) => {
   const list = routes[cid.toString()]
   if (!list || list.length === 0) { res.writeHead(404); res.end('not found'); return }
   const ProviderResults = list.map(p => p.bitswap
-    ? { ContextID: b64([1]), Metadata: b64([0x80, 0x12]), Provider: { ID: p.bitswap, Addrs: ['/ip4/127.0.0.1/tcp/1/ws'] } }
+    ? { ContextID: b64([1]), Metadata: b64([0x80, 0x12]), Provider: { ID: p.bitswap, Addrs: p.addrs ?? ['/ip4/127.0.0.1/tcp/1/ws'] } }
     : { ContextID: b64([2]), Metadata: b64([0xa0, 0x12]), Provider: { ID: peerOf(p.mode), Addrs: [`/ip4/127.0.0.1/tcp/${ports[p.mode]}/http`] } })
   res.writeHead(200, { 'content-type': 'application/json' })
   res.end(JSON.stringify({ MultihashResults: [{ Multihash: b64(cid.multihash.bytes), ProviderResults }] }))
