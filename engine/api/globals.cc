@@ -48,7 +48,7 @@ void queue_microtask(bind::Call& call, v8::Local<v8::Function> callback) {
 
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-std::string btoa(bind::UTF16String data) {
+std::string btoa(const bind::UTF16String& data) {
   const std::u16string& units = data.value;
   for (auto u : units)
     if (u > 0xFF)
@@ -68,7 +68,7 @@ std::string btoa(bind::UTF16String data) {
   return out;
 }
 
-v8::MaybeLocal<v8::String> atob(bind::Call& call, bind::DOMString data) {
+v8::MaybeLocal<v8::String> atob(bind::Call& call, const bind::DOMString& data) {
   std::string clean;
   for (char c : data.value)
     if (c != ' ' && c != '\t' && c != '\n' && c != '\f' && c != '\r') clean.push_back(c);
@@ -120,10 +120,10 @@ void track_resizable(bind::Call& call, v8::Local<v8::Value> value) {
   allocator->track_resizable(call.isolate(), value.As<v8::ArrayBuffer>());
 }
 
-void activity_info(Api& api, bind::DOMString message) {
+void activity_info(Api& api, const bind::DOMString& message) {
   api.sink().activity(Level::kInfo, message.value);
 }
-void activity_error(Api& api, bind::DOMString message) {
+void activity_error(Api& api, const bind::DOMString& message) {
   api.sink().activity(Level::kError, message.value);
 }
 void job_completed(Api& api) { api.sink().job_completed(); }
@@ -131,7 +131,7 @@ void job_completed(Api& api) { api.sink().job_completed(); }
 // sourceLine(url, line): line `line` (1-based) of a local module file, for zinnia:test's
 // failure report (the source line under the failing frame, as the real Zinnia prints it);
 // "" when it cannot be read. Only file: URLs; the text of a module the module could import.
-std::string source_line(bind::DOMString url, std::int32_t wanted) {
+std::string source_line(const bind::DOMString& url, std::int32_t wanted) {
   const std::string& u = url.value;
   if (!u.starts_with("file://") || wanted < 1) return {};
   std::string path;

@@ -217,9 +217,9 @@ void CurlLoop::run_ready() {
   // One turn for the batch; each event nested in it keeps its own error handling, and the
   // microtasks run once, when the outer turn ends.
   in_turn([&] {
-    for (const auto& [fd, flags] : batch) {
+    for (const auto& ready : batch) {
       if (shut_down_) return;
-      in_turn([&] { socket_action(fd, flags); });
+      in_turn([&] { socket_action(ready.first, ready.second); });
     }
   });
 }

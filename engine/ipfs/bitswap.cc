@@ -106,8 +106,9 @@ void Client::on_data(std::uint64_t stream, const std::string& peer, ByteView chu
   }
   for (auto& ev : events) {
     ev.shared = targets.size() > 1;
-    for (std::size_t i = 0; i < targets.size(); ++i)
-      targets[i]->post(i + 1 == targets.size() ? std::move(ev) : ev);
+    if (targets.empty()) continue;
+    for (std::size_t i = 0; i + 1 < targets.size(); ++i) targets[i]->post(ev);
+    targets.back()->post(std::move(ev));  // the last one takes it
   }
 }
 

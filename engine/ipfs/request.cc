@@ -136,12 +136,10 @@ Provider parse_provider(std::string_view multiaddr, Protocol protocol) {
     } else if (name == "tcp") {
       port = value();
       if (!to_int(port) || *to_int(port) <= 0 || *to_int(port) > 65535) throw bad("bad port");
-    } else if (name == "udp") {
+    } else if (name == "udp" || name == "sni") {
       value();
     } else if (name == "p2p" || name == "ipfs") {
       p.peer_id = value();
-    } else if (name == "sni") {
-      value();
     } else if (name == "tls" || name == "quic" || name == "quic-v1" || name == "ws" ||
                name == "wss" || name == "webtransport" || name == "p2p-circuit" ||
                name == "noise") {

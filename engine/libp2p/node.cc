@@ -523,11 +523,11 @@ void Node::Impl::on_tick() {
   std::vector<Connection*> stale;
   for (auto& [_, c] : connections) {
     if (c->phase == Connection::Phase::kClosed) continue;
-    if (c->phase != Connection::Phase::kOpen && now >= c->deadline)
-      stale.push_back(c.get());
-    else if (c->phase == Connection::Phase::kOpen && c->streams.empty() && c->waiting.empty() &&
-             c->idle_since != Clock::time_point{} && now - c->idle_since >= opts.idle_timeout)
-      stale.push_back(c.get());
+    const bool setup_late = c->phase != Connection::Phase::kOpen && now >= c->deadline;
+    const bool idle = c->phase == Connection::Phase::kOpen && c->streams.empty() &&
+                      c->waiting.empty() && c->idle_since != Clock::time_point{} &&
+                      now - c->idle_since >= opts.idle_timeout;
+    if (setup_late || idle) stale.push_back(c.get());
   }
   for (auto* c : stale)
     close_connection(
@@ -869,7 +869,7 @@ void Node::Impl::close_connection(Connection* c, Error::Kind kind, const std::st
   if (!c->address.empty())
     log("connection " + std::string(c->outbound ? "to " : "from ") + c->address + " closed (" +
         to_string(kind) + ": " + cause + ")");
-  if (!c->outbound && c->address.size()) {
+  if (!c->outbound && !c->address.empty()) {
     if (counters.inbound > 0) --counters.inbound;
   }
   for (auto it = by_peer.begin(); it != by_peer.end(); ++it)
@@ -1052,7 +1052,7 @@ void Node::Impl::yamux_flush(Connection* c, Stream* s) {
   std::size_t pos = 0;
   while (pos < s->pending.size() && s->send_window > 0) {
     const std::size_t len =
-        std::min<std::size_t>({s->pending.size() - pos, s->send_window, 64 * 1024});
+        std::min<std::size_t>({s->pending.size() - pos, s->send_window, std::size_t{64} * 1024});
     secure_write(
         c, yamux::encode({yamux::kData, 0, static_cast<std::uint32_t>(s->id), 0,
                           Bytes(s->pending.begin() + static_cast<std::ptrdiff_t>(pos),

@@ -53,7 +53,7 @@ struct NodeOptions {
 struct RequestOptions {
   std::string requester;                 // e.g. a module id: limits and cancel_requester()
   std::chrono::milliseconds timeout{0};  // 0: NodeOptions::default_request_timeout
-  std::size_t max_response = 10 * 1024 * 1024;
+  std::size_t max_response = std::size_t{10} * 1024 * 1024;
 };
 
 using RequestId = std::uint64_t;

@@ -190,7 +190,7 @@ v8::Local<v8::Value> icu_decode(bind::Call& call, EncodingState&, v8::Local<v8::
 // --- url ------------------------------------------------------------------------------------
 // host.domainToASCII(domain) -> the ASCII domain, or undefined where the URL Standard's
 // domain to ASCII fails (idna.h).
-std::optional<std::string> domain_to_ascii(bind::UTF16String domain) {
+std::optional<std::string> domain_to_ascii(const bind::UTF16String& domain) {
   try {
     return web::domain_to_ascii(domain.value);
   } catch (const std::exception& e) {
