@@ -124,6 +124,51 @@ TEST(FetchIpfs, OverBitswapFromAModule) {
   EXPECT_EQ(out["peerId"].get<std::string>().rfind("12D3KooW", 0), 0u);
 }
 
+// Backpressure across threads: a module that keeps its thread busy while its retrieval runs
+// (the service posts up to the 256 KiB bound, then pauses it) and then reads slowly, chunk
+// by chunk across timers (its stream fills and JS pulls it again), gets the whole CAR.
+TEST(FetchIpfs, ABusyThenSlowReaderGetsTheWholeCar) {
+  ZINNIA_REQUIRE(peers_installed(), "tests/peers/ipfs is not installed (scripts/setup)");
+  Network net;
+  const std::string file = net.cid("file");
+  const std::string car = net.gateway_car("good", "/ipfs/" + file);
+  zinnia::testing::TempDir dir;
+  std::string main = (dir.path() / "main.js").string();
+  std::ofstream(main) << "const url = 'ipfs://" << file << "?providers=" << net.addr("good")
+                      << "';\n"
+                      << R"js(
+    const hex = async (buf) => [...new Uint8Array(await crypto.subtle.digest('SHA-256', buf))]
+      .map((b) => b.toString(16).padStart(2, '0')).join('');
+    const res = await fetch(url);
+    const until = Date.now() + 300;
+    while (Date.now() < until) {}  // the retrieval goes on, posting to a busy thread
+    const reader = res.body.getReader();
+    const chunks = [];
+    let n = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      n += value.length;
+      if (chunks.length % 4 === 0) await new Promise((r) => setTimeout(r, 2));
+    }
+    const all = new Uint8Array(n);
+    let off = 0;
+    for (const c of chunks) { all.set(c, off); off += c.length; }
+    console.log(JSON.stringify({ n, sha: await hex(all) }));
+  )js";
+  auto env = zinnia::testing::current_env();
+  env["NO_COLOR"] = "1";
+  zinnia::testing::Process zinnia({zinnia::testing::bin("zinnia").string(), "run", main}, env);
+  ASSERT_EQ(zinnia.wait(std::chrono::seconds(60)), 0) << zinnia.err();
+  std::string line = zinnia.out();
+  auto start = line.find('{');
+  ASSERT_NE(start, std::string::npos) << line << zinnia.err();
+  auto out = nlohmann::json::parse(line.substr(start, line.find('\n', start) - start));
+  EXPECT_EQ(out["n"], car.size());
+  EXPECT_EQ(out["sha"], sha256_hex(car));
+}
+
 // Occurrences of `needle` in `text`.
 std::size_t count_of(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
