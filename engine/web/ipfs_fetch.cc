@@ -1,6 +1,7 @@
 #include "engine/web/ipfs_fetch.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
@@ -16,10 +17,18 @@ namespace zinnia::engine::web {
 
 namespace {
 std::mutex g_service_mu;
-// Destroyed at static destruction, after every module has ended (zinnia run joins its module,
-// zinniad's supervisor stops them all before main returns): that joins the service's thread.
 std::shared_ptr<ipfs::RetrievalService> g_service;
-std::atomic<std::uint64_t> g_started{0};
+
+// At exit (zinnia run has joined its module, zinniad's supervisor has stopped them all, so no
+// IpfsFetch holds it any more): the service is destroyed and its thread joined, before the
+// statics it may still use (the libp2p node's, libcurl's) are torn down.
+void release_service_at_exit() {
+  std::shared_ptr<ipfs::RetrievalService> last;
+  {
+    std::lock_guard lock(g_service_mu);
+    last.swap(g_service);
+  }
+}
 }  // namespace
 
 std::shared_ptr<ipfs::RetrievalService> process_retrieval_service() {
@@ -31,10 +40,10 @@ std::shared_ptr<ipfs::RetrievalService> process_retrieval_service() {
   // Zinnia.requestProtocol (made on the first Bitswap provider).
   config.libp2p_node = [] { return process_libp2p_node(); };
   g_service = std::make_shared<ipfs::RetrievalService>(std::move(config));
+  static const bool registered = std::atexit(release_service_at_exit) == 0;
+  (void)registered;
   return g_service;
 }
-
-std::uint64_t process_retrievals_started() { return g_started.load(); }
 
 // Shared by a module's IpfsFetch (module thread) and its retrievals' sinks (service thread).
 struct IpfsLink : std::enable_shared_from_this<IpfsLink> {
@@ -243,7 +252,6 @@ std::uint32_t IpfsFetch::start(const std::string& url, v8::Local<v8::Function> o
   entry->flow = std::make_shared<Flow>();
   auto sink = std::make_unique<ServiceSink>(link_, entry->flow, key);
   entry->service_id = service_->start(url, std::move(sink));
-  ++g_started;
   entries_[key] = std::move(entry);
   return key;
 }

@@ -21,10 +21,9 @@ namespace zinnia::engine::web {
 // The process's retrieval client, made on first use with RetrieverConfig::from_env(),
 // user agent "zinnia" and the process's libp2p node for Bitswap. Thread-safe. Throws
 // ipfs::Error for a bad variable (nothing is kept, so the next call tries again) and
-// std::runtime_error when libcurl cannot load. Its thread is joined at process exit.
+// std::runtime_error when libcurl cannot load. Its thread is joined at process exit (an
+// atexit handler drops the process's reference; the modules' IpfsFetch hold the others).
 std::shared_ptr<ipfs::RetrievalService> process_retrieval_service();
-// Retrievals started on it so far, by every module (0 before it exists).
-std::uint64_t process_retrievals_started();
 
 // What a module's retrievals share with the service's thread (defined in ipfs_fetch.cc).
 struct IpfsLink;
