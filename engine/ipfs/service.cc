@@ -28,7 +28,14 @@ RetrievalService::RetrievalService(RetrieverConfig config) : config_(std::move(c
   uv_async_init(&loop_, &async_,
                 [](uv_async_t* a) { static_cast<RetrievalService*>(a->data)->drain(); });
   async_.data = this;
-  retriever_ = std::make_unique<Retriever>(&loop_, config_);
+  try {
+    retriever_ = std::make_unique<Retriever>(&loop_, config_);
+  } catch (...) {  // libcurl cannot load: leave no handle behind
+    uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+    uv_run(&loop_, UV_RUN_NOWAIT);
+    uv_loop_close(&loop_);
+    throw;
+  }
   thread_ = std::thread([this] { run(); });
 }
 

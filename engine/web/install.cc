@@ -247,10 +247,7 @@ double time_origin(ClockState& clock) { return clock.origin_epoch_ms; }
 // --- fetch -----------------------------------------------------------------------------------
 struct FetchState {
   explicit FetchState(v8::Local<v8::Context> context)
-      : client(Loop::from(context->GetIsolate())),
-        ipfs(Loop::from(context->GetIsolate()), [this]() -> curl::CurlLoop& {
-          return client.curl_loop();  // libcurl is loaded on the first fetch, not here
-        }) {}
+      : client(Loop::from(context->GetIsolate())), ipfs(Loop::from(context->GetIsolate())) {}
   ~FetchState() {
     ipfs.shutdown();
     client.shutdown();

@@ -3,8 +3,12 @@
 #include <openssl/sha.h>
 
 #include <fstream>
+#include <map>
+#include <set>
 
 #include "tests/ipfs/network.h"
+#include "tests/support/daemon_harness.h"
+#include "tests/support/eventually.h"
 #include "tests/support/temp_dir.h"
 
 namespace zinnia::ipfs::testing {
@@ -118,6 +122,192 @@ TEST(FetchIpfs, OverBitswapFromAModule) {
       << out["dontHave"];
   EXPECT_EQ(out["abort"], "AbortError");
   EXPECT_EQ(out["peerId"].get<std::string>().rfind("12D3KooW", 0), 0u);
+}
+
+// Backpressure across threads: a module that keeps its thread busy while its retrieval runs
+// (the service posts up to the 256 KiB bound, then pauses it) and then reads slowly, chunk
+// by chunk across timers (its stream fills and JS pulls it again), gets the whole CAR.
+TEST(FetchIpfs, ABusyThenSlowReaderGetsTheWholeCar) {
+  ZINNIA_REQUIRE(peers_installed(), "tests/peers/ipfs is not installed (scripts/setup)");
+  Network net;
+  const std::string file = net.cid("file");
+  const std::string car = net.gateway_car("good", "/ipfs/" + file);
+  zinnia::testing::TempDir dir;
+  std::string main = (dir.path() / "main.js").string();
+  std::ofstream(main) << "const url = 'ipfs://" << file << "?providers=" << net.addr("good")
+                      << "';\n"
+                      << R"js(
+    const hex = async (buf) => [...new Uint8Array(await crypto.subtle.digest('SHA-256', buf))]
+      .map((b) => b.toString(16).padStart(2, '0')).join('');
+    const res = await fetch(url);
+    const until = Date.now() + 300;
+    while (Date.now() < until) {}  // the retrieval goes on, posting to a busy thread
+    const reader = res.body.getReader();
+    const chunks = [];
+    let n = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      n += value.length;
+      if (chunks.length % 4 === 0) await new Promise((r) => setTimeout(r, 2));
+    }
+    const all = new Uint8Array(n);
+    let off = 0;
+    for (const c of chunks) { all.set(c, off); off += c.length; }
+    console.log(JSON.stringify({ n, sha: await hex(all) }));
+  )js";
+  auto env = zinnia::testing::current_env();
+  env["NO_COLOR"] = "1";
+  zinnia::testing::Process zinnia({zinnia::testing::bin("zinnia").string(), "run", main}, env);
+  ASSERT_EQ(zinnia.wait(std::chrono::seconds(60)), 0) << zinnia.err();
+  std::string line = zinnia.out();
+  auto start = line.find('{');
+  ASSERT_NE(start, std::string::npos) << line << zinnia.err();
+  auto out = nlohmann::json::parse(line.substr(start, line.find('\n', start) - start));
+  EXPECT_EQ(out["n"], car.size());
+  EXPECT_EQ(out["sha"], sha256_hex(car));
+}
+
+// Occurrences of `needle` in `text`.
+std::size_t count_of(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+std::string log_of(const zinnia::testing::Daemon& d, const std::string& module) {
+  try {
+    return zinnia::testing::read_file(d.log(module));
+  } catch (...) {
+    return "";
+  }
+}
+
+// 10 modules of one zinniad retrieving at once go through the process's one retrieval client:
+// a connection to the gateway serves retrievals of several modules (a client per module would
+// keep each module's requests on connections of its own). Each module tags its requests with
+// its own entity-bytes range, which the gateway records with the client's port.
+TEST(FetchIpfs, TenModulesOfOneDaemonShareOneClient) {
+  ZINNIA_REQUIRE(peers_installed(), "tests/peers/ipfs is not installed (scripts/setup)");
+  Network net;
+  zinnia::testing::Daemon d;
+  d.env["ZINNIA_IPNI_URL"] = net.ipni_url();
+  d.env["ZINNIA_IPFS_PROVIDER_TIMEOUT_MS"] = "5000";
+  const std::string small = net.cid("small");
+  std::vector<std::string> names;
+  for (int i = 0; i < 10; i++) {
+    names.push_back("m" + std::to_string(i));
+    d.module(names.back(), "const url = 'ipfs://" + small + "?providers=" + net.addr("good") +
+                               "&entity-bytes=0:" + std::to_string(100 + i) + "';\n" + R"js(
+      for (let r = 0; r < 6; r++) {
+        const res = await fetch(url);
+        const n = (await res.arrayBuffer()).byteLength;
+        console.log(`got ${res.status} ${n}`);
+      }
+      console.log('all done');
+      setInterval(() => {}, 60000);
+    )js");
+  }
+  auto p = d.start([&] {
+    std::vector<std::string> a = {"--no-mount"};
+    for (auto& m : names) a.push_back(m + "=" + (d.app_dir() / (m + ".js")).string());
+    return a;
+  }());
+  ASSERT_TRUE(zinnia::testing::eventually(
+      [&] {
+        for (auto& m : names)
+          if (log_of(d, m).find("all done") == std::string::npos) return false;
+        return true;
+      },
+      std::chrono::seconds(90), std::chrono::milliseconds(50)))
+      << p->err();
+  for (auto& m : names) {
+    auto log = log_of(d, m);
+    EXPECT_EQ(count_of(log, "got 200 "), 6u) << m << ": " << log;
+  }
+  auto requests = nlohmann::json::parse(
+      *http_get("http://127.0.0.1:" + std::to_string(net.port("good")) + "/requests"));
+  std::map<int, std::set<std::string>> modules_by_port;  // client port -> entity-bytes tags
+  std::size_t tagged = 0;
+  for (auto& r : requests) {
+    auto url = r["url"].get<std::string>();
+    auto at = url.find("entity-bytes=0%3A");
+    std::string tag;
+    if (at != std::string::npos)
+      tag = url.substr(at + 17, 3);
+    else if ((at = url.find("entity-bytes=0:")) != std::string::npos)
+      tag = url.substr(at + 15, 3);
+    else
+      continue;
+    ++tagged;
+    modules_by_port[r["port"].get<int>()].insert(tag);
+  }
+  EXPECT_EQ(tagged, 60u) << requests.dump();
+  std::size_t shared = 0;
+  for (auto& [port, tags] : modules_by_port)
+    if (tags.size() > 1) ++shared;
+  EXPECT_GT(shared, 0u) << "no connection served more than one module: " << requests.dump();
+  EXPECT_LT(modules_by_port.size(), 60u);
+  p->kill(SIGTERM);
+  EXPECT_EQ(p->wait(std::chrono::seconds(10)), 0) << p->err();
+}
+
+// A module that dies in the middle of its retrievals (one reading a body, one left waiting on a
+// gateway that sends nothing) and is restarted, again and again, while nine others retrieve a
+// 1 MiB file over and over: theirs all complete, the daemon neither crashes nor hangs, and it
+// exits cleanly.
+TEST(FetchIpfs, AModuleStoppedMidRetrievalLeavesTheOthersRetrieving) {
+  ZINNIA_REQUIRE(peers_installed(), "tests/peers/ipfs is not installed (scripts/setup)");
+  Network net;
+  zinnia::testing::Daemon d(/*fast_restarts=*/true);
+  d.env["ZINNIA_IPNI_URL"] = net.ipni_url();
+  d.env["ZINNIA_IPFS_PROVIDER_TIMEOUT_MS"] = "20000";
+  const std::string file = net.cid("file");
+  const std::size_t size = net.gateway_car("good", "/ipfs/" + file).size();
+  const std::string good = "ipfs://" + file + "?providers=" + net.addr("good");
+  const std::string slow = "ipfs://" + file + "?providers=" + net.addr("slow");
+  d.module("crash", "const good = '" + good + "', slow = '" + slow + "';\n" + R"js(
+    console.log('crash start');
+    fetch(slow).catch(() => {});
+    const res = await fetch(good);
+    const reader = res.body.getReader();
+    await reader.read();
+    throw new Error('crashed mid-retrieval');
+  )js");
+  std::vector<std::string> names = {"crash"};
+  for (int i = 0; i < 9; i++) {
+    names.push_back("w" + std::to_string(i));
+    d.module(names.back(), "const good = '" + good + "';\n" + R"js(
+      for (let r = 0; ; r++) {
+        const res = await fetch(good);
+        console.log(`got ${res.status} ${(await res.arrayBuffer()).byteLength}`);
+      }
+    )js");
+  }
+  auto p = d.start([&] {
+    std::vector<std::string> a = {"--no-mount"};
+    for (auto& m : names) a.push_back(m + "=" + (d.app_dir() / (m + ".js")).string());
+    return a;
+  }());
+  const std::string ok = "got 200 " + std::to_string(size);
+  ASSERT_TRUE(zinnia::testing::eventually(
+      [&] {
+        if (count_of(log_of(d, "crash"), "crash start") < 4) return false;
+        for (std::size_t i = 1; i < names.size(); i++)
+          if (count_of(log_of(d, names[i]), ok) < 3) return false;
+        return true;
+      },
+      std::chrono::seconds(120), std::chrono::milliseconds(50)))
+      << "crash: " << log_of(d, "crash") << "\nw0: " << log_of(d, "w0") << "\n"
+      << p->err();
+  for (std::size_t i = 1; i < names.size(); i++) {
+    auto log = log_of(d, names[i]);
+    EXPECT_EQ(count_of(log, "got "), count_of(log, ok)) << names[i] << ": " << log;
+  }
+  EXPECT_EQ(p->running(), true);
+  p->kill(SIGTERM);
+  EXPECT_EQ(p->wait(std::chrono::seconds(10)), 0) << p->err();
 }
 
 }  // namespace

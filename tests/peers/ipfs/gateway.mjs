@@ -252,10 +252,10 @@ async function resolveWithExporter (root, path) {
 }
 
 // --- the HTTP gateways ---------------------------------------------------------------------
-const requests = [] // {mode, url, accept} of every /ipfs/ request, for the tests
+const requests = [] // {mode, url, accept, port (the client's)} of every /ipfs/ request, for the tests
 async function serveCar (mode, req, res) {
   const url = new URL(req.url, 'http://x')
-  requests.push({ mode, url: req.url, accept: req.headers.accept ?? '' })
+  requests.push({ mode, url: req.url, accept: req.headers.accept ?? '', port: req.socket.remotePort })
   if (mode === 'status500') { res.writeHead(500); res.end('broken'); return }
   if (mode === 'status404') { res.writeHead(404); res.end('not here'); return }
   const parts = url.pathname.split('/').filter(Boolean).slice(1).map(decodeURIComponent)
