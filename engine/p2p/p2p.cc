@@ -151,6 +151,21 @@ std::string p2p_peer_id(P2pState& s) { return s.node().peer_id(); }
 
 }  // namespace
 
+namespace {
+// At exit (every module has ended): the node's thread is joined here, not by g_node's static
+// destructor, which runs after OpenSSL's own exit handler (registered when OpenSSL was set up,
+// before the node) has freed what the node's thread may still be decrypting with. Registered
+// after the node is made, so it runs before that handler. A retrieval still holding the node
+// (cancelled, not yet ended) releases it with the retrieval service's own exit handler.
+void release_node_at_exit() {
+  std::shared_ptr<libp2p::Node> last;
+  {
+    std::lock_guard lock(g_mu);
+    last.swap(g_node);
+  }
+}
+}  // namespace
+
 std::shared_ptr<libp2p::Node> process_libp2p_node() {
   std::lock_guard lock(g_mu);
   if (g_node) return g_node;
@@ -177,6 +192,8 @@ std::shared_ptr<libp2p::Node> process_libp2p_node() {
     o.listen.clear();
     g_node = std::make_shared<libp2p::Node>(o);
   }
+  static const bool registered = std::atexit(release_node_at_exit) == 0;
+  (void)registered;
   return g_node;
 }
 
