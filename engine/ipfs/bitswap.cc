@@ -82,6 +82,24 @@ void Client::unsubscribe(const std::string& peer, const Inbox* inbox) {
   }
 }
 
+void Client::wanted(const std::string& peer, const std::string& cid_key) {
+  std::lock_guard lock(mu_);
+  if (recent_.size() > 1024 && !recent_.count(peer)) recent_.clear();  // bounded in peers too
+  RecentWants& r = recent_[peer];
+  if (!r.keys.insert(cid_key).second) return;
+  r.order.push_back(cid_key);
+  if (r.order.size() > kRecentWants) {
+    r.keys.erase(r.order.front());
+    r.order.pop_front();
+  }
+}
+
+bool Client::was_wanted(const std::string& peer, const std::string& cid_key) {
+  std::lock_guard lock(mu_);
+  auto it = recent_.find(peer);
+  return it != recent_.end() && it->second.keys.count(cid_key) != 0;
+}
+
 void Client::on_data(std::uint64_t stream, const std::string& peer, ByteView chunk) {
   auto& st = streams_[stream];
   if (st.peer.empty()) st.peer = peer;

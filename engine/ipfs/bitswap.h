@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/ipfs/bytes.h"
@@ -113,7 +114,19 @@ class Client {
   void on_data(std::uint64_t stream, const std::string& peer, ByteView chunk);
   void on_end(std::uint64_t stream);
 
+  // CIDs asked of a peer by any retrieval of the process (the last kRecentWants per peer). A
+  // block is named by the hash of its own bytes, so an unasked one is either a lie or a late
+  // answer to a want: a repeat that arrives after its retrieval ended, or another's block.
+  static constexpr std::size_t kRecentWants = 4096;
+  void wanted(const std::string& peer, const std::string& cid_key);
+  bool was_wanted(const std::string& peer, const std::string& cid_key);
+
  private:
+  struct RecentWants {
+    std::deque<std::string> order;
+    std::unordered_set<std::string> keys;
+  };
+  std::map<std::string, RecentWants> recent_;  // under mu_
   struct StreamState {
     std::string peer;
     Framer framer;

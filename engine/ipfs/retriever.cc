@@ -306,6 +306,7 @@ struct Retrieval {
       std::string k = c.key();
       if (bs_wanted.count(k) || bs_have.count(k)) continue;
       entries.push_back({.cid = c});
+      bs_client->wanted(bs_peer, k);
       bs_wanted.emplace(std::move(k), std::move(c));
     }
     if (entries.empty()) return;
@@ -340,9 +341,11 @@ struct Retrieval {
       for (auto& b : ev.message->blocks) {
         auto it = bs_wanted.find(b.cid.key());
         if (it == bs_wanted.end()) {
-          // A repeat (a provider answering two wantlists at once may send a block twice), or
-          // another retrieval's.
-          if (ev.shared || bs_have.count(b.cid.key()) || traversal->seen(b.cid)) continue;
+          // A repeat (a provider answering two wantlists at once may send a block twice, and
+          // the second copy may come after its retrieval ended), or another retrieval's.
+          if (ev.shared || bs_have.count(b.cid.key()) || traversal->seen(b.cid) ||
+              bs_client->was_wanted(bs_peer, b.cid.key()))
+            continue;
           return provider_failed("sent block " + b.cid.to_string() +
                                      ", which is none of the blocks asked for (a block that "
                                      "does not hash to its CID, or an unrequested one)",
