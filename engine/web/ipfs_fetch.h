@@ -46,7 +46,7 @@ class IpfsFetch {
 
   // Bytes posted to this module and not yet delivered to JS beyond which the service's
   // thread pauses a retrieval (as fetch()'s bound).
-  static constexpr std::size_t kUnreadBound = 256 * 1024;
+  static constexpr std::size_t kUnreadBound = std::size_t{256} * 1024;
 
   // Posted by a retrieval's sink, run on the module thread: its calls, as FetchEvents.
   void deliver_response(std::uint32_t id, int status, const std::string& message);
