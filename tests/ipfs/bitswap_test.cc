@@ -15,15 +15,6 @@
 namespace zinnia::ipfs::testing {
 namespace {
 
-::testing::AssertionResult same_car(const std::string& got, const std::string& want) {
-  if (got == want) return ::testing::AssertionSuccess();
-  std::size_t i = 0;
-  while (i < got.size() && i < want.size() && got[i] == want[i]) ++i;
-  return ::testing::AssertionFailure() << "CAR of " << got.size() << " bytes, expected "
-                                       << want.size() << "; they differ from byte " << i;
-}
-#define EXPECT_CAR(got, want) EXPECT_TRUE(same_car((got), (want)))
-
 class BitswapTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

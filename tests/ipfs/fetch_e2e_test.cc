@@ -26,6 +26,38 @@ std::string sha256_hex(const std::string& data) {
   return out;
 }
 
+// tests/ipfs/fixtures/<name>, with `const NET = <net>;` before it.
+std::string fixture_with_net(const std::string& name, const nlohmann::json& net) {
+  std::ifstream fixture(std::string(ZINNIA_SOURCE_DIR) + "/tests/ipfs/fixtures/" + name);
+  std::string source((std::istreambuf_iterator<char>(fixture)), std::istreambuf_iterator<char>());
+  return "const NET = " + net.dump() + ";\n" + source;
+}
+
+// Runs `source` as a module under `zinnia run` (NO_COLOR, plus `vars`) and returns the first
+// JSON object it printed; null, with the failure recorded, when it exits non-zero or prints none.
+nlohmann::json run_module(const std::string& source,
+                          const std::map<std::string, std::string>& vars = {}) {
+  zinnia::testing::TempDir dir;
+  std::string main = (dir.path() / "main.js").string();
+  std::ofstream(main) << source;
+  auto env = zinnia::testing::current_env();
+  env["NO_COLOR"] = "1";
+  for (const auto& [k, v] : vars) env[k] = v;
+  zinnia::testing::Process zinnia({zinnia::testing::bin("zinnia").string(), "run", main}, env);
+  const int rc = zinnia.wait(std::chrono::seconds(60));
+  if (rc != 0) {
+    ADD_FAILURE() << "zinnia run exited " << rc << "\n" << zinnia.err();
+    return nullptr;
+  }
+  std::string line = zinnia.out();
+  auto start = line.find('{');
+  if (start == std::string::npos) {
+    ADD_FAILURE() << "no JSON line: " << line << zinnia.err();
+    return nullptr;
+  }
+  return nlohmann::json::parse(line.substr(start, line.find('\n', start) - start));
+}
+
 TEST(FetchIpfs, FromAModuleUnderZinniaRun) {
   ZINNIA_REQUIRE(peers_installed(), "tests/peers/ipfs is not installed (scripts/setup)");
   Network net;
@@ -35,22 +67,10 @@ TEST(FetchIpfs, FromAModuleUnderZinniaRun) {
   n["peerId"] = net.info()["peerId"];
   for (std::string mode : {"good", "wrongblock", "slow", "truncated"})
     n["addr"][mode] = net.addr(mode);
-  std::ifstream fixture(std::string(ZINNIA_SOURCE_DIR) + "/tests/ipfs/fixtures/fetch_ipfs.js");
-  std::string source((std::istreambuf_iterator<char>(fixture)), std::istreambuf_iterator<char>());
-  zinnia::testing::TempDir dir;
-  std::string main = (dir.path() / "main.js").string();
-  std::ofstream(main) << "const NET = " << n.dump() << ";\n" << source;
-
-  auto env = zinnia::testing::current_env();
-  env["ZINNIA_IPNI_URL"] = net.ipni_url();
-  env["ZINNIA_IPFS_PROVIDER_TIMEOUT_MS"] = "500";
-  env["NO_COLOR"] = "1";
-  zinnia::testing::Process zinnia({zinnia::testing::bin("zinnia").string(), "run", main}, env);
-  ASSERT_EQ(zinnia.wait(std::chrono::seconds(60)), 0) << zinnia.err();
-  std::string line = zinnia.out();
-  auto start = line.find('{');
-  ASSERT_NE(start, std::string::npos) << line << zinnia.err();
-  auto out = nlohmann::json::parse(line.substr(start, line.find('\n', start) - start));
+  auto out =
+      run_module(fixture_with_net("fetch_ipfs.js", n),
+                 {{"ZINNIA_IPNI_URL", net.ipni_url()}, {"ZINNIA_IPFS_PROVIDER_TIMEOUT_MS", "500"}});
+  ASSERT_FALSE(out.is_null());
 
   std::string file_sha = sha256_hex(net.gateway_car("good", "/ipfs/" + net.cid("file")));
   EXPECT_EQ(out["status"], 200);
@@ -90,22 +110,9 @@ TEST(FetchIpfs, OverBitswapFromAModule) {
   nlohmann::json n;
   n["cids"] = net.info()["cids"];
   for (std::string mode : {"good", "wrongblock", "empty"}) n["peers"][mode] = peers.addr(mode);
-  std::ifstream fixture(std::string(ZINNIA_SOURCE_DIR) +
-                        "/tests/ipfs/fixtures/fetch_ipfs_bitswap.js");
-  std::string source((std::istreambuf_iterator<char>(fixture)), std::istreambuf_iterator<char>());
-  zinnia::testing::TempDir dir;
-  std::string main = (dir.path() / "main.js").string();
-  std::ofstream(main) << "const NET = " << n.dump() << ";\n" << source;
-
-  auto env = zinnia::testing::current_env();
-  env["ZINNIA_IPFS_PROVIDER_TIMEOUT_MS"] = "5000";
-  env["NO_COLOR"] = "1";
-  zinnia::testing::Process zinnia({zinnia::testing::bin("zinnia").string(), "run", main}, env);
-  ASSERT_EQ(zinnia.wait(std::chrono::seconds(60)), 0) << zinnia.err();
-  std::string line = zinnia.out();
-  auto start = line.find('{');
-  ASSERT_NE(start, std::string::npos) << line << zinnia.err();
-  auto out = nlohmann::json::parse(line.substr(start, line.find('\n', start) - start));
+  auto out = run_module(fixture_with_net("fetch_ipfs_bitswap.js", n),
+                        {{"ZINNIA_IPFS_PROVIDER_TIMEOUT_MS", "5000"}});
+  ASSERT_FALSE(out.is_null());
 
   // Repeats left out, as every retrieval passes blocks on.
   auto car = [&](const std::string& q) {
@@ -132,11 +139,8 @@ TEST(FetchIpfs, ABusyThenSlowReaderGetsTheWholeCar) {
   Network net;
   const std::string file = net.cid("file");
   const std::string car = net.gateway_car("good", "/ipfs/" + file);
-  zinnia::testing::TempDir dir;
-  std::string main = (dir.path() / "main.js").string();
-  std::ofstream(main) << "const url = 'ipfs://" << file << "?providers=" << net.addr("good")
-                      << "';\n"
-                      << R"js(
+  auto out =
+      run_module("const url = 'ipfs://" + file + "?providers=" + net.addr("good") + "';\n" + R"js(
     const hex = async (buf) => [...new Uint8Array(await crypto.subtle.digest('SHA-256', buf))]
       .map((b) => b.toString(16).padStart(2, '0')).join('');
     const res = await fetch(url);
@@ -156,15 +160,8 @@ TEST(FetchIpfs, ABusyThenSlowReaderGetsTheWholeCar) {
     let off = 0;
     for (const c of chunks) { all.set(c, off); off += c.length; }
     console.log(JSON.stringify({ n, sha: await hex(all) }));
-  )js";
-  auto env = zinnia::testing::current_env();
-  env["NO_COLOR"] = "1";
-  zinnia::testing::Process zinnia({zinnia::testing::bin("zinnia").string(), "run", main}, env);
-  ASSERT_EQ(zinnia.wait(std::chrono::seconds(60)), 0) << zinnia.err();
-  std::string line = zinnia.out();
-  auto start = line.find('{');
-  ASSERT_NE(start, std::string::npos) << line << zinnia.err();
-  auto out = nlohmann::json::parse(line.substr(start, line.find('\n', start) - start));
+  )js");
+  ASSERT_FALSE(out.is_null());
   EXPECT_EQ(out["n"], car.size());
   EXPECT_EQ(out["sha"], sha256_hex(car));
 }
