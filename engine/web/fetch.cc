@@ -30,10 +30,18 @@ constexpr bool events_in_order() {
 }
 static_assert(events_in_order());
 
+}  // namespace
+
 v8::Local<v8::Integer> event(v8::Isolate* isolate, FetchEvent kind) {
   return v8::Integer::New(isolate, static_cast<int>(kind));
 }
-}  // namespace
+
+v8::Local<v8::Uint8Array> host_bytes(v8::Isolate* isolate, const void* data, std::size_t size) {
+  auto store = host_backing_store(isolate, size);
+  if (size) std::memcpy(store->Data(), data, size);
+  auto buffer = v8::ArrayBuffer::New(isolate, std::move(store));
+  return v8::Uint8Array::New(buffer, 0, size);
+}
 
 std::vector<bind::Constant> fetch_event_constants() {
   std::vector<bind::Constant> out;
@@ -335,11 +343,7 @@ size_t FetchClient::write(Transfer& t, const char* data, size_t len) {
     send_headers(t);
     if (t.on_event.IsEmpty()) return 0;
   }
-  auto store = host_backing_store(isolate, len);
-  std::memcpy(store->Data(), data, len);
-  auto buffer = v8::ArrayBuffer::New(isolate, std::move(store));
-  v8::Local<v8::Value> argv[] = {event(isolate, FetchEvent::kData),
-                                 v8::Uint8Array::New(buffer, 0, len)};
+  v8::Local<v8::Value> argv[] = {event(isolate, FetchEvent::kData), host_bytes(isolate, data, len)};
   v8::Local<v8::Function> fn = t.on_event.Get(isolate);
   v8::Local<v8::Value> more;
   if (!fn->Call(loop_.context(), v8::Undefined(isolate), 2, argv).ToLocal(&more)) return 0;

@@ -19,6 +19,10 @@ namespace zinnia::engine::web {
 // The kinds of event FetchClient sends to the JS side (engine/web/js/fetch.js onEvent),
 // exported to it as host.fetchEvent.{HEADERS, DATA, END, ERROR, NEED_BODY}.
 enum class FetchEvent : int { kHeaders, kData, kEnd, kError, kNeedBody, kCount };
+// An event's number for fetch.js's onEvent, and a Uint8Array with a copy of `size` bytes
+// (counted as the module's host memory): what every producer of FetchEvents hands to JS.
+v8::Local<v8::Integer> event(v8::Isolate* isolate, FetchEvent kind);
+v8::Local<v8::Uint8Array> host_bytes(v8::Isolate* isolate, const void* data, std::size_t size);
 // host.fetchEvent, one entry per FetchEvent (checked at compile time in fetch.cc).
 std::vector<bind::Constant> fetch_event_constants();
 

@@ -2,14 +2,12 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <cstring>
 #include <mutex>
 #include <stdexcept>
 
 #include "engine/ipfs/service.h"
 #include "engine/p2p/p2p.h"
 #include "engine/v8/bind.h"
-#include "engine/v8/isolate.h"
 #include "engine/v8/util.h"
 #include "engine/web/fetch.h"
 
@@ -138,18 +136,6 @@ bool IpfsFetch::emit(Entry& e, int argc, v8::Local<v8::Value>* argv) {
   return more;
 }
 
-namespace {
-v8::Local<v8::Value> kind(v8::Isolate* isolate, FetchEvent k) {
-  return v8::Integer::New(isolate, static_cast<int>(k));
-}
-v8::Local<v8::Uint8Array> bytes_of(v8::Isolate* isolate, const void* data, std::size_t size) {
-  auto store = host_backing_store(isolate, size);
-  if (size) std::memcpy(store->Data(), data, size);
-  auto buffer = v8::ArrayBuffer::New(isolate, std::move(store));
-  return v8::Uint8Array::New(buffer, 0, size);
-}
-}  // namespace
-
 void IpfsFetch::finish(std::uint32_t key) { entries_.erase(key); }
 
 void IpfsFetch::deliver_response(std::uint32_t key, int status, const std::string& message) {
@@ -170,7 +156,7 @@ void IpfsFetch::deliver_response(std::uint32_t key, int status, const std::strin
                      : status == 404 ? "Not Found"
                      : status == 504 ? "Gateway Timeout"
                                      : "Bad Gateway";
-  v8::Local<v8::Value> argv[] = {kind(isolate, FetchEvent::kHeaders),
+  v8::Local<v8::Value> argv[] = {event(isolate, FetchEvent::kHeaders),
                                  v8::Integer::New(isolate, status),
                                  to_v8(isolate, text),
                                  pairs,
@@ -179,10 +165,10 @@ void IpfsFetch::deliver_response(std::uint32_t key, int status, const std::strin
   emit(e, 6, argv);
   if (status == 200) return;
   // As Lassie's HTTP server: the reason is the body.
-  v8::Local<v8::Value> data[] = {kind(isolate, FetchEvent::kData),
-                                 bytes_of(isolate, message.data(), message.size())};
+  v8::Local<v8::Value> data[] = {event(isolate, FetchEvent::kData),
+                                 host_bytes(isolate, message.data(), message.size())};
   emit(e, 2, data);
-  v8::Local<v8::Value> end[] = {kind(isolate, FetchEvent::kEnd)};
+  v8::Local<v8::Value> end[] = {event(isolate, FetchEvent::kEnd)};
   emit(e, 1, end);
   finish(key);
 }
@@ -194,27 +180,34 @@ void IpfsFetch::deliver_data(std::uint32_t key, const std::string& bytes) {
   auto* isolate = loop_.isolate();
   v8::HandleScope scope(isolate);
   v8::Context::Scope context_scope(loop_.context());
-  v8::Local<v8::Value> argv[] = {kind(isolate, FetchEvent::kData),
-                                 bytes_of(isolate, bytes.data(), bytes.size())};
+  v8::Local<v8::Value> argv[] = {event(isolate, FetchEvent::kData),
+                                 host_bytes(isolate, bytes.data(), bytes.size())};
   const bool more = emit(e, 2, argv);
-  bool resume_now = false;
   {
     std::lock_guard lock(e.flow->mu);
     e.flow->unread -= bytes.size();
     if (!more) e.flow->js_paused = true;
-    resume_now = e.flow->service_paused && !e.flow->js_paused && e.flow->unread < kUnreadBound;
-    if (resume_now) e.flow->service_paused = false;
   }
   // Only JS reading can resume a paused body: an unread body does not keep the module alive.
   if (!more) e.ref.reset();
-  if (resume_now) service_->resume(e.service_id);
+  resume_if_drained(e);
+}
+
+void IpfsFetch::resume_if_drained(Entry& e) {
+  bool go = false;
+  {
+    std::lock_guard lock(e.flow->mu);
+    go = e.flow->service_paused && !e.flow->js_paused && e.flow->unread < kUnreadBound;
+    if (go) e.flow->service_paused = false;
+  }
+  if (go) service_->resume(e.service_id);
 }
 
 void IpfsFetch::deliver_end(std::uint32_t key) {
   auto it = entries_.find(key);
   if (it == entries_.end()) return;
   v8::HandleScope scope(loop_.isolate());
-  v8::Local<v8::Value> argv[] = {kind(loop_.isolate(), FetchEvent::kEnd)};
+  v8::Local<v8::Value> argv[] = {event(loop_.isolate(), FetchEvent::kEnd)};
   emit(*it->second, 1, argv);
   finish(key);
 }
@@ -225,7 +218,7 @@ void IpfsFetch::deliver_error(std::uint32_t key, const std::string& message) {
   auto* isolate = loop_.isolate();
   v8::HandleScope scope(isolate);
   v8::Context::Scope context_scope(loop_.context());
-  v8::Local<v8::Value> argv[] = {kind(isolate, FetchEvent::kError), to_v8(isolate, message),
+  v8::Local<v8::Value> argv[] = {event(isolate, FetchEvent::kError), to_v8(isolate, message),
                                  to_v8(isolate, "IPFS_RETRIEVAL")};
   emit(*it->second, 3, argv);
   finish(key);
@@ -261,14 +254,11 @@ void IpfsFetch::resume(std::uint32_t key) {
   if (it == entries_.end()) return;
   Entry& e = *it->second;
   e.ref = loop_.ref();
-  bool resume_now = false;
   {
     std::lock_guard lock(e.flow->mu);
     e.flow->js_paused = false;
-    resume_now = e.flow->service_paused && e.flow->unread < kUnreadBound;
-    if (resume_now) e.flow->service_paused = false;
   }
-  if (resume_now) service_->resume(e.service_id);
+  resume_if_drained(e);
 }
 
 void IpfsFetch::abort(std::uint32_t key) {

@@ -58,6 +58,8 @@ class IpfsFetch {
   struct Entry;
   bool emit(Entry& e, int argc, v8::Local<v8::Value>* argv);
   void finish(std::uint32_t id);
+  // The service goes on once JS wants more and less than kUnreadBound waits unread.
+  void resume_if_drained(Entry& e);
 
   Loop& loop_;
   std::shared_ptr<ipfs::RetrievalService> service_;  // taken on the first ipfs:// fetch
