@@ -33,8 +33,7 @@ namespace {
 // How long the kernel may keep attributes: folders and logs (every change invalidates them
 // first), blobs never (a direct_io snapshot; size and content must not disagree).
 double attr_timeout(const Context& c, NodeKind kind) {
-  if (kind == NodeKind::kBlob || (kind == NodeKind::kLog && !c.page_cache)) return 0.0;
-  return c.attr_timeout;
+  return kind == NodeKind::kBlob ? 0.0 : c.attr_timeout;
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -48,8 +47,9 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   e.generation = 1;
   e.entry_timeout = c.entry_timeout;
   e.attr_timeout = attr_timeout(c, a.kind);
-  if (a.kind == NodeKind::kLog && c.page_cache) {
-    a.size = c.kernel_size(a.ino, a.size);
+  if (a.kind == NodeKind::kLog) {
+    const std::uint64_t known = c.kernel_size(a.ino, a.size);
+    if (c.page_cache) a.size = known;
     // A new inode is created from this reply even when an append's invalidation reached the
     // kernel first (it had no inode to invalidate then), so its size is not kept: the next
     // stat asks getattr, whose stale replies the kernel drops.
@@ -64,8 +64,9 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   Attr a;
   if (auto ec = c.tree->getattr(ino, &a)) return reply_err(req, -ec.value());
   // Through the page cache the kernel must not see the new size before the old last page is
-  // dropped (kernel_size). direct_io reads serve the tree's size, so stat must too: a smaller
-  // st_size than was read makes tail -F say "file truncated" and print the file again.
+  // dropped (kernel_size). direct_io reads stop at kernel_size, and this reply may be cached:
+  // it shows the tree's size, never less than a read can return (a smaller st_size than was
+  // read makes tail -F say "file truncated" and print the file again).
   if (a.kind == NodeKind::kLog && c.page_cache) a.size = c.kernel_size(ino, a.size);
   struct stat st;
   fill_stat(c, a, &st);

@@ -27,18 +27,19 @@ struct Context {
   uid_t uid = 0;
   gid_t gid = 0;
   // Folder and log attributes (from getattr) are cached this long; every change to an inode
-  // the kernel holds is invalidated before it counts as visible (mount.cc), so the timeout
-  // is only a safety net. Blob attributes are not cached (blobs are direct_io snapshots), and
+  // the kernel holds is invalidated before readers can see it (mount.cc), so the timeout is
+  // only a safety net. Blob attributes are not cached (blobs are direct_io snapshots), and
   // neither are the attributes in a lookup reply for a log (see kernel_size()).
   double attr_timeout = 1.0;
   double entry_timeout = 1.0;
   // Splice persisted bytes into replies (ZINNIA_FUSE_SPLICE=1). Off: measured no faster
   // than copying on this kernel (docs/benchmarks.md).
   bool splice = false;
-  // Logs through the page cache (ZINNIA_FUSE_PAGE_CACHE=1): keep_cache, no direct_io, cached
-  // attributes. Off by default: concurrent readers of a growing log can, rarely, get zeros
-  // from the old last page (docs/monitor-tree.md). Off, logs are direct_io and their
-  // attributes are not cached (a reader could otherwise read past a cached st_size).
+  // Logs through the page cache (ZINNIA_FUSE_PAGE_CACHE=1): keep_cache, no direct_io. Off
+  // by default: concurrent readers of a growing log can, rarely, get zeros from the old last
+  // page (docs/monitor-tree.md). Off, logs are direct_io: every read is a round trip, and a
+  // read never returns more than kernel_size(), which moves on only after the cached
+  // attributes were dropped, so no stat can show less than was read.
   bool page_cache = false;
 
   std::uint64_t adopt(std::unique_ptr<Handle> h) {
@@ -71,11 +72,13 @@ struct Context {
     ++lookups[ino];
   }
 
-  // The size the kernel may know of a log: it moves on only after the log's last partial
-  // page was invalidated (mount.cc), so a getattr can never pair a new size with a cached
-  // page that ends in zeros where the new bytes are. Logs the mount never heard of report
-  // the tree's size and remember it. Under lookups_mu with the counts, so a lookup and an
-  // append that race see each other (one sends the invalidation or the other sees the size).
+  // The size the kernel may know of a log. It moves on only after the kernel dropped what it
+  // cached of the old size (mount.cc): with the page cache, the old last partial page, so a
+  // getattr can never pair a new size with a page that ends in zeros where the new bytes
+  // are; with direct_io, the attributes, so reads (bounded by this size) never run past a
+  // cached st_size. Logs the mount never heard of report the tree's size and remember it.
+  // Under lookups_mu with the counts, so a lookup and an append that race see each other
+  // (one sends the invalidation or the other sees the size).
   std::uint64_t kernel_size(fuse_ino_t ino, std::uint64_t tree_size) {
     std::lock_guard l(lookups_mu);
     return log_sizes.try_emplace(ino, tree_size).first->second;

@@ -1,9 +1,13 @@
-// open, read, release. Logs are read through the page cache (keep_cache, no direct_io): the
-// writer invalidates a log's size and last partial page before an append counts as visible
-// (mount.cc), so cached pages are never stale. Blobs are direct_io snapshots taken at open.
+// open, read, release. Logs are direct_io, and a read stops at the size the kernel may have
+// cached (kernel_size); with ZINNIA_FUSE_PAGE_CACHE=1 they are read through the page cache
+// (keep_cache, no direct_io): the writer invalidates a log's size and last partial page
+// before an append counts as visible (mount.cc), so cached pages are never stale. Blobs are
+// direct_io snapshots taken at open.
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,11 +61,20 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
     fuse_reply_buf(req, b->data() + at, std::min(size, len - at));
     return;
   }
-  const Tree& tree = *ctx(req).tree;
+  Context& c = ctx(req);
+  const Tree& tree = *c.tree;
+  if (!c.page_cache) {  // the kernel does not bound direct_io reads by its cached st_size
+    Attr a;
+    if (auto ec = tree.getattr(ino, &a)) return reply_err(req, -ec.value());
+    const std::uint64_t end = c.kernel_size(ino, a.size);
+    const auto at = static_cast<std::uint64_t>(off);
+    if (at >= end) return static_cast<void>(fuse_reply_buf(req, nullptr, 0));
+    size = static_cast<size_t>(std::min<std::uint64_t>(size, end - at));
+  }
   // Bytes that are in the persisted file go kernel to kernel (splice from its page cache);
   // the rest is copied from the tree.
   DiskRange r;
-  if (ctx(req).splice && size >= kSpliceMin &&
+  if (c.splice && size >= kSpliceMin &&
       tree.disk_range(ino, static_cast<std::uint64_t>(off), size, &r)) {
     fuse_bufvec bv = FUSE_BUFVEC_INIT(r.len);
     bv.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);

@@ -183,13 +183,26 @@ struct Mount::Impl {
   }
 
   // A log grew to `size`; called on the writer's thread right after the bytes were published
-  // in the tree, before flush() returns. The kernel may hold the old last page, partly zero
-  // where the new bytes are: drop it and everything after it first, then let getattr report
-  // the new size, then drop the cached attributes, so no reader pairs the new size with the
-  // old page. Synchronous (never from an op handler; no lock held while the kernel works).
+  // in the tree, before flush() returns. Synchronous (never from an op handler; no lock held
+  // while the kernel works).
   void log_grew(Ino ino, std::uint64_t size) {
     bool held = false;
     const std::uint64_t old = ctx.log_size(ino, &held);
+    if (!ctx.page_cache) {
+      // direct_io: getattr already shows the new size, reads do not yet. Drop the cached
+      // attributes (and any getattr reply under way) before reads may return the new bytes,
+      // so no stat can show less than a read returned.
+      if (held && size > old) {
+        fuse_lowlevel_notify_inval_inode(se, ino, -1, 0);
+        ++sent;
+      }
+      ctx.advance_log_size(ino, size);
+      return;
+    }
+    // Through the page cache: the kernel may hold the old last page, partly zero where the
+    // new bytes are. Drop it and everything after it first, then let getattr report the new
+    // size, then drop the cached attributes, so no reader pairs the new size with the old
+    // page.
     if (held && size > old) {
       const auto from = static_cast<off_t>(old - old % page_bytes);
       fuse_lowlevel_notify_inval_inode(se, ino, from, 0);
@@ -271,11 +284,7 @@ Mount::Mount(Tree& tree, fs::path mountpoint)
   m.changes = tree.subscribe([&m](Ino ino) {
     Attr a;
     if (m.tree.getattr(ino, &a)) return;
-    if (a.kind == NodeKind::kLog) {
-      // direct_io logs have no cached pages or attributes: nothing to tell the kernel.
-      if (m.ctx.page_cache) m.log_grew(ino, a.size);
-      return;
-    }
+    if (a.kind == NodeKind::kLog) return m.log_grew(ino, a.size);
     if (!m.ctx.held(ino)) return;  // the kernel has no attributes of it to drop
     {
       std::lock_guard l(m.mu);

@@ -109,6 +109,28 @@ std::pair<Lat, Lat> stat_and_read(const fs::path& file, off_t off, int n) {
   return {summarize(st_lat), summarize(rd_lat)};
 }
 
+// stat latency in microseconds with nothing between the calls (a direct_io pread between
+// stats is a round trip that leaves the caches cold), by name from the file's folder: one
+// path component on either mount (ours is four deep, hello_ll's one).
+Lat stat_only(const fs::path& file, int n) {
+  std::vector<double> lat;
+  struct stat st {};
+  int dir = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir < 0) {
+    std::fprintf(stderr, "fusefs_bench: open %s: %s\n", file.parent_path().c_str(),
+                 std::strerror(errno));
+    std::exit(1);
+  }
+  const std::string name = file.filename().string();
+  for (int i = 0; i < n; ++i) {
+    auto t0 = Clock::now();
+    ::fstatat(dir, name.c_str(), &st, 0);
+    lat.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  ::close(dir);
+  return summarize(lat);
+}
+
 // libfuse's hello_ll, mounted in the foreground as a child process.
 class Hello {
  public:
@@ -226,17 +248,19 @@ int main(int argc, char** argv) {
     std::unique_ptr<Hello> h;
     if (!hello.empty()) h = std::make_unique<Hello>(hello, dir / "hello");
     const fs::path small = mnt / "monitor/logs/small/stdout.txt";
-    std::vector<double> zs, zr, zr_old, hs, hr;
+    std::vector<double> zs, zr, zr_old, hs, hr, zs_only, hs_only;
     for (int r = 0; r < rounds; ++r) {
       auto [s, rd] = stat_and_read(small, 4096, n);  // in the memory window
       zs.push_back(s.p50);
       zr.push_back(rd.p50);
       auto [s2, rd2] = stat_and_read(live, 4096, n);  // old bytes: from the persisted file
       zr_old.push_back(rd2.p50);
+      zs_only.push_back(stat_only(small, n).p50);
       if (h) {
         auto [s3, rd3] = stat_and_read(h->file(), 0, n);
         hs.push_back(s3.p50);
         hr.push_back(rd3.p50);
+        hs_only.push_back(stat_only(h->file(), n).p50);
       }
     }
     figure("ops", "zinnia_stat_p50_us", median(zs));
@@ -247,6 +271,9 @@ int main(int argc, char** argv) {
       figure("ops", "hello_pread4k_p50_us", median(hr));
       figure("ops", "ratio_stat_zinnia_vs_hello", median(zs) / median(hs));
       figure("ops", "ratio_pread4k_zinnia_vs_hello", median(zr) / median(hr));
+      figure("ops", "zinnia_stat_only_p50_us", median(zs_only));
+      figure("ops", "hello_stat_only_p50_us", median(hs_only));
+      figure("ops", "ratio_stat_only_zinnia_vs_hello", median(zs_only) / median(hs_only));
     }
   }
 
