@@ -103,4 +103,52 @@ console.log("new connections", after - before);
   EXPECT_EQ(run.p->out(), "new connections 0\n");
 }
 
+// 64 fetches in flight keep 64 connections: no transfer's end closes another's idle
+// connection (curl's default cache held 4x the transfers still running, so when 64 ended
+// together the last ones closed connections and the next requests opened new ones).
+TEST(LazyCurl, SixtyFourConcurrentFetchersKeepTheirConnections) {
+  zinnia::web::testing::TestServer server;
+  ASSERT_GT(server.port(), 0);
+  ZinniaRun run(server.prefix() + R"(
+const count = async () => (await (await fetch(BASE + "/connections")).json()).connections;
+const round = (n) => Promise.all(Array.from({ length: 64 }, async () => {
+  for (let i = 0; i < n; i++) await (await fetch(BASE + "/n/" + i)).text();
+}));
+const start = await count();
+await round(1);
+const warm = await count();
+await round(40);
+const after = await count();
+console.log("warm-up", warm - start <= 64 ? "ok" : warm - start, "then new", after - warm);
+)");
+  ASSERT_EQ(run.p->wait(std::chrono::seconds(120)), 0) << run.p->err();
+  EXPECT_EQ(run.p->out(), "warm-up ok then new 0\n");
+}
+
+// The driver keeps watching an idle connection's socket between requests; when the server
+// closes idle connections, the next fetches get new ones (often on the same fd numbers) and
+// every request still completes.
+TEST(LazyCurl, IdleConnectionsClosedByTheServerAreReplaced) {
+  zinnia::web::testing::TestServer server;
+  ASSERT_GT(server.port(), 0);
+  ZinniaRun run(server.prefix() + R"(
+const count = async () => (await (await fetch(BASE + "/connections")).json()).connections;
+const round = () => Promise.all(Array.from({ length: 8 }, async (_, i) =>
+  (await (await fetch(BASE + "/n/" + i)).json()).i));
+const start = await count();
+let ok = 0;
+for (let r = 0; r < 5; r++) {
+  const got = await round();
+  if (got.join() === "0,1,2,3,4,5,6,7") ok++;
+  await (await fetch(BASE + "/close-idle")).json();
+  // The closes reach the driver between turns; give it a few.
+  for (let t = 0; t < 3; t++) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+const opened = (await count()) - start;
+console.log("rounds ok", ok, "reconnected", opened >= 16 ? "yes" : opened);
+)");
+  ASSERT_EQ(run.p->wait(std::chrono::seconds(60)), 0) << run.p->err();
+  EXPECT_EQ(run.p->out(), "rounds ok 5 reconnected yes\n");
+}
+
 }  // namespace

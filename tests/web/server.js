@@ -65,6 +65,11 @@ const server = http.createServer((req, res) => {
   if (path === '/hang') return; // never answers: for timeouts
   if (path.startsWith('/n/')) return json(res, 200, { i: Number(path.slice(3)) });
   if (path === '/connections') return json(res, 200, { connections });
+  if (path === '/close-idle') {
+    // Closes every kept-alive connection but this one, as a server's idle timeout would.
+    server.closeIdleConnections();
+    return json(res, 200, { connections });
+  }
 
   // --- SPARK-shaped mocks ---
   if (path === '/rounds/current') {
