@@ -125,25 +125,28 @@ console.log("connections", total <= 64 ? "at most 64" : total);
 
 // The driver keeps watching an idle connection's socket between requests; when the server
 // closes idle connections, the next fetches get new ones (often on the same fd numbers) and
-// every request still completes.
+// every request still completes. /together/8 answers once 8 requests wait, so each round
+// holds 8 connections whatever the machine's speed.
 TEST(LazyCurl, IdleConnectionsClosedByTheServerAreReplaced) {
   zinnia::web::testing::TestServer server;
   ASSERT_GT(server.port(), 0);
   ZinniaRun run(server.prefix() + R"(
 const count = async () => (await (await fetch(BASE + "/connections")).json()).connections;
-const round = () => Promise.all(Array.from({ length: 8 }, async (_, i) =>
-  (await (await fetch(BASE + "/n/" + i)).json()).i));
+const round = () => Promise.all(Array.from({ length: 8 }, async () =>
+  (await (await fetch(BASE + "/together/8")).json()).i));
 const start = await count();
 let ok = 0;
 for (let r = 0; r < 5; r++) {
   const got = await round();
-  if (got.join() === "0,1,2,3,4,5,6,7") ok++;
+  if (got.sort().join() === "0,1,2,3,4,5,6,7") ok++;
   await (await fetch(BASE + "/close-idle")).json();
-  // The closes reach the driver between turns; give it a few.
-  for (let t = 0; t < 3; t++) await new Promise((resolve) => setTimeout(resolve, 10));
+  // Not a wait for a result: a pause lets the idle watchers see the EOFs themselves (the path
+  // under test) before curl's own check before reuse would find the connections dead.
+  await new Promise((resolve) => setTimeout(resolve, 10));
 }
 const opened = (await count()) - start;
-console.log("rounds ok", ok, "reconnected", opened >= 16 ? "yes" : opened);
+// Ideally 7 per round (the connection that asked for /close-idle stays).
+console.log("rounds ok", ok, "reconnected", opened >= 4 * 7 ? "yes" : opened);
 )");
   ASSERT_EQ(run.p->wait(std::chrono::seconds(60)), 0) << run.p->err();
   EXPECT_EQ(run.p->out(), "rounds ok 5 reconnected yes\n");
