@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <functional>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -65,6 +64,11 @@ class CurlLoop {
   struct Socket;
   static int on_socket(CURL* easy, curl_socket_t fd, int what, void* userp, void* socketp);
   static int on_timer(CURLM* multi, long timeout_ms, void* userp);
+  static void on_poll(uv_poll_t* h, int status, int events);
+  static int on_close(void* clientp, curl_socket_t fd);
+  void watch(Socket& sock, int events);
+  void forget(curl_socket_t fd);
+  static void close_socket(Socket* sock);
   void in_turn(const std::function<void()>& fn);
   void socket_action(curl_socket_t fd, int flags);
   void run_ready();
@@ -85,7 +89,7 @@ class CurlLoop {
   bool keep_alive_ = true;
   Turn turn_;
   std::unordered_map<CURL*, Done> done_;
-  std::unordered_set<Socket*> sockets_;
+  std::unordered_map<curl_socket_t, Socket*> sockets_;  // every socket curl has not closed
   std::vector<std::function<void()>> deferred_;
   std::vector<Easy> pool_;
   bool shut_down_ = false;

@@ -4,10 +4,13 @@ ratios and (without --quick) records them in docs/benchmarks.md (section "fetch"
 
 The server is tests/web/server.js (Node, 127.0.0.1, port 0, a small JSON body per request).
 Each client runs the same script: a warm-up, then N requests with C workers, each awaiting
-fetch() and res.text(); it prints its requests/s and p50/p99 latency."""
+fetch() and res.text(); it prints its requests/s and p50/p99 latency. The server counts the TCP
+connections it accepts; the table gives each run's count (median), so a client that stops
+keeping its connections alive shows (each runtime needs at most C)."""
 import json
 import os
 import subprocess
+import urllib.request
 
 import benchlib
 
@@ -42,6 +45,12 @@ def start_server():
     return server, int(line.split()[1])
 
 
+def accepted(port):
+    """TCP connections the server has accepted so far (this query's own included)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/connections", timeout=10) as r:
+        return json.load(r)["connections"]
+
+
 def main(quick, write):
     rounds = 1 if quick else 5
     server, port = start_server()
@@ -62,26 +71,30 @@ def main(quick, write):
                     f.write(src)
 
             def measure(name, cmd):
+                before = accepted(port)
                 out = subprocess.run(cmd + [files[name]], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      text=True, check=True, timeout=300).stdout
                 line = next(l for l in out.splitlines() if l.startswith("RESULT "))
                 r = json.loads(line[7:])
-                benchlib.emit(f"  c={c:<3} {name:<7} {r['rps']:9.0f} req/s  p50 {r['p50']:.3f} ms  p99 {r['p99']:.3f} ms")
+                r["conns"] = accepted(port) - before - 1
+                benchlib.emit(f"  c={c:<3} {name:<7} {r['rps']:9.0f} req/s  p50 {r['p50']:.3f} ms  p99 {r['p99']:.3f} ms"
+                              f"  {r['conns']} connections")
                 return r
 
             results = benchlib.alternate(peers, rounds, measure)
-            med = {name: {k: benchlib.median([r[k] for r in rs]) for k in ("rps", "p50", "p99")}
+            med = {name: {k: benchlib.median([r[k] for r in rs]) for k in ("rps", "p50", "p99", "conns")}
                    for name, rs in results.items()}
             z = med["zinnia"]
             benchlib.emit(f"c={c}: zinnia {z['rps']:.0f} req/s; vs deno {benchlib.fmt_ratio(z['rps'], med['deno']['rps'])}, "
                           f"vs node {benchlib.fmt_ratio(z['rps'], med['node']['rps'])} (req/s ratio, higher is better)")
             for name in peers:
                 m = med[name]
-                rows.append([c, name, f"{m['rps']:.0f}", f"{m['p50']:.3f}", f"{m['p99']:.3f}",
+                rows.append([c, name, f"{m['rps']:.0f}", f"{m['p50']:.3f}", f"{m['p99']:.3f}", f"{m['conns']:.0f}",
                              benchlib.fmt_ratio(z["rps"], m["rps"]) if name != "zinnia" else "1.00x"])
         if write:
             benchlib.record("fetch", "scripts/bench/run fetch", rows,
-                            ["concurrency", "runtime", "req/s (median)", "p50 ms", "p99 ms", "zinnia req/s ÷ this"],
+                            ["concurrency", "runtime", "req/s (median)", "p50 ms", "p99 ms", "TCP connections",
+                             "zinnia req/s ÷ this"],
                             notes=f"{rounds} rounds alternating zinnia, Deno, Node; each round a 200-request warm-up then "
                                   "3000 (c=1) or 19200 (c=64) GETs of a small JSON body from tests/web/server.js "
                                   "(Node's http on 127.0.0.1, sharing the same 2 cores).")

@@ -6,6 +6,7 @@ let bigSent = 0; // bytes of /big written so far, for the backpressure test
 const measurements = [];
 const CHUNK = Buffer.alloc(64 * 1024, 0x61);
 let connections = 0; // TCP connections accepted, for the keep-alive test
+const together = new Map(); // n -> responses of /together/<n> held until n requests wait
 
 function json(res, status, body, headers = {}) {
   const text = JSON.stringify(body);
@@ -65,6 +66,21 @@ const server = http.createServer((req, res) => {
   if (path === '/hang') return; // never answers: for timeouts
   if (path.startsWith('/n/')) return json(res, 200, { i: Number(path.slice(3)) });
   if (path === '/connections') return json(res, 200, { connections });
+  if (path.startsWith('/together/')) {
+    // Answers once n requests wait: n fetches in flight at once, so n connections.
+    const n = Number(path.slice('/together/'.length));
+    const waiting = together.get(n) || [];
+    waiting.push(res);
+    if (waiting.length < n) return together.set(n, waiting);
+    together.delete(n);
+    waiting.forEach((r, i) => json(r, 200, { i }));
+    return;
+  }
+  if (path === '/close-idle') {
+    // Closes every kept-alive connection but this one, as a server's idle timeout would.
+    server.closeIdleConnections();
+    return json(res, 200, { connections });
+  }
 
   // --- SPARK-shaped mocks ---
   if (path === '/rounds/current') {
