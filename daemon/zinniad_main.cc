@@ -211,6 +211,7 @@ int main(int argc, char** argv) {
     // The bootstrap's code cache is kept under CACHE_ROOT for the next start.
     engine::RuntimeOptions runtime_options;
     runtime_options.code_cache_dir = config.cache_root / "code-cache";
+    runtime_options.snapshot = engine::embedded_snapshot();
     const auto runtime = engine::Runtime::acquire(runtime_options);
     fusefs::TreeOptions tree_options;
     tree_options.spin_root = config.spin_root;

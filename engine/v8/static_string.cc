@@ -15,6 +15,7 @@ class StaticOneByte final : public v8::String::ExternalOneByteStringResource {
   size_t length() const override { return text_.size(); }
 
  private:
+  void Dispose() override {}  // shared by every isolate of the process: never freed
   std::string_view text_;
 };
 
@@ -32,13 +33,17 @@ bool is_ascii(std::string_view text) {
 
 }  // namespace
 
-v8::Local<v8::String> static_string(v8::Isolate* isolate, std::string_view text) {
+v8::String::ExternalOneByteStringResource* static_resource(std::string_view text) {
   // ASCII is Latin-1: no copy and no UTF-8 decoding (which was ~6M instructions per start for
-  // the bootstrap files). Anything else is decoded as before.
+  // the bootstrap files). The scan is done once per process, not per isolate.
+  return is_ascii(text) ? new StaticOneByte(text) : nullptr;
+}
+
+v8::Local<v8::String> static_string(v8::Isolate* isolate,
+                                    v8::String::ExternalOneByteStringResource* resource,
+                                    std::string_view text) {
   v8::Local<v8::String> out;
-  if (is_ascii(text) &&
-      v8::String::NewExternalOneByte(isolate, new StaticOneByte(text)).ToLocal(&out))
-    return out;
+  if (resource && v8::String::NewExternalOneByte(isolate, resource).ToLocal(&out)) return out;
   return to_v8(isolate, text);
 }
 
