@@ -13,13 +13,14 @@
 namespace zinnia::engine {
 
 std::span<v8::String::ExternalOneByteStringResource* const> bootstrap_resources() {
-  static const std::vector<v8::String::ExternalOneByteStringResource*> all = [] {
-    std::vector<v8::String::ExternalOneByteStringResource*> out;
+  // Never destroyed: an isolate may hold the resources until the process ends.
+  static const auto* all = [] {
+    auto* out = new std::vector<v8::String::ExternalOneByteStringResource*>;
     for (std::size_t i = 0; i < embedded::kBootstrapCount; ++i)
-      out.push_back(static_resource(embedded::kBootstrap[i].source));
+      out->push_back(static_resource(embedded::kBootstrap[i].source));
     return out;
   }();
-  return all;
+  return *all;
 }
 
 namespace {
