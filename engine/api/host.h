@@ -92,8 +92,8 @@ class Api {
   std::string group_indent_;
 };
 
-// The string resource of each embedded bootstrap file (embedded::kBootstrap order; null for a
-// file that is not ASCII), made once per process.
+// The string resource of each embedded bootstrap file (embedded::kBootstrap order), made once
+// per process; used only for the files that are ASCII (is_ascii).
 std::span<v8::String::ExternalOneByteStringResource* const> bootstrap_resources();
 
 // The engine's own extensions (listed in engine/runtime/extensions.cc).
