@@ -3,7 +3,6 @@
 #include <v8.h>
 
 #include <stdexcept>
-#include <unordered_set>
 #include <vector>
 
 #include "engine/api/host.h"
@@ -41,15 +40,16 @@ std::string snapshot_key() {
 }
 
 const std::intptr_t* snapshot_external_references() {
+  // By position, duplicates kept: V8 refers to an entry by its index and ignores a repeated
+  // address when encoding (two natives may share one after identical code folding), so the
+  // list only has to be built the same way in the generator and here.
   static const std::vector<std::intptr_t> refs = [] {
     std::vector<std::intptr_t> out;
-    std::unordered_set<std::intptr_t> seen;
-    auto add = [&](std::intptr_t address) {
-      if (address && seen.insert(address).second) out.push_back(address);
-    };
     for (const bind::Extension* ext : extensions())
-      for (const bind::Native& n : ext->natives) add(reinterpret_cast<std::intptr_t>(n.callback));
-    for (auto* resource : bootstrap_resources()) add(reinterpret_cast<std::intptr_t>(resource));
+      for (const bind::Native& n : ext->natives)
+        out.push_back(reinterpret_cast<std::intptr_t>(n.callback));
+    for (auto* resource : bootstrap_resources())
+      out.push_back(reinterpret_cast<std::intptr_t>(resource));
     out.push_back(0);
     return out;
   }();
