@@ -393,6 +393,7 @@ int main(int argc, char** argv) {
   // takes it.
   runtime_options.spare_isolate = watch;
   runtime_options.v8_flags = v8_flags;
+  runtime_options.snapshot = zinnia::engine::embedded_snapshot();
   if (auto folder = cache_folder(); !folder.empty())
     runtime_options.code_cache_dir = folder / "code-cache";
   const auto runtime = zinnia::engine::Runtime::acquire(runtime_options);

@@ -211,6 +211,9 @@ int main(int argc, char** argv) {
     // The bootstrap's code cache is kept under CACHE_ROOT for the next start.
     engine::RuntimeOptions runtime_options;
     runtime_options.code_cache_dir = config.cache_root / "code-cache";
+    // No startup snapshot yet: with it, 52 busy modules (scripts/soak) settled ~70 MiB higher
+    // (docs/benchmarks.md, "Issue 20, round 4"); zinniad keeps the code cache path until the
+    // cause is known.
     const auto runtime = engine::Runtime::acquire(runtime_options);
     fusefs::TreeOptions tree_options;
     tree_options.spin_root = config.spin_root;

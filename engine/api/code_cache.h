@@ -56,6 +56,9 @@ class CodeCache {
   };
   Totals totals();
   std::filesystem::path file() const;  // empty: in memory only
+  // ZINNIA_CODE_CACHE_LOG=1: the bootstrap's use of the cache (and of the startup snapshot,
+  // engine/runtime) is printed on stderr.
+  bool logging() const { return log_; }
 
   // The file's bytes for `entries` (index, bytes) under `key`, and the reverse: "" or why the
   // bytes are not a cache for `key` (exposed for the fuzzer and tests).

@@ -11,6 +11,18 @@
 #include "engine/v8/util.h"
 
 namespace zinnia::engine {
+
+std::span<v8::String::ExternalOneByteStringResource* const> bootstrap_resources() {
+  // Never destroyed: an isolate may hold the resources until the process ends.
+  static const auto* all = [] {
+    auto* out = new std::vector<v8::String::ExternalOneByteStringResource*>;
+    for (std::size_t i = 0; i < embedded::kBootstrapCount; ++i)
+      out->push_back(static_resource(embedded::kBootstrap[i].source));
+    return out;
+  }();
+  return *all;
+}
+
 namespace {
 constexpr int kApiSlot = 2;  // isolate data slot holding the Api*
 
@@ -19,7 +31,17 @@ v8::MaybeLocal<v8::Script> compile_bootstrap(v8::Local<v8::Context> context, std
                                              CodeCache::Use& use) {
   auto* isolate = context->GetIsolate();
   CodeCache::Bytes data = cache ? cache->get(i) : nullptr;
-  auto source = static_string(isolate, embedded::kBootstrap[i].source);
+  // ASCII is Latin-1: read in place, no copy and no UTF-8 decoding (~6M instructions per start
+  // for the bootstrap files). Scanned once per process, and only on this path (the startup
+  // snapshot's strings are external already).
+  static const std::vector<bool> ascii = [] {
+    std::vector<bool> out;
+    for (std::size_t f = 0; f < embedded::kBootstrapCount; ++f)
+      out.push_back(is_ascii(embedded::kBootstrap[f].source));
+    return out;
+  }();
+  auto source = static_string(isolate, ascii[i] ? bootstrap_resources()[i] : nullptr,
+                              embedded::kBootstrap[i].source);
   if (!data) {
     ++use.compiled;
     v8::ScriptCompiler::Source src(source, origin);
@@ -67,13 +89,15 @@ Api::~Api() {
 Api& Api::from(v8::Isolate* isolate) { return *static_cast<Api*>(isolate->GetData(kApiSlot)); }
 
 void Api::reset() {
-  bind::reset_dom_exception_class(loop_.isolate());
+  bind::forget(loop_.isolate());
   timers_.reset();
   inspect_.Reset();
+  internals_.Reset();
   host_.Reset();
 }
 
 v8::Local<v8::Object> Api::host() const { return host_.Get(loop_.isolate()); }
+v8::Local<v8::Object> Api::internals() const { return internals_.Get(loop_.isolate()); }
 
 namespace {
 
@@ -117,31 +141,11 @@ BootstrapPlan plan_bootstrap(std::span<const bind::Extension* const> extensions)
   return plan;
 }
 
-}  // namespace
-
-bool Api::bootstrap(v8::Local<v8::Context> context,
-                    std::span<const bind::Extension* const> extensions) {
+// Runs the bootstrap files in order (through the code cache, when there is one).
+bool run_files(v8::Local<v8::Context> context, const BootstrapPlan& plan,
+               v8::Local<v8::Object> host, v8::Local<v8::Object> internals, CodeCache* cache) {
   auto* isolate = context->GetIsolate();
-  v8::HandleScope scope(isolate);
-  // The engine's own list is planned once; another list (tests) each time.
-  static const auto* planned_for = extensions.data();
-  static const BootstrapPlan engine_plan = plan_bootstrap(extensions);
-  const BootstrapPlan plan =
-      extensions.data() == planned_for ? engine_plan : plan_bootstrap(extensions);
-  if (!plan.problems.empty()) {
-    throw_error(isolate, "the engine's extension list is inconsistent:\n" + plan.problems);
-    return false;
-  }
-  auto host = v8::Object::New(isolate);
-  host_.Reset(isolate, host);
-  for (const bind::Extension* ext : extensions) {
-    void* state = ext->create ? ext->create(context) : nullptr;
-    if (state && ext->destroy) loop_.on_close([state, destroy = ext->destroy] { destroy(state); });
-    if (!bind::install(context, host, *ext, state)) return false;
-  }
-  auto internals = v8::Object::New(isolate);
   auto global = context->Global();
-  CodeCache* cache = config_.code_cache;
   const bool store = cache && cache->begin();
   CodeCache::Use use;
   std::vector<std::pair<std::size_t, v8::Local<v8::Script>>> scripts;
@@ -166,6 +170,68 @@ bool Api::bootstrap(v8::Local<v8::Context> context,
   // then) are in the cache too.
   for (const auto& [i, script] : scripts) store_code_cache(*cache, i, script, use);
   if (cache) cache->end(use);
+  return true;
+}
+
+}  // namespace
+
+bool Api::bootstrap(v8::Local<v8::Context> context,
+                    std::span<const bind::Extension* const> extensions, Boot boot) {
+  auto* isolate = context->GetIsolate();
+  v8::HandleScope scope(isolate);
+  // The engine's own list is planned once; another list (tests) each time.
+  static const auto* planned_for = extensions.data();
+  static const BootstrapPlan engine_plan = plan_bootstrap(extensions);
+  const BootstrapPlan plan =
+      extensions.data() == planned_for ? engine_plan : plan_bootstrap(extensions);
+  if (!plan.problems.empty()) {
+    throw_error(isolate, "the engine's extension list is inconsistent:\n" + plan.problems);
+    return false;
+  }
+  v8::Local<v8::Object> host, internals;
+  if (boot == Boot::kFromSnapshot) {
+    // The snapshot holds host with its natives, and internals; each native's data is the
+    // index of its state, so the states are registered again in the same order.
+    if (!context->GetDataFromSnapshotOnce<v8::Object>(kSnapshotHost).ToLocal(&host) ||
+        !context->GetDataFromSnapshotOnce<v8::Object>(kSnapshotInternals).ToLocal(&internals)) {
+      throw_error(isolate, "the startup snapshot has no host object");
+      return false;
+    }
+  } else {
+    host = v8::Object::New(isolate);
+    internals = v8::Object::New(isolate);
+    discard(internals->Set(context, to_v8(isolate, "moduleStart"), v8::Array::New(isolate)));
+  }
+  host_.Reset(isolate, host);
+  for (const bind::Extension* ext : extensions) {
+    void* state = ext->create ? ext->create(context) : nullptr;
+    if (state && ext->destroy) loop_.on_close([state, destroy = ext->destroy] { destroy(state); });
+    if (boot == Boot::kFromSnapshot) {
+      if (state) bind::register_state(isolate, state);
+      if (!bind::attach_values(context, host, *ext, state)) return false;
+    } else if (!bind::install(context, host, *ext, state, boot == Boot::kFresh)) {
+      return false;
+    }
+  }
+  if (boot != Boot::kFromSnapshot && !run_files(context, plan, host, internals, config_.code_cache))
+    return false;
+  if (boot == Boot::kForSnapshot) {
+    internals_.Reset(isolate, internals);
+    return true;
+  }
+  // What is per module, in the order the files asked for it.
+  v8::Local<v8::Value> hooks;
+  if (!internals->Get(context, to_v8(isolate, "moduleStart")).ToLocal(&hooks)) return false;
+  if (hooks->IsArray()) {
+    auto list = hooks.As<v8::Array>();
+    for (std::uint32_t i = 0; i < list->Length(); ++i) {
+      v8::Local<v8::Value> fn;
+      if (!list->Get(context, i).ToLocal(&fn)) return false;
+      if (fn->IsFunction() &&
+          fn.As<v8::Function>()->Call(context, v8::Undefined(isolate), 0, nullptr).IsEmpty())
+        return false;
+    }
+  }
   v8::Local<v8::Value> dom_exception;
   if (internals->Get(context, to_v8(isolate, "DOMException")).ToLocal(&dom_exception) &&
       dom_exception->IsFunction())

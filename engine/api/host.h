@@ -43,14 +43,27 @@ class Api {
   // The extension state of the engine's own natives is this module's Api (not owned by them).
   static Api* borrow(v8::Local<v8::Context> context) { return &from(context->GetIsolate()); }
 
-  // Creates `host`, makes each extension's state and installs its natives and constants, then
-  // runs every extension's bootstrap files in list order, each as (globalThis, host,
-  // internals): `internals` is shared by the bootstrap files only, never given to modules.
-  // Returns false with an exception pending on the caller's TryCatch (a name registered twice,
-  // a bootstrap file missing or throwing).
-  bool bootstrap(v8::Local<v8::Context> context,
-                 std::span<const bind::Extension* const> extensions);
+  // How the module's context was made, i.e. how much of the bootstrap is left to run.
+  enum class Boot : std::uint8_t {
+    kFresh,         // Context::New: everything below runs here
+    kFromSnapshot,  // Context::FromSnapshot (engine/runtime/snapshot.h): states, values, hooks
+    kForSnapshot,   // making the snapshot: natives and files, nothing per module
+  };
+  // Creates `host`, makes each extension's state and installs its natives, constants and
+  // per-module values, then runs every extension's bootstrap files in list order, each as
+  // (globalThis, host, internals): `internals` is shared by the bootstrap files only, never
+  // given to modules. Last, the functions the files put in `internals.moduleStart` run: what
+  // is per module (the Zinnia global, the loop's error hook), which a startup snapshot cannot
+  // hold. Returns false with an exception pending on the caller's TryCatch (a name registered
+  // twice, a bootstrap file missing or throwing).
+  bool bootstrap(v8::Local<v8::Context> context, std::span<const bind::Extension* const> extensions,
+                 Boot boot = Boot::kFresh);
   v8::Local<v8::Object> host() const;
+  // The bootstrap's `internals` (kForSnapshot: kept for the snapshot; else empty).
+  v8::Local<v8::Object> internals() const;
+  // Indices of `host` and `internals` in a snapshot's context data (SnapshotCreator::AddData).
+  static constexpr std::size_t kSnapshotHost = 0;
+  static constexpr std::size_t kSnapshotInternals = 1;
 
   Loop& loop() { return loop_; }
   Sink& sink() { return sink_; }
@@ -73,10 +86,15 @@ class Api {
   ApiConfig config_;
   Timers timers_;
   v8::Global<v8::Object> host_;
+  v8::Global<v8::Object> internals_;
   v8::Global<v8::Function> inspect_;
   int exit_code_ = 0;
   std::string group_indent_;
 };
+
+// The string resource of each embedded bootstrap file (embedded::kBootstrap order), made once
+// per process; used only for the files that are ASCII (is_ascii).
+std::span<v8::String::ExternalOneByteStringResource* const> bootstrap_resources();
 
 // The engine's own extensions (listed in engine/runtime/extensions.cc).
 const bind::Extension& timers_extension();   // setTimeout, setInterval, clear*

@@ -1,5 +1,5 @@
 // Core globals: timers, queueMicrotask, structuredClone, atob/btoa, self.
-(function (globalThis, host) {
+(function (globalThis, host, internals) {
   "use strict";
   // define(name, value): a global as the web platform makes them (writable, configurable,
   // not enumerable). Later bootstrap files use it too.
@@ -23,31 +23,35 @@
   // V8 10.2 counts a resizable ArrayBuffer's growth as external memory and never takes it back
   // when the buffer dies (ExternalAllocator::track_resizable): each buffer is made known to the
   // engine before its first resize, so its count is given back when it is collected.
-  const resize = ArrayBuffer.prototype.resize;
-  if (resize) {
-    const resizable = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "resizable").get;
-    const tracked = new WeakSet();
-    const call = Function.prototype.call.bind(Function.prototype.call);
-    const wrapped = {
-      resize(newLength) {
-        if (!tracked.has(this)) {
-          let rab = false;
-          try {
-            rab = call(resizable, this);
-          } catch {}
-          if (rab) {
-            tracked.add(this);
-            host.trackResizable(this);
+  // Per module: V8 installs its flag-gated builtins (--harmony-rab-gsab's resize) only outside
+  // a snapshot creator, so they are missing while a startup snapshot's bootstrap runs.
+  internals.moduleStart.push(() => {
+    const resize = ArrayBuffer.prototype.resize;
+    if (resize) {
+      const resizable = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "resizable").get;
+      const tracked = new WeakSet();
+      const call = Function.prototype.call.bind(Function.prototype.call);
+      const wrapped = {
+        resize(newLength) {
+          if (!tracked.has(this)) {
+            let rab = false;
+            try {
+              rab = call(resizable, this);
+            } catch {}
+            if (rab) {
+              tracked.add(this);
+              host.trackResizable(this);
+            }
           }
-        }
-        return call(resize, this, newLength);
-      },
-    }.resize;
-    Object.defineProperty(ArrayBuffer.prototype, "resize", {
-      ...Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "resize"),
-      value: wrapped,
-    });
-  }
+          return call(resize, this, newLength);
+        },
+      }.resize;
+      Object.defineProperty(ArrayBuffer.prototype, "resize", {
+        ...Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "resize"),
+        value: wrapped,
+      });
+    }
+  });
   Object.defineProperty(globalThis, "self", {
     get() {
       return globalThis;

@@ -40,7 +40,7 @@ struct Module::Impl {
 
   Impl(ModuleOptions o, Sink& s) : options(std::move(o)), sink(s) {}
   void main();
-  Exit run(v8::Isolate* isolate);
+  Exit run(v8::Isolate* isolate, bool from_snapshot);
   void sample_heap(v8::Isolate* isolate);
   void report_background() {
     if (background_reported) return;
@@ -127,11 +127,16 @@ void on_entry_rejected(bind::Call& call, v8::Local<v8::Value> reason) {
 }
 }  // namespace
 
-Exit Module::Impl::run(v8::Isolate* iso) {
+Exit Module::Impl::run(v8::Isolate* iso, bool from_snapshot) {
   v8::Locker locker(iso);
   v8::Isolate::Scope isolate_scope(iso);
   v8::HandleScope handle_scope(iso);
-  auto context = v8::Context::New(iso);
+  // From the startup snapshot, the context comes bootstrapped (context 0 of the blob).
+  v8::Local<v8::Context> context;
+  if (!from_snapshot || !v8::Context::FromSnapshot(iso, 0).ToLocal(&context)) {
+    from_snapshot = false;
+    context = v8::Context::New(iso);
+  }
   v8::Context::Scope context_scope(context);
 
   std::error_code ec;
@@ -185,7 +190,9 @@ Exit Module::Impl::run(v8::Isolate* iso) {
 
   v8::Global<v8::Promise> entry_promise;
   loop.run([&] {
-    if (!api.bootstrap(context, extensions())) return;
+    if (!api.bootstrap(context, extensions(),
+                       from_snapshot ? Api::Boot::kFromSnapshot : Api::Boot::kFresh))
+      return;
     loader.set_host(api.host());
     v8::Local<v8::Promise> promise;
     if (!loader.run_entry(context, options.entry).ToLocal(&promise)) return;
@@ -263,7 +270,7 @@ void Module::Impl::main() {
     allocator = &holder->allocator();
     allocator->set_limit(options.external_limit_bytes, [this] { external_over(); });
     holder->get()->AddGCEpilogueCallback(&Impl::after_gc, this);
-    exit = run(holder->get());
+    exit = run(holder->get(), holder->from_snapshot());
     holder->get()->RemoveGCEpilogueCallback(&Impl::after_gc, this);
     allocator = nullptr;
     holder->get()->RemoveNearHeapLimitCallback(&Impl::near_heap_limit, 0);

@@ -2,7 +2,10 @@
 
 #include <v8.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
+#include <string_view>
 
 #include "engine/js/embedded.h"
 #include "engine/v8/platform.h"
@@ -33,6 +36,26 @@ Runtime::Runtime(const RuntimeOptions& options)
     : isolates_((initialize_v8(options.v8_flags), options.spare_isolate)) {
   if (!options.code_cache_dir.empty())
     code_cache_.persist(options.code_cache_dir, code_cache_key());
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): the process never setenv()s
+  const char* env = std::getenv("ZINNIA_SNAPSHOT");
+  const char* why_not = nullptr;
+  if (options.snapshot.data.empty())
+    why_not = "none in this binary";
+  else if (env && std::string_view(env) == "0")
+    why_not = "ZINNIA_SNAPSHOT=0";
+  else if (options.snapshot.key != snapshot_key())
+    why_not = "made for another key (V8 flags or version)";
+  if (!why_not) {
+    snapshot_ = {options.snapshot.data.data(), static_cast<int>(options.snapshot.data.size())};
+    isolates_.use_snapshot(&snapshot_, snapshot_external_references());
+  }
+  if (code_cache_.logging()) {
+    if (why_not)
+      std::fprintf(stderr, "zinnia: startup snapshot: not used: %s\n", why_not);
+    else
+      std::fprintf(stderr, "zinnia: startup snapshot: used (%zu bytes)\n",
+                   options.snapshot.data.size());
+  }
 }
 
 Runtime::~Runtime() = default;

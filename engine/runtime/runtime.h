@@ -4,6 +4,7 @@
 #include <string>
 
 #include "engine/api/host.h"
+#include "engine/runtime/snapshot.h"
 #include "engine/runtime/watchdog.h"
 #include "engine/v8/isolate_pool.h"
 
@@ -17,6 +18,10 @@ struct RuntimeOptions {
   std::filesystem::path code_cache_dir;
   // V8 flags after the engine's own (zinnia run --v8-flags); only the first runtime's count.
   std::string v8_flags;
+  // A startup snapshot of the bootstrapped context (embedded_snapshot(), snapshot.h): used
+  // when its key matches this process (not with other v8_flags) and ZINNIA_SNAPSHOT is not
+  // "0"; otherwise every module bootstraps from the code cache as before.
+  SnapshotBlob snapshot;
 };
 
 // The code cache's key: this binary's version, V8's version and cache tag (which covers its
@@ -43,11 +48,14 @@ class Runtime {
   Watchdog& watchdog() { return watchdog_; }
   IsolateMaker& isolates() { return isolates_; }
   CodeCache& code_cache() { return code_cache_; }
+  // Whether modules start from the startup snapshot.
+  bool uses_snapshot() const { return snapshot_.data != nullptr; }
 
  private:
   // Destroyed in reverse order: isolates_ first (its thread makes isolates), then the
   // watchdog (no module left to watch), then the cache.
   CodeCache code_cache_;
+  v8::StartupData snapshot_{nullptr, 0};
   Watchdog watchdog_;
   IsolateMaker isolates_;
 };

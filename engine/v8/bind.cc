@@ -2,14 +2,29 @@
 
 #include <map>
 #include <set>
+#include <vector>
 
 namespace zinnia::engine::bind {
 namespace {
 
-constexpr int kBindSlot = 3;  // isolate data slot holding the realm's DOMException class
+constexpr int kBindSlot = 3;  // isolate data slot holding the binding layer's IsolateData
 
-v8::Global<v8::Function>* dom_exception_slot(v8::Isolate* isolate) {
-  return static_cast<v8::Global<v8::Function>*>(isolate->GetData(kBindSlot));
+// Per isolate: the realm's DOMException class and the extensions' states (by index).
+struct IsolateData {
+  v8::Global<v8::Function> dom_exception;
+  std::vector<void*> states;
+};
+
+IsolateData* isolate_data(v8::Isolate* isolate) {
+  return static_cast<IsolateData*>(isolate->GetData(kBindSlot));
+}
+IsolateData& isolate_data_or_new(v8::Isolate* isolate) {
+  auto* data = isolate_data(isolate);
+  if (!data) {
+    data = new IsolateData;
+    isolate->SetData(kBindSlot, data);
+  }
+  return *data;
 }
 
 // WebIDL's legacy codes of the DOMException names a native may throw (the JS class has them
@@ -28,29 +43,28 @@ int legacy_code(std::string_view name) {
 }  // namespace
 
 void set_dom_exception_class(v8::Isolate* isolate, v8::Local<v8::Function> ctor) {
-  auto* slot = dom_exception_slot(isolate);
-  if (!slot) {
-    slot = new v8::Global<v8::Function>;
-    isolate->SetData(kBindSlot, slot);
-  }
-  slot->Reset(isolate, ctor);
+  isolate_data_or_new(isolate).dom_exception.Reset(isolate, ctor);
 }
 
-void reset_dom_exception_class(v8::Isolate* isolate) {
-  if (auto* slot = dom_exception_slot(isolate)) {
-    slot->Reset();
-    delete slot;
+void forget(v8::Isolate* isolate) {
+  if (auto* data = isolate_data(isolate)) {
+    data->dom_exception.Reset();
+    delete data;
     isolate->SetData(kBindSlot, nullptr);
   }
 }
 
+void register_state(v8::Isolate* isolate, void* state) {
+  isolate_data_or_new(isolate).states.push_back(state);
+}
+
 void throw_dom_exception(v8::Isolate* isolate, std::string_view name, std::string_view message) {
   auto context = isolate->GetCurrentContext();
-  if (auto* slot = dom_exception_slot(isolate); slot && !slot->IsEmpty()) {
+  if (auto* data = isolate_data(isolate); data && !data->dom_exception.IsEmpty()) {
     v8::Local<v8::Value> argv[] = {to_v8(isolate, message), to_v8(isolate, name)};
     v8::Local<v8::Object> error;
     // The constructor may itself throw (stack overflow): that exception then stands.
-    if (slot->Get(isolate)->NewInstance(context, 2, argv).ToLocal(&error))
+    if (data->dom_exception.Get(isolate)->NewInstance(context, 2, argv).ToLocal(&error))
       isolate->ThrowException(error);
     return;
   }
@@ -97,6 +111,16 @@ Got Convert<UTF16String>::from(Call& call, v8::Local<v8::Value> v, UTF16String& 
 }
 
 namespace detail {
+
+void* state_at(const Call& call) {
+  auto* data = isolate_data(call.isolate());
+  auto index = static_cast<std::size_t>(call.data().As<v8::Int32>()->Value());
+  return data && index < data->states.size() ? data->states[index] : nullptr;
+}
+
+void throw_ended(v8::Isolate* isolate, std::string_view name) {
+  throw_error(isolate, std::string(name) + ": the module has ended");
+}
 
 void throw_bad_argument(v8::Isolate* isolate, std::string_view name, int index,
                         std::string_view expected) {
@@ -149,22 +173,43 @@ std::string check(std::span<const Extension* const> extensions) {
   return problems;
 }
 
-bool install(v8::Local<v8::Context> context, v8::Local<v8::Object> host, const Extension& ext,
-             void* state) {
+namespace {
+// Every name at most once on host, whatever the list looks like.
+bool put(v8::Local<v8::Context> context, const Extension& ext, v8::Local<v8::Object> target,
+         std::string_view name, v8::Local<v8::Value> value) {
   auto* isolate = context->GetIsolate();
-  // Every name at most once on host, whatever the list looks like.
-  auto put = [&](v8::Local<v8::Object> target, std::string_view name,
-                 v8::Local<v8::Value> value) -> bool {
-    auto key = to_v8(isolate, name, true);
-    if (target->HasOwnProperty(context, key).FromMaybe(true)) {
-      throw_error(isolate, "extension '" + std::string(ext.name) + "': host name '" +
-                               std::string(name) + "' is registered twice");
-      return false;
-    }
-    return target->CreateDataProperty(context, key, value).FromMaybe(false);
+  auto key = to_v8(isolate, name, true);
+  if (target->HasOwnProperty(context, key).FromMaybe(true)) {
+    throw_error(isolate, "extension '" + std::string(ext.name) + "': host name '" +
+                             std::string(name) + "' is registered twice");
+    return false;
+  }
+  return target->CreateDataProperty(context, key, value).FromMaybe(false);
+}
+}  // namespace
+
+bool attach_values(v8::Local<v8::Context> context, v8::Local<v8::Object> host, const Extension& ext,
+                   void* state) {
+  if (!ext.values) return true;
+  bool ok = true;
+  ext.values(context, state, [&](std::string_view name, v8::Local<v8::Value> value) {
+    if (ok) ok = put(context, ext, host, name, value);
+  });
+  return ok;
+}
+
+bool install(v8::Local<v8::Context> context, v8::Local<v8::Object> host, const Extension& ext,
+             void* state, bool values) {
+  auto* isolate = context->GetIsolate();
+  auto put = [&](v8::Local<v8::Object> target, std::string_view name, v8::Local<v8::Value> value) {
+    return bind::put(context, ext, target, name, value);
   };
   v8::Local<v8::Value> data;
-  if (state) data = v8::External::New(isolate, state);
+  if (state) {
+    auto& table = isolate_data_or_new(isolate).states;
+    data = v8::Integer::New(isolate, static_cast<std::int32_t>(table.size()));
+    table.push_back(state);
+  }
   for (const Native& n : ext.natives) {
     v8::Local<v8::Object> target = host;
     std::string_view leaf = n.name;
@@ -193,14 +238,7 @@ bool install(v8::Local<v8::Context> context, v8::Local<v8::Object> host, const E
     discard(obj->SetIntegrityLevel(context, v8::IntegrityLevel::kFrozen));
     if (!put(host, g.name, obj)) return false;
   }
-  if (ext.values) {
-    bool ok = true;
-    ext.values(context, state, [&](std::string_view name, v8::Local<v8::Value> value) {
-      if (ok) ok = put(host, name, value);
-    });
-    if (!ok) return false;
-  }
-  return true;
+  return !values || attach_values(context, host, ext, state);
 }
 
 }  // namespace zinnia::engine::bind

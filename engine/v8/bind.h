@@ -68,9 +68,8 @@ inline Exception Pending() { return {Exception::Kind::kPending, {}}; }
 // Schedules `new DOMException(message, name)` with the class the web bootstrap registered
 // (set_dom_exception_class); an Error with that name and a `code` before that.
 void throw_dom_exception(v8::Isolate* isolate, std::string_view name, std::string_view message);
-// Per isolate: the realm's DOMException constructor (empty to forget it before disposal).
+// Per isolate: the realm's DOMException constructor (bind::forget() drops it).
 void set_dom_exception_class(v8::Isolate* isolate, v8::Local<v8::Function> ctor);
-void reset_dom_exception_class(v8::Isolate* isolate);
 
 // --- Argument types -------------------------------------------------------------------------
 // The bytes of an ArrayBufferView (Uint8Array, DataView, ...), valid during the call.
@@ -293,6 +292,11 @@ struct Native {
 
 namespace detail {
 
+// The per-module state a native's function data names (null once the module has ended).
+void* state_at(const Call& call);
+// Error "<native>: the module has ended".
+void throw_ended(v8::Isolate* isolate, std::string_view name);
+
 // TypeError "<native>: argument <i+1>: expected <what>" / "<native>: N argument(s) required".
 void throw_bad_argument(v8::Isolate* isolate, std::string_view name, int index,
                         std::string_view expected);
@@ -371,7 +375,11 @@ struct Trampoline {
     if constexpr (is_call<T>) {
       slot.value = &call;
     } else if constexpr (is_state<T>) {
-      slot.value = static_cast<bare<T>*>(call.data().template As<v8::External>()->Value());
+      slot.value = static_cast<bare<T>*>(state_at(call));
+      if (!slot.value) {
+        throw_ended(call.isolate(), N.view());
+        return false;
+      }
     } else if constexpr (is_rest<T>) {
       slot.value.emplace(call.info(), js_index<I>());
     } else {
@@ -496,8 +504,19 @@ Extension with_state(Extension e) {
 std::string check(std::span<const Extension* const> extensions);
 
 // Installs `ext`'s natives and constants on `host` with `state` (module thread). Throws a JS
-// Error and returns false when a name is already on `host`.
+// Error and returns false when a name is already on `host`. `values`: false when making a
+// startup snapshot (the values are per module: attach_values() puts them on after).
 bool install(v8::Local<v8::Context> context, v8::Local<v8::Object> host, const Extension& ext,
-             void* state);
+             void* state, bool values = true);
+
+// A native's function data is not a pointer to its state (a startup snapshot cannot hold
+// one) but the index of the state in the isolate's table, in install order. For a context
+// deserialized from a snapshot, the states are registered again in the same order.
+void register_state(v8::Isolate* isolate, void* state);
+// Puts `ext`'s per-module values on `host` (a context from a startup snapshot).
+bool attach_values(v8::Local<v8::Context> context, v8::Local<v8::Object> host, const Extension& ext,
+                   void* state);
+// Forgets the isolate's states and DOMException class (before disposal; idempotent).
+void forget(v8::Isolate* isolate);
 
 }  // namespace zinnia::engine::bind

@@ -1,5 +1,7 @@
 #include "engine/v8/isolate.h"
 
+#include "engine/v8/bind.h"
+
 namespace zinnia::engine {
 
 namespace {
@@ -112,17 +114,20 @@ std::unique_ptr<v8::BackingStore> host_backing_store(v8::Isolate* isolate, std::
   return v8::ArrayBuffer::NewBackingStore(isolate, length);
 }
 
-IsolateHolder::IsolateHolder(std::size_t heap_limit_bytes, const v8::StartupData* snapshot)
-    : allocator_(std::make_unique<ExternalAllocator>()) {
+IsolateHolder::IsolateHolder(std::size_t heap_limit_bytes, const v8::StartupData* snapshot,
+                             const std::intptr_t* external_references)
+    : allocator_(std::make_unique<ExternalAllocator>()), from_snapshot_(snapshot != nullptr) {
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator_.get();
   params.snapshot_blob = const_cast<v8::StartupData*>(snapshot);
+  params.external_references = external_references;
   if (heap_limit_bytes > 0) params.constraints.ConfigureDefaultsFromHeapSize(0, heap_limit_bytes);
   isolate_ = v8::Isolate::New(params);
 }
 
 IsolateHolder::~IsolateHolder() {
   allocator_->forget_tracked();
+  if (isolate_) bind::forget(isolate_);
   if (isolate_) isolate_->Dispose();
 }
 

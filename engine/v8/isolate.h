@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <set>
@@ -81,17 +82,23 @@ std::unique_ptr<v8::BackingStore> host_backing_store(v8::Isolate* isolate, std::
 class IsolateHolder {
  public:
   // `heap_limit_bytes` bounds the old+young generations (CreateParams.constraints).
-  explicit IsolateHolder(std::size_t heap_limit_bytes, const v8::StartupData* snapshot = nullptr);
+  // `snapshot`: a startup snapshot (engine/runtime/snapshot.h) and the external references
+  // it was made with; both outlive the isolate.
+  explicit IsolateHolder(std::size_t heap_limit_bytes, const v8::StartupData* snapshot = nullptr,
+                         const std::intptr_t* external_references = nullptr);
   ~IsolateHolder();
   IsolateHolder(const IsolateHolder&) = delete;
   IsolateHolder& operator=(const IsolateHolder&) = delete;
 
   v8::Isolate* get() const { return isolate_; }
+  // Made from a startup snapshot: its context 0 is the bootstrapped one.
+  bool from_snapshot() const { return from_snapshot_; }
   ExternalAllocator& allocator() const { return *allocator_; }
 
  private:
   std::unique_ptr<ExternalAllocator> allocator_;
   v8::Isolate* isolate_ = nullptr;
+  bool from_snapshot_ = false;
 };
 
 // Ends the JavaScript running in `isolate`; callable from any thread and from V8 callbacks.

@@ -20,7 +20,7 @@ void IsolateMaker::run() {
     if (stopping_) return;
     std::size_t l = limit_;
     lock.unlock();
-    auto made = std::make_unique<IsolateHolder>(l);
+    auto made = std::make_unique<IsolateHolder>(l, snapshot_, external_references_);
     lock.lock();
     if (stopping_) return;  // `made` is disposed on the way out, V8 is still up
     if (l == limit_ && !spare_) spare_ = std::move(made);
@@ -41,7 +41,8 @@ std::unique_ptr<IsolateHolder> IsolateMaker::take(std::size_t heap_limit_bytes) 
       cv_.notify_one();
     }
   }
-  if (!out) out = std::make_unique<IsolateHolder>(heap_limit_bytes);
+  if (!out)
+    out = std::make_unique<IsolateHolder>(heap_limit_bytes, snapshot_, external_references_);
   return out;
 }
 

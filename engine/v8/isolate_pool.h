@@ -1,6 +1,7 @@
 #pragma once
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -25,6 +26,11 @@ class IsolateMaker {
   // A fresh isolate with this heap limit: the spare when it has that limit, else made on the
   // calling thread. Any thread.
   std::unique_ptr<IsolateHolder> take(std::size_t heap_limit_bytes);
+  // Makes every isolate from this startup snapshot (both outlive the maker). Before take().
+  void use_snapshot(const v8::StartupData* blob, const std::intptr_t* external_references) {
+    snapshot_ = blob;
+    external_references_ = external_references;
+  }
 
  private:
   void run();
@@ -36,6 +42,8 @@ class IsolateMaker {
   bool wanted_ = false;    // a spare should be made
   bool stopping_ = false;
   bool enabled_;
+  const v8::StartupData* snapshot_ = nullptr;
+  const std::intptr_t* external_references_ = nullptr;
   std::thread thread_;
 };
 

@@ -15,8 +15,11 @@ class StaticOneByte final : public v8::String::ExternalOneByteStringResource {
   size_t length() const override { return text_.size(); }
 
  private:
+  void Dispose() override {}  // shared by every isolate of the process: never freed
   std::string_view text_;
 };
+
+}  // namespace
 
 bool is_ascii(std::string_view text) {
   std::size_t i = 0;
@@ -30,15 +33,15 @@ bool is_ascii(std::string_view text) {
   return true;
 }
 
-}  // namespace
+v8::String::ExternalOneByteStringResource* static_resource(std::string_view text) {
+  return new StaticOneByte(text);
+}
 
-v8::Local<v8::String> static_string(v8::Isolate* isolate, std::string_view text) {
-  // ASCII is Latin-1: no copy and no UTF-8 decoding (which was ~6M instructions per start for
-  // the bootstrap files). Anything else is decoded as before.
+v8::Local<v8::String> static_string(v8::Isolate* isolate,
+                                    v8::String::ExternalOneByteStringResource* resource,
+                                    std::string_view text) {
   v8::Local<v8::String> out;
-  if (is_ascii(text) &&
-      v8::String::NewExternalOneByte(isolate, new StaticOneByte(text)).ToLocal(&out))
-    return out;
+  if (resource && v8::String::NewExternalOneByte(isolate, resource).ToLocal(&out)) return out;
   return to_v8(isolate, text);
 }
 

@@ -14,9 +14,17 @@ inline void discard(T&&) {}
 
 // A UTF-8 std::string_view as a V8 string (internalized when `internalize`).
 v8::Local<v8::String> to_v8(v8::Isolate* isolate, std::string_view text, bool internalize = false);
-// A string over `text`, which must outlive every isolate (embedded JS): ASCII is used in place,
-// anything else is decoded like to_v8().
-v8::Local<v8::String> static_string(v8::Isolate* isolate, std::string_view text);
+// For `text` that lives as long as the process (embedded JS): a resource through which V8
+// reads it in place as Latin-1, so only for ASCII text (is_ascii). Made once and never freed:
+// one serves every isolate, and a startup snapshot refers to it by address (an external
+// reference).
+v8::String::ExternalOneByteStringResource* static_resource(std::string_view text);
+bool is_ascii(std::string_view text);
+// A string over `text` through `resource` (static_resource(text)); decoded like to_v8() when
+// the resource is null.
+v8::Local<v8::String> static_string(v8::Isolate* isolate,
+                                    v8::String::ExternalOneByteStringResource* resource,
+                                    std::string_view text);
 // Any value as UTF-8 text (ToString semantics; "" if ToString throws).
 std::string to_utf8(v8::Isolate* isolate, v8::Local<v8::Value> value);
 

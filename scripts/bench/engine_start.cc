@@ -10,6 +10,7 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <vector>
 
 #include "engine/runtime/module.h"
@@ -70,8 +71,12 @@ int main(int argc, char** argv) {
   int rounds = argc > 1 ? std::atoi(argv[1]) : 50;
   initialize_v8();
   // Held for the whole run, as zinniad does: the spare isolate and the code cache carry over
-  // from one module to the next.
-  const auto runtime = Runtime::acquire();
+  // from one module to the next. `engine_start N snapshot`: modules start from the startup
+  // snapshot, as in `zinnia run` (zinniad does not use it yet).
+  RuntimeOptions runtime_options;
+  if (argc > 2 && std::string_view(argv[2]) == "snapshot")
+    runtime_options.snapshot = embedded_snapshot();
+  const auto runtime = Runtime::acquire(runtime_options);
   auto dir = std::filesystem::temp_directory_path() / ("engine_start." + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   auto entry = dir / "main.js";

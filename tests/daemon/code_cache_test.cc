@@ -32,12 +32,15 @@ class CodeCacheRun : public ::testing::Test {
               {{"NO_COLOR", "1"},
                {"PATH", "/usr/bin:/bin"},
                {"XDG_CACHE_HOME", (dir_.path() / "xc").string()},
-               {"ZINNIA_CODE_CACHE_LOG", "1"}},
+               {"ZINNIA_CODE_CACHE_LOG", "1"},
+               // The cache is the bootstrap's path without the startup snapshot.
+               {"ZINNIA_SNAPSHOT", snapshot_ ? "1" : "0"}},
               {.cwd = dir_.path()});
     const int code = p.wait(20s);
     return {code, p.out(), p.err()};
   }
   std::filesystem::path folder() const { return dir_.path() / "xc/zinnia/code-cache"; }
+  bool snapshot_ = false;
   std::vector<std::filesystem::path> files() const {
     std::vector<std::filesystem::path> out;
     std::error_code ec;
@@ -187,10 +190,29 @@ TEST_F(CodeCacheRun, UnwritableFolderStillRuns) {
   EXPECT_NE(r.err.find("code cache: cannot create "), std::string::npos) << r.err;
 }
 
+// The startup snapshot (engine/runtime/snapshot.h) is the default: no bootstrap file is
+// compiled or read from the cache. Other V8 flags than the blob's: not used, and the module
+// starts through the code cache instead, the same way.
+TEST_F(CodeCacheRun, StartupSnapshotIsUsedUnlessTheFlagsDiffer) {
+  snapshot_ = true;
+  Outcome r = run();
+  expect_hello(r);
+  EXPECT_NE(r.err.find("startup snapshot: used ("), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("code cache: "), std::string::npos) << r.err;
+  EXPECT_TRUE(files().empty());
+
+  r = run({"--v8-flags=--stack-size=900"});
+  expect_hello(r);
+  EXPECT_NE(r.err.find("startup snapshot: not used: made for another key"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("code cache: 0 consumed, 0 rejected, "), std::string::npos) << r.err;
+}
+
 // zinniad keeps it under CACHE_ROOT (default ~/.cache/zinniad): the next start consumes it.
 TEST(CodeCacheZinniad, KeptUnderTheCacheRootForTheNextStart) {
   Daemon d{true};
   d.env["ZINNIA_CODE_CACHE_LOG"] = "1";
+  d.env["ZINNIA_SNAPSHOT"] = "0";  // the cache is the path without the startup snapshot
   d.module("m", "console.log('up'); setInterval(() => {}, 60000);\n");
   const auto folder = d.home() / ".cache/zinniad/code-cache";
   for (int start = 0; start < 2; ++start) {

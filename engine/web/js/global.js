@@ -253,27 +253,30 @@
   define("reportError", reportError);
 
   const reasons = new WeakMap(); // promises reported unhandled -> their reason
-  host.setErrorHook((type, value, promise) => {
-    if (type === "error") return dispatchError(value);
-    if (type === "unhandledrejection") {
-      const ev = new PromiseRejectionEvent("unhandledrejection", {
-        cancelable: true,
-        promise,
-        reason: value,
-      });
-      globalThis.dispatchEvent(trusted(ev));
-      if (ev.defaultPrevented) reasons.set(promise, value);
-      return ev.defaultPrevented;
-    }
-    if (type === "rejectionhandled") {
-      const reason = reasons.get(promise);
-      reasons.delete(promise);
-      globalThis.dispatchEvent(
-        trusted(new PromiseRejectionEvent("rejectionhandled", { promise, reason })),
-      );
-    }
-    return false;
-  });
+  // Per module (the loop keeps the hook): set at module start (internals.moduleStart).
+  internals.moduleStart.push(() =>
+    host.setErrorHook((type, value, promise) => {
+      if (type === "error") return dispatchError(value);
+      if (type === "unhandledrejection") {
+        const ev = new PromiseRejectionEvent("unhandledrejection", {
+          cancelable: true,
+          promise,
+          reason: value,
+        });
+        globalThis.dispatchEvent(trusted(ev));
+        if (ev.defaultPrevented) reasons.set(promise, value);
+        return ev.defaultPrevented;
+      }
+      if (type === "rejectionhandled") {
+        const reason = reasons.get(promise);
+        reasons.delete(promise);
+        globalThis.dispatchEvent(
+          trusted(new PromiseRejectionEvent("rejectionhandled", { promise, reason })),
+        );
+      }
+      return false;
+    }),
+  );
 
   // Array.fromAsync comes from core-js (engine/js/polyfills), installed on first use; a
   // `typeof Array.fromAsync` here would load all of core-js in every module.
