@@ -16,7 +16,8 @@ import sys
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BIN = os.environ.get("ZINNIA_BIN", os.path.join(ROOT, "build", "bin"))
+# Absolute: some benchmarks run their binaries from scratch folders (watch, ipfs).
+BIN = os.path.abspath(os.environ.get("ZINNIA_BIN", os.path.join(ROOT, "build", "bin")))
 BENCH_DIR = os.path.join(ROOT, ".bench")  # git-ignored: peers and scratch files
 DOC = os.path.join(ROOT, "docs", "benchmarks.md")
 
