@@ -5,11 +5,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <string>
 #include <string_view>
 
-#include "engine/js/embedded.h"
 #include "engine/v8/platform.h"
-#include "util/version.h"
 
 namespace zinnia::engine {
 namespace {
@@ -18,18 +17,7 @@ std::weak_ptr<Runtime> g_current;  // not an owner: the runtime ends with its la
 }  // namespace
 
 std::string code_cache_key() {
-  // Appended piece by piece: GCC 12 warns (-Warray-bounds) in a long operator+ chain.
-  std::string key = "zinnia ";
-  key += kVersion;
-  key += "; v8 ";
-  key += v8_version();
-  key += " tag ";
-  key += std::to_string(v8::ScriptCompiler::CachedDataVersionTag());
-  key += "; flags ";
-  key += v8_flags();
-  key += "; js ";
-  key += embedded::kBootstrapDigest;
-  return key;
+  return bootstrap_key(" tag " + std::to_string(v8::ScriptCompiler::CachedDataVersionTag()));
 }
 
 Runtime::Runtime(const RuntimeOptions& options)

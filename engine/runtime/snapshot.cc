@@ -27,17 +27,21 @@ class NoSink final : public Sink {
 
 }  // namespace
 
-std::string snapshot_key() {
+std::string bootstrap_key(std::string_view v8_detail) {
+  // Appended piece by piece: GCC 12 warns (-Warray-bounds) in a long operator+ chain.
   std::string key = "zinnia ";
   key += kVersion;
   key += "; v8 ";
   key += v8_version();
+  key += v8_detail;
   key += "; flags ";
   key += v8_flags();
   key += "; js ";
   key += embedded::kBootstrapDigest;
   return key;
 }
+
+std::string snapshot_key() { return bootstrap_key(""); }
 
 const std::intptr_t* snapshot_external_references() {
   // By position, duplicates kept: V8 refers to an entry by its index and ignores a repeated

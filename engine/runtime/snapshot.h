@@ -24,6 +24,9 @@ SnapshotBlob embedded_snapshot();
 // another key is not given to V8 (which aborts the process on a version mismatch).
 // After initialize_v8().
 std::string snapshot_key();
+// The same pieces with `v8_detail` after V8's version: the key of everything made from the
+// bootstrap (the snapshot, the code cache). After initialize_v8().
+std::string bootstrap_key(std::string_view v8_detail);
 
 // Every address outside V8's heap the bootstrapped context refers to: each extension's
 // natives and the bootstrap sources' string resources, null-terminated, the same list (and
