@@ -65,6 +65,17 @@ inline Exception DOMException(std::string name, std::string message) {
 // A JS exception is already pending (a V8 call failed under this native): just return.
 inline Exception Pending() { return {Exception::Kind::kPending, {}}; }
 
+// UTF-16 code units as a JS string. Past V8's maximum string length V8 leaves a RangeError
+// pending, and this throws Pending() (decoders of outside input can get there).
+inline v8::Local<v8::String> utf16_string(v8::Isolate* isolate, std::u16string_view units) {
+  v8::Local<v8::String> str;
+  if (!v8::String::NewFromTwoByte(isolate, reinterpret_cast<const std::uint16_t*>(units.data()),
+                                  v8::NewStringType::kNormal, static_cast<int>(units.size()))
+           .ToLocal(&str))
+    throw Pending();
+  return str;
+}
+
 // Schedules `new DOMException(message, name)` with the class the web bootstrap registered
 // (set_dom_exception_class); an Error with that name and a `code` before that.
 void throw_dom_exception(v8::Isolate* isolate, std::string_view name, std::string_view message);

@@ -179,12 +179,7 @@ v8::Local<v8::Value> icu_decode(bind::Call& call, EncodingState&, v8::Local<v8::
   if (!web::icu_decode(d->conv, reinterpret_cast<const char*>(bytes.data), bytes.size, flush, fatal,
                        out))
     return v8::Null(isolate);
-  v8::Local<v8::String> str;
-  if (!v8::String::NewFromTwoByte(isolate, reinterpret_cast<const uint16_t*>(out.data()),
-                                  v8::NewStringType::kNormal, static_cast<int>(out.size()))
-           .ToLocal(&str))
-    throw bind::Pending();
-  return str;
+  return bind::utf16_string(isolate, out);
 }
 
 // --- url ------------------------------------------------------------------------------------
@@ -355,12 +350,7 @@ v8::Local<v8::Value> single_byte_decode(bind::Call& call, EncodingState&, bind::
   std::memcpy(units, table.data, sizeof units);
   std::u16string out;
   if (!web::single_byte_decode(units, bytes.data, bytes.size, fatal, out)) return v8::Null(isolate);
-  v8::Local<v8::String> str;
-  if (!v8::String::NewFromTwoByte(isolate, reinterpret_cast<const uint16_t*>(out.data()),
-                                  v8::NewStringType::kNormal, static_cast<int>(out.size()))
-           .ToLocal(&str))
-    throw bind::Pending();
-  return str;
+  return bind::utf16_string(isolate, out);
 }
 
 const bind::Extension& encoding_extension() {
