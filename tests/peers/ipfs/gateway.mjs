@@ -22,6 +22,7 @@ import { UnixFS } from 'ipfs-unixfs'
 import { base58btc } from 'multiformats/bases/base58'
 import { importer } from 'ipfs-unixfs-importer'
 import { exporter } from 'ipfs-unixfs-exporter'
+import { pseudoRandom } from '../common/pseudo_random.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -46,17 +47,6 @@ function put (code, bytes) {
 }
 function putPb (node) {
   return put(dagPb.code, dagPb.encode(dagPb.prepare(node)))
-}
-
-// Deterministic bytes (xorshift32), so every run serves the same DAGs.
-function pseudoRandom (size, seed) {
-  const out = new Uint8Array(size)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < size; i += 4) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0
-    out[i] = x & 255; out[i + 1] = (x >>> 8) & 255; out[i + 2] = (x >>> 16) & 255; out[i + 3] = x >>> 24
-  }
-  return out
 }
 
 // A UnixFS file: raw leaves under a balanced tree of dag-pb nodes of at most `fanout` links.

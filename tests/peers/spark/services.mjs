@@ -29,6 +29,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import { base58btc } from 'multiformats/bases/base58'
+import { pseudoRandom } from '../common/pseudo_random.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -80,16 +81,6 @@ function makeCertificates () {
   return { key: fs.readFileSync(f('server.key')), cert: fs.readFileSync(f('server.pem')), ca: f('ca.pem') }
 }
 
-// Deterministic bytes (xorshift32), so every run serves the same blocks.
-function pseudoRandom (size, seed) {
-  const out = new Uint8Array(size)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < size; i += 4) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0
-    out[i] = x & 255; out[i + 1] = (x >>> 8) & 255; out[i + 2] = (x >>> 16) & 255; out[i + 3] = x >>> 24
-  }
-  return out
-}
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest()
 function peerId (seed) {
   // An Ed25519 peer ID: identity multihash of a protobuf public key (prints as 12D3KooW...).
