@@ -21,7 +21,7 @@ void fill_stat(const Context& c, const Attr& a, struct stat* st) {
     st->st_blocks = static_cast<blkcnt_t>((a.size + 511) / 512);
   }
   // Large reads: tools size their buffers by st_blksize (cat, grep use 128 KiB otherwise).
-  st->st_blksize = 1 << 20;
+  st->st_blksize = static_cast<blksize_t>(c.max_read);
   st->st_mtim.tv_sec = a.mtime_ns / 1'000'000'000;
   st->st_mtim.tv_nsec = a.mtime_ns % 1'000'000'000;
   st->st_ctim = st->st_mtim;

@@ -32,9 +32,15 @@ struct Context {
   // neither are the attributes in a lookup reply for a log (see kernel_size()).
   double attr_timeout = 1.0;
   double entry_timeout = 1.0;
-  // Splice persisted bytes into replies (ZINNIA_FUSE_SPLICE=1). Off: measured no faster
-  // than copying on this kernel (docs/benchmarks.md).
-  bool splice = false;
+  // Persisted bytes are spliced into read replies (kernel to kernel, no copy through our
+  // memory); ZINNIA_FUSE_SPLICE=0 copies instead. libfuse splices only a reply that fits its
+  // pipe with three pages to spare, and an unprivileged pipe holds at most
+  // /proc/sys/fs/pipe-max-size (1 MiB by default), so reads are capped at `max_read`
+  // (mount.cc, read_size_for_splice()); bigger replies would silently be copied.
+  bool splice = true;
+  // The largest read request the kernel sends, also given as st_blksize so that tools
+  // (cat, grep, less) read in requests of that size.
+  std::uint32_t max_read = 1u << 20;
   // Logs through the page cache (ZINNIA_FUSE_PAGE_CACHE=1): keep_cache, no direct_io. Off
   // by default: concurrent readers of a growing log can, rarely, get zeros from the old last
   // page (docs/monitor-tree.md). Off, logs are direct_io: every read is a round trip, and a

@@ -1,8 +1,9 @@
 // open, read, release. Logs are direct_io, and a read stops at the size the kernel may have
 // cached (kernel_size); with ZINNIA_FUSE_PAGE_CACHE=1 they are read through the page cache
 // (keep_cache, no direct_io): the writer invalidates a log's size and last partial page
-// before an append counts as visible (mount.cc), so cached pages are never stale. Blobs are
-// direct_io snapshots taken at open.
+// before an append counts as visible (mount.cc), so cached pages are never stale. Bytes
+// already in a persisted file are spliced from it. Blobs are direct_io snapshots taken at
+// open.
 #include <fcntl.h>
 
 #include <algorithm>

@@ -1,6 +1,7 @@
 #include "fusefs/fuse/mount.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -10,8 +11,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <fstream>
@@ -32,6 +35,31 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int kWorkers = 4;
+// After a poll that found nothing, no worker polls for this long.
+constexpr auto kPollBackoff = std::chrono::milliseconds(10);
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// The largest read reply libfuse will splice: it needs a pipe of the reply plus three pages
+// (fuse_send_data_iov), and without CAP_SYS_RESOURCE a pipe grows to pipe-max-size at most.
+// With the default 1 MiB that is 252 pages; a 1 MiB request would be copied instead. A read
+// size below 256 KiB would cost more round trips than splicing saves: then splice is off.
+std::uint32_t read_size_for_splice(std::uint64_t page) {
+  constexpr std::uint64_t kMaxRequest = 1u << 20;  // the kernel's 256 pages
+  std::uint64_t pipe_max = kMaxRequest;
+  std::ifstream in("/proc/sys/fs/pipe-max-size");
+  if (!(in >> pipe_max)) pipe_max = kMaxRequest;
+  constexpr std::uint64_t kHeader = 80;  // fuse_out_header and slack
+  if (pipe_max < 3 * page + kHeader + (256u << 10)) return 0;
+  const std::uint64_t fit = (pipe_max - 3 * page - kHeader) / page * page;
+  return static_cast<std::uint32_t>(std::min(fit, kMaxRequest));
+}
 
 // /proc/self/mountinfo escapes space, tab, newline and backslash as \ooo.
 std::string unescape_mountinfo(const std::string& s) {
@@ -121,8 +149,10 @@ void op_init(void* userdata, fuse_conn_info* conn) {
   // file's pages whenever a getattr shows a new size, i.e. after every append.
   conn->want &= ~static_cast<unsigned>(FUSE_CAP_AUTO_INVAL_DATA);
   if (conn->capable & FUSE_CAP_EXPLICIT_INVAL_DATA) conn->want |= FUSE_CAP_EXPLICIT_INVAL_DATA;
-  // Large reads of persisted bytes may be spliced from the file (fuse_read.cc).
-  if (!static_cast<fuseops::Context*>(userdata)->splice) return;
+  auto& c = *static_cast<fuseops::Context*>(userdata);
+  conn->max_read = c.max_read;  // as the mount option says (libfuse refuses a mismatch)
+  // Large reads of persisted bytes are spliced from the file (fuse_read.cc).
+  if (!c.splice) return;
   if (conn->capable & FUSE_CAP_SPLICE_WRITE) conn->want |= FUSE_CAP_SPLICE_WRITE;
   if (conn->capable & FUSE_CAP_SPLICE_MOVE) conn->want |= FUSE_CAP_SPLICE_MOVE;
 }
@@ -141,6 +171,12 @@ struct Mount::Impl {
   fuse_session* se = nullptr;
   UniqueFd stop_fd;  // eventfd: wakes the workers out of epoll_wait()
   std::vector<std::thread> workers;
+  // Polling for the next request after a reply (poll_a_while).
+  std::chrono::microseconds poll_for{50};  // ZINNIA_FUSE_POLL_US; 0: sleep at once
+  std::atomic<bool> polling{false};        // one worker polls at a time
+  std::atomic<std::chrono::steady_clock::rep> no_poll_until{0};
+  std::atomic<std::uint64_t> polls_caught{0};
+  std::atomic<std::uint64_t> polls_missed{0};
 
   // Notifier: inodes that changed since the last round, invalidated outside any op handler.
   std::mutex mu;
@@ -168,18 +204,55 @@ struct Mount::Impl {
         ::epoll_ctl(ep.get(), EPOLL_CTL_ADD, stop_fd.get(), &stop) != 0)
       return;
     fuse_buf buf{};
+    bool answered = false;  // this worker answered the last request it saw
     while (!fuse_session_exited(se)) {
-      epoll_event got{};
-      int n = ::epoll_wait(ep.get(), &got, 1, -1);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 || got.data.fd == stop_fd.get()) break;
-      int r = fuse_session_receive_buf(se, &buf);
-      if (r == -EINTR || r == -EAGAIN) continue;  // another worker took it
-      if (r <= 0) break;                          // unmounted (ENODEV) or error
+      int r = answered ? poll_a_while(buf) : -EAGAIN;
+      if (r == -EAGAIN || r == -EINTR) {
+        epoll_event got{};
+        int n = ::epoll_wait(ep.get(), &got, 1, -1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 || got.data.fd == stop_fd.get()) break;
+        r = fuse_session_receive_buf(se, &buf);
+        answered = false;
+        if (r == -EINTR || r == -EAGAIN) continue;  // another worker took it
+      }
+      if (r <= 0) break;  // unmounted (ENODEV) or error
       fuse_session_process_buf(se, &buf);
       ctx.requests.fetch_add(1, std::memory_order_relaxed);
+      answered = true;
     }
     std::free(buf.mem);
+  }
+
+  // After answering, one worker at a time keeps asking the (non-blocking) fd for the next
+  // request for up to `poll_for` before it sleeps: a reader that reads again at once (cat,
+  // grep, a pread loop) finds a worker awake. Waking a sleeping thread on an idle CPU costs
+  // as much as the request itself on a VM that halts idle CPUs (~40 µs here,
+  // docs/benchmarks.md). Returns what fuse_session_receive_buf() last returned.
+  int poll_a_while(fuse_buf& buf) {
+    using Clock = std::chrono::steady_clock;
+    if (poll_for.count() == 0) return -EAGAIN;
+    const auto now = Clock::now().time_since_epoch().count();
+    if (now < no_poll_until.load(std::memory_order_relaxed)) return -EAGAIN;
+    if (polling.exchange(true, std::memory_order_acquire)) return -EAGAIN;
+    const auto until = Clock::now() + poll_for;
+    int r = -EAGAIN;
+    do {
+      r = fuse_session_receive_buf(se, &buf);
+      if (r != -EAGAIN && r != -EINTR) break;
+      cpu_relax();
+    } while (Clock::now() < until && !fuse_session_exited(se));
+    if (r == -EAGAIN || r == -EINTR) {
+      // Nothing came: the reader is slower than the window (tail -f, a poller). Polling again
+      // before a while has passed would only burn the CPU the modules need.
+      polls_missed.fetch_add(1, std::memory_order_relaxed);
+      no_poll_until.store((Clock::now() + kPollBackoff).time_since_epoch().count(),
+                          std::memory_order_relaxed);
+    } else {
+      polls_caught.fetch_add(1, std::memory_order_relaxed);
+    }
+    polling.store(false, std::memory_order_release);
+    return r;
   }
 
   // A log grew to `size`; called on the writer's thread right after the bytes were published
@@ -248,7 +321,19 @@ Mount::Mount(Tree& tree, fs::path mountpoint)
   m.ctx.uid = ::getuid();
   m.ctx.gid = ::getgid();
   // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing in the process calls setenv.
-  if (const char* s = std::getenv("ZINNIA_FUSE_SPLICE")) m.ctx.splice = std::string(s) == "1";
+  if (const char* s = std::getenv("ZINNIA_FUSE_SPLICE")) m.ctx.splice = std::string(s) != "0";
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): as above.
+  if (const char* s = std::getenv("ZINNIA_FUSE_POLL_US"))
+    m.poll_for = std::chrono::microseconds(std::strtoul(s, nullptr, 10));
+  // On one CPU a polling worker only keeps the reader from running.
+  cpu_set_t cpus;
+  if (::sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2)
+    m.poll_for = std::chrono::microseconds(0);
+  if (m.ctx.splice) {
+    const std::uint32_t fit = read_size_for_splice(m.page_bytes);
+    m.ctx.splice = fit != 0;
+    if (fit != 0) m.ctx.max_read = fit;
+  }
   // NOLINTNEXTLINE(concurrency-mt-unsafe): as above.
   if (const char* s = std::getenv("ZINNIA_FUSE_PAGE_CACHE"))
     m.ctx.page_cache = std::string(s) == "1";
@@ -258,7 +343,9 @@ Mount::Mount(Tree& tree, fs::path mountpoint)
   fuseops::add_read_ops(ops);
   fuseops::add_write_ops(ops);
   ops.init = op_init;
-  const char* argv[] = {"zinnia", "-o", "ro,default_permissions,fsname=zinnia,subtype=zinnia"};
+  const std::string opts = "ro,default_permissions,fsname=zinnia,subtype=zinnia,max_read=" +
+                           std::to_string(m.ctx.max_read);
+  const char* argv[] = {"zinnia", "-o", opts.c_str()};
   fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
   m.se = fuse_session_new(&args, &ops, sizeof(ops), &m.ctx);
   fuse_opt_free_args(&args);
@@ -321,6 +408,13 @@ std::uint64_t Mount::invalidations() const { return impl_->sent.load(); }
 
 std::uint64_t Mount::requests() const {
   return impl_->ctx.requests.load(std::memory_order_relaxed);
+}
+
+Mount::ReadStats Mount::read_stats() const {
+  ReadStats s;
+  s.polls_caught = impl_->polls_caught.load(std::memory_order_relaxed);
+  s.polls_missed = impl_->polls_missed.load(std::memory_order_relaxed);
+  return s;
 }
 
 std::uint64_t Mount::live_readers() const {

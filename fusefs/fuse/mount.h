@@ -38,6 +38,12 @@ class Mount {
   // Requests answered so far, and files open on the mount now (monitor/metrics.prom).
   std::uint64_t requests() const;
   std::uint64_t live_readers() const;
+  // How reads were served so far (tests, benchmarks).
+  struct ReadStats {
+    std::uint64_t polls_caught = 0;  // polls after a reply that found the next request
+    std::uint64_t polls_missed = 0;  // polls that found none (none then for 10 ms)
+  };
+  ReadStats read_stats() const;
 
  private:
   struct Impl;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
@@ -53,6 +54,18 @@ std::string read_via_syscalls(const fs::path& p, std::size_t chunk = 1 << 16) {
   EXPECT_EQ(n, 0) << std::strerror(errno);
   ::close(fd);
   return out;
+}
+
+// What this process read with read(2) and friends so far (/proc/self/io rchar; splice(2)
+// does not count).
+std::uint64_t bytes_read_by_this_process() {
+  std::ifstream in("/proc/self/io");
+  std::string key;
+  std::uint64_t value = 0;
+  while (in >> key >> value)
+    if (key == "rchar:") return value;
+  ADD_FAILURE() << "no rchar in /proc/self/io";
+  return 0;
 }
 
 std::vector<std::string> lines_of(const std::string& s) {
@@ -423,6 +436,105 @@ TEST(Mount, ReadsAcrossTheMemoryWindowReturnTrueBytes) {
       EXPECT_EQ(got, want.substr(off, n)) << off << "+" << n;
     }
   ::close(fd);
+}
+
+// Big reads of persisted bytes are spliced from the persisted file (no copy through the
+// daemon's memory) and return exactly what was written, at any offset and across the memory
+// window; with ZINNIA_FUSE_SPLICE=0 they are copied, with the same bytes.
+void big_reads_return_true_bytes(bool splice) {
+  Mounted m(64 << 10);
+  auto log = m.log();
+  std::string want;
+  for (int i = 0; want.size() < (6u << 20); ++i)
+    want += "line " + std::to_string(i * 104729) + "\n";
+  log->append(want);
+  log->flush();
+  struct stat st {};
+  ASSERT_EQ(::stat(m.live().c_str(), &st), 0);
+  // st_blksize is the largest request the kernel sends: tools read that much at a time.
+  EXPECT_LE(st.st_blksize, 1 << 20);
+  EXPECT_GE(st.st_blksize, 256 << 10);
+  // Spliced bytes never pass through a read(2) of the daemon (here: of this process, whose
+  // threads serve the mount), so only this reader's own reads count in rchar.
+  const std::uint64_t rchar_before = bytes_read_by_this_process();
+  EXPECT_EQ(read_via_syscalls(m.live(), static_cast<std::size_t>(st.st_blksize)), want);
+  const std::uint64_t rchar = bytes_read_by_this_process() - rchar_before;
+  if (splice) {
+    EXPECT_LT(rchar, want.size() + want.size() / 4)
+        << "persisted bytes were copied, not spliced (libfuse copies a reply larger than "
+           "/proc/sys/fs/pipe-max-size minus three pages)";
+  } else {
+    EXPECT_GT(rchar, 2 * want.size() - (1u << 20));
+  }
+  EXPECT_EQ(read_via_syscalls(m.live(), 1 << 20), want);  // a read the kernel splits in two
+  int fd = ::open(m.live().c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  const std::size_t window_start = want.size() - (64 << 10);
+  for (std::size_t off : {std::size_t{1}, std::size_t{4095}, std::size_t{(1 << 20) - 7},
+                          window_start - 100'000, window_start - 1, window_start + 3}) {
+    std::string got(1 << 20, '?');
+    ssize_t r = ::pread(fd, got.data(), got.size(), static_cast<off_t>(off));
+    ASSERT_GE(r, 0);
+    got.resize(static_cast<std::size_t>(r));
+    EXPECT_EQ(got, want.substr(off, 1 << 20)) << "at " << off;
+  }
+  ::close(fd);
+}
+
+TEST(Mount, BigReadsOfPersistedBytesAreSplicedAndExact) {
+  ZINNIA_REQUIRE_FUSE();
+  big_reads_return_true_bytes(true);
+}
+
+TEST(Mount, BigReadsAreExactWithSpliceOff) {
+  ZINNIA_REQUIRE_FUSE();
+  ::setenv("ZINNIA_FUSE_SPLICE", "0", 1);
+  big_reads_return_true_bytes(false);
+  ::unsetenv("ZINNIA_FUSE_SPLICE");
+}
+
+// After a reply one worker polls for the next request for a moment, so a reader that reads
+// again at once finds it awake; a reader slower than that (tail -f, a poller) costs one
+// fruitless poll per 10 ms at most, not one per read. On one CPU nobody polls.
+TEST(Mount, WorkersPollForBackToBackReadsButNotForSlowReaders) {
+  ZINNIA_REQUIRE_FUSE();
+  Mounted m;
+  auto log = m.log();
+  log->append(std::string(64 << 10, 'p'));
+  log->flush();
+  int fd = ::open(m.live().c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  char buf[4096];
+  cpu_set_t cpus;
+  ASSERT_EQ(::sched_getaffinity(0, sizeof(cpus), &cpus), 0);
+  const bool polls = CPU_COUNT(&cpus) >= 2;
+
+  // A slow reader: 60 reads 3 ms apart (the pace is the scenario, not a wait).
+  const auto before = m.mount->read_stats();
+  const auto t0 = Clock::now();
+  for (int i = 1; i <= 60; ++i) {
+    ASSERT_EQ(::pread(fd, buf, sizeof(buf), 0), static_cast<ssize_t>(sizeof(buf)));
+    std::this_thread::sleep_until(t0 + std::chrono::milliseconds(3 * i));
+  }
+  const auto slow_ms = std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count();
+  const auto slow = m.mount->read_stats();
+  EXPECT_LE(slow.polls_missed - before.polls_missed, static_cast<std::uint64_t>(slow_ms / 10 + 2))
+      << "a slow reader made the workers poll after every read";
+  if (!polls) {
+    EXPECT_EQ(slow.polls_missed, 0u);
+  }
+
+  // A back-to-back reader is caught by a polling worker (when there is a CPU to poll on).
+  bool caught = zinnia::testing::eventually(
+      [&] {
+        for (int i = 0; i < 200; ++i) {
+          if (::pread(fd, buf, sizeof(buf), 0) != static_cast<ssize_t>(sizeof(buf))) return false;
+        }
+        return m.mount->read_stats().polls_caught > slow.polls_caught;
+      },
+      milliseconds(10'000), milliseconds(0));
+  ::close(fd);
+  EXPECT_EQ(caught, polls);
 }
 
 TEST(Mount, WritesFailWithEROFS) {
