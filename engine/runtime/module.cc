@@ -136,6 +136,8 @@ Exit Module::Impl::run(v8::Isolate* iso, bool from_snapshot) {
   if (!from_snapshot || !v8::Context::FromSnapshot(iso, 0).ToLocal(&context)) {
     from_snapshot = false;
     context = v8::Context::New(iso);
+  } else {
+    runtime->context_made();
   }
   v8::Context::Scope context_scope(context);
 

@@ -1,7 +1,10 @@
 #include "engine/runtime/runtime.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
 #include <v8.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -35,6 +38,7 @@ Runtime::Runtime(const RuntimeOptions& options)
     why_not = "made for another key (V8 flags or version)";
   if (!why_not) {
     snapshot_ = {options.snapshot.data.data(), static_cast<int>(options.snapshot.data.size())};
+    snapshot_in_binary_ = options.snapshot.in_binary;
     isolates_.use_snapshot(&snapshot_, snapshot_external_references());
   }
   if (code_cache_.logging()) {
@@ -47,6 +51,20 @@ Runtime::Runtime(const RuntimeOptions& options)
 }
 
 Runtime::~Runtime() = default;
+
+void Runtime::context_made() const {
+  if (!snapshot_in_binary_) return;  // e.g. a blob on the heap: dropping it would zero it
+  // Only whole pages inside the blob. They are read-only and mapped from the binary's file,
+  // so MADV_DONTNEED only unmaps them: nothing is lost, a later read maps them again.
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  auto begin = reinterpret_cast<std::uintptr_t>(snapshot_.data);
+  auto end = begin + static_cast<std::uintptr_t>(snapshot_.raw_size);
+  begin = (begin + page - 1) & ~(page - 1);
+  end &= ~(page - 1);
+  if (end > begin)
+    ::madvise(reinterpret_cast<void*>(begin), end - begin,  // NOLINT(performance-no-int-to-ptr)
+              MADV_DONTNEED);
+}
 
 std::shared_ptr<Runtime> Runtime::acquire(const RuntimeOptions& options) {
   std::lock_guard lock(g_mu);

@@ -50,12 +50,17 @@ class Runtime {
   CodeCache& code_cache() { return code_cache_; }
   // Whether modules start from the startup snapshot.
   bool uses_snapshot() const { return snapshot_.data != nullptr; }
+  // A module's context was deserialized from the snapshot. V8 has copied what it needs, so the
+  // blob's pages, when they are the binary's, are handed back (zinnia run's peak RSS: ~0.7 of
+  // the blob's 0.78 MB); the next context faults them in again from the page cache.
+  void context_made() const;
 
  private:
   // Destroyed in reverse order: isolates_ first (its thread makes isolates), then the
   // watchdog (no module left to watch), then the cache.
   CodeCache code_cache_;
   v8::StartupData snapshot_{nullptr, 0};
+  bool snapshot_in_binary_ = false;
   Watchdog watchdog_;
   IsolateMaker isolates_;
 };

@@ -13,6 +13,9 @@ namespace zinnia::engine {
 struct SnapshotBlob {
   std::string_view data;  // V8's blob
   std::string_view key;   // snapshot_key() of the process that made it
+  // The data is a constant of this binary (read-only pages mapped from its file), so the
+  // Runtime may give its pages back once a context was made from it (Runtime::context_made).
+  bool in_binary = false;
 };
 
 // The blob built into this binary (engine/runtime/CMakeLists: the zinnia_snapshot library,

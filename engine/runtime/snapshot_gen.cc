@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     write_literal(out, key);
     out << "    ;\n}  // namespace\n\n"
            "SnapshotBlob embedded_snapshot() {\n"
-           "  return {{kBlob, sizeof(kBlob) - 1}, {kKey, sizeof(kKey) - 1}};\n"
+           "  return {{kBlob, sizeof(kBlob) - 1}, {kKey, sizeof(kKey) - 1}, true};\n"
            "}\n\n}  // namespace zinnia::engine\n";
     out.close();
     if (!out || std::rename((path + ".tmp").c_str(), path.c_str()) != 0) {

@@ -4,9 +4,12 @@
 // never handed to V8.
 #include "engine/runtime/snapshot.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -128,6 +131,55 @@ TEST(Snapshot, GlobalsAreTheSameAsBootstrappedAfresh) {
   EXPECT_NE(std::find(from_snapshot.begin(), from_snapshot.end(),
                       "globalThis.ArrayBuffer.prototype.resize function js wc"),
             from_snapshot.end());
+}
+
+// How many of the whole pages inside [data, data + size) this process has mapped now
+// (/proc/self/pagemap, bit 63: present).
+std::size_t pages_mapped(std::string_view bytes) {
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = (reinterpret_cast<std::uintptr_t>(bytes.data()) + page - 1) / page;
+  const auto end = (reinterpret_cast<std::uintptr_t>(bytes.data()) + bytes.size()) / page;
+  int fd = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  EXPECT_GE(fd, 0);
+  std::size_t mapped = 0;
+  for (auto p = begin; p < end; ++p) {
+    std::uint64_t entry = 0;
+    EXPECT_EQ(::pread(fd, &entry, sizeof(entry), static_cast<off_t>(p * sizeof(entry))),
+              static_cast<ssize_t>(sizeof(entry)));
+    if (entry >> 63) ++mapped;
+  }
+  ::close(fd);
+  return mapped;
+}
+
+// Once a context is made from the binary's blob, its pages are unmapped (peak RSS), and the
+// next module maps them again and runs as well. A blob that is not the binary's (here a copy
+// on the heap) is left alone: unmapping heap pages would zero them.
+TEST(Snapshot, TheBinarysBlobPagesAreGivenBackOnceAContextIsMade) {
+  initialize_v8();
+  const SnapshotBlob blob = embedded_snapshot();
+  ASSERT_TRUE(blob.in_binary);
+  ASSERT_GT(blob.data.size(), 100'000u);
+  {
+    RuntimeOptions options;
+    options.snapshot = blob;
+    auto runtime = Runtime::acquire(options);
+    ASSERT_TRUE(runtime->uses_snapshot());
+    EXPECT_EQ(run_js("console.log(Zinnia.walletAddress)").lines,
+              std::vector<std::string>{"0x000000000000000000000000000000000000dEaD"});
+    EXPECT_EQ(pages_mapped(blob.data), 0u);
+    EXPECT_EQ(run_js("console.log(typeof fetch, new URL('/x', 'http://a.test').href)").lines,
+              std::vector<std::string>{"function http://a.test/x"});
+  }
+  const std::string copy(blob.data);
+  RuntimeOptions options;
+  options.snapshot = {copy, blob.key, false};
+  auto runtime = Runtime::acquire(options);
+  ASSERT_TRUE(runtime->uses_snapshot());
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(run_js("console.log(typeof fetch)").lines, std::vector<std::string>{"function"});
+  EXPECT_GT(pages_mapped(copy), 0u);
+  EXPECT_EQ(copy, blob.data);
 }
 
 TEST(Snapshot, BlobMadeForAnotherKeyIsNotUsed) {
