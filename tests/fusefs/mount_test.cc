@@ -445,7 +445,7 @@ void big_reads_return_true_bytes(bool splice) {
   Mounted m(64 << 10);
   auto log = m.log();
   std::string want;
-  for (int i = 0; want.size() < (6u << 20); ++i)
+  for (std::uint64_t i = 0; want.size() < (6u << 20); ++i)
     want += "line " + std::to_string(i * 104729) + "\n";
   log->append(want);
   log->flush();
