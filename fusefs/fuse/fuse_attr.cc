@@ -1,4 +1,5 @@
 // lookup, getattr, forget.
+#include <bit>
 #include <cerrno>
 #include <cstring>
 
@@ -21,7 +22,9 @@ void fill_stat(const Context& c, const Attr& a, struct stat* st) {
     st->st_blocks = static_cast<blkcnt_t>((a.size + 511) / 512);
   }
   // Large reads: tools size their buffers by st_blksize (cat, grep use 128 KiB otherwise).
-  st->st_blksize = static_cast<blksize_t>(c.max_read);
+  // The kernel keeps it as a power of two (i_blkbits), so this says what stat will show:
+  // the largest one within a request (512 KiB with splice, 1 MiB without).
+  st->st_blksize = static_cast<blksize_t>(std::bit_floor(c.max_read));
   st->st_mtim.tv_sec = a.mtime_ns / 1'000'000'000;
   st->st_mtim.tv_nsec = a.mtime_ns % 1'000'000'000;
   st->st_ctim = st->st_mtim;

@@ -38,8 +38,8 @@ struct Context {
   // /proc/sys/fs/pipe-max-size (1 MiB by default), so reads are capped at `max_read`
   // (mount.cc, read_size_for_splice()); bigger replies would silently be copied.
   bool splice = true;
-  // The largest read request the kernel sends, also given as st_blksize so that tools
-  // (cat, grep, less) read in requests of that size.
+  // The largest read request the kernel sends (st_blksize is the largest power of two
+  // within it, so that tools such as cat and grep read whole requests).
   std::uint32_t max_read = 1u << 20;
   // Logs through the page cache (ZINNIA_FUSE_PAGE_CACHE=1): keep_cache, no direct_io. Off
   // by default: concurrent readers of a growing log can, rarely, get zeros from the old last
