@@ -39,6 +39,10 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using zinnia::fusefs::Stream;
 
+// A failed step (its message already printed): unwinds, so the mount is unmounted (a bare
+// exit() would leave a stale mount behind).
+struct Failed {};
+
 double secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 void figure(const char* section, const char* name, double value) {
@@ -66,7 +70,7 @@ double timed(const std::vector<std::string>& args) {
   auto t0 = Clock::now();
   if (run(args) != 0) {
     std::fprintf(stderr, "fusefs_bench: %s failed\n", args[0].c_str());
-    std::exit(1);
+    throw Failed{};
   }
   return secs(Clock::now() - t0);
 }
@@ -94,7 +98,7 @@ std::pair<Lat, Lat> stat_and_read(const fs::path& file, off_t off, int n) {
   int fd = ::open(file.c_str(), O_RDONLY);
   if (fd < 0) {
     std::fprintf(stderr, "fusefs_bench: open %s: %s\n", file.c_str(), std::strerror(errno));
-    std::exit(1);
+    throw Failed{};
   }
   for (int i = 0; i < n; ++i) {
     auto t0 = Clock::now();
@@ -119,7 +123,7 @@ Lat stat_only(const fs::path& file, int n) {
   if (dir < 0) {
     std::fprintf(stderr, "fusefs_bench: open %s: %s\n", file.parent_path().c_str(),
                  std::strerror(errno));
-    std::exit(1);
+    throw Failed{};
   }
   const std::string name = file.filename().string();
   for (int i = 0; i < n; ++i) {
@@ -142,7 +146,7 @@ class Hello {
     av.push_back(nullptr);
     if (posix_spawn(&pid_, exe.c_str(), nullptr, nullptr, av.data(), environ) != 0) {
       std::fprintf(stderr, "fusefs_bench: cannot start %s\n", exe.c_str());
-      std::exit(1);
+      throw Failed{};
     }
     struct stat st {};
     for (int i = 0; i < 500 && ::stat(file().c_str(), &st) != 0; ++i)
@@ -163,7 +167,17 @@ class Hello {
 
 }  // namespace
 
+int bench(int argc, char** argv);
+
 int main(int argc, char** argv) {
+  try {
+    return bench(argc, argv);
+  } catch (const Failed&) {
+    return 1;
+  }
+}
+
+int bench(int argc, char** argv) {
   bool quick = false;
   int rounds = 0;
   std::string hello;
