@@ -1,6 +1,7 @@
 #include "fusefs/tree/log_file.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <cstring>
 #include <ctime>
 #include <iostream>
+#include <new>
 #include <system_error>
 
 #include "util/error.h"
@@ -262,6 +264,18 @@ void LogImpl::flush() {
   if (opt_.on_publish) opt_.on_publish();
 }
 
+LogImpl::Ring::~Ring() {
+  if (data_) ::munmap(data_, size_);
+}
+
+void LogImpl::Ring::allocate(std::size_t n) {
+  // Anonymous memory is zero pages until written, whatever malloc's thresholds are.
+  void* p = ::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  data_ = static_cast<char*>(p);
+  size_ = n;
+}
+
 void LogImpl::publish(const std::string& batch, std::uint64_t written, std::uint64_t file_off,
                       bool truncated) {
   const std::size_t cap = opt_.window_bytes;
@@ -275,7 +289,7 @@ void LogImpl::publish(const std::string& batch, std::uint64_t written, std::uint
     for (Segment& s : segments_)
       if (s.file == cur_ && s.file_off + s.len > file_off) s.len = file_off - s.file_off;
   }
-  if (cap > 0 && ring_.size() != cap) ring_.resize(cap);  // first batch only
+  if (cap > 0 && ring_.size() != cap) ring_.allocate(cap);  // first batch only
   const std::uint64_t start = size_;
   if (written > 0) {
     if (!segments_.empty()) {

@@ -92,7 +92,24 @@ class LogImpl final : public LogFile {
 
   // What readers see. Writers hold it exclusively only to copy a batch into the ring.
   mutable std::shared_mutex data_mu_;
-  std::vector<char> ring_;  // byte at logical L lives at ring_[L % window_bytes]
+  // Byte at logical L lives at ring_.data()[L % window_bytes]. Mapped at the first batch, so
+  // only the pages bytes were written to are resident: a log with one line costs one page,
+  // not window_bytes (1 MiB by default; zero-filling it cost every module 1 MiB).
+  class Ring {
+   public:
+    Ring() = default;
+    ~Ring();
+    Ring(const Ring&) = delete;
+    Ring& operator=(const Ring&) = delete;
+    void allocate(std::size_t n);  // once; throws std::bad_alloc
+    char* data() const { return data_; }
+    std::size_t size() const { return size_; }
+
+   private:
+    char* data_ = nullptr;
+    std::size_t size_ = 0;
+  };
+  Ring ring_;
   std::uint64_t size_ = 0;
   std::uint64_t mem_base_ = 0;  // bytes before this were never in memory (restart)
   std::int64_t mtime_ns_ = 0;

@@ -633,6 +633,28 @@ long rss_kib() {
   return -1;
 }
 
+// A log's window (1 MiB here, as by default) is resident only where bytes were written:
+// zinniad keeps one per stream of every module, and most modules print little.
+TEST(Tree, QuietLogsCostTheirBytesNotTheirWindow) {
+  testing::TempDir dir;
+  Tree t(options(dir.path(), 1 << 20));
+  std::vector<std::shared_ptr<LogFile>> logs;
+  const long before = rss_kib();
+  for (int i = 0; i < 64; ++i) {
+    const std::string name = "m" + std::to_string(i);
+    t.add_component(name);
+    logs.push_back(t.log(name, Stream::kStdout));
+    logs.back()->append("started " + name + "\n");
+    logs.back()->flush();
+  }
+  const long after = rss_kib();
+  std::string got;
+  ASSERT_FALSE(t.read("monitor/logs/m63/stdout.txt", 0, 100, &got));
+  EXPECT_EQ(got, "started m63\n");
+  // Zero-filled windows would be 64 MiB.
+  EXPECT_LT(after - before, 8 * 1024) << "RSS grew from " << before << " KiB to " << after;
+}
+
 TEST(Tree, MemoryStaysFlatWriting256MiB) {
   testing::TempDir dir;
   TreeOptions o = options(dir.path(), 1 << 20);
