@@ -351,9 +351,13 @@ bool to_sockaddr(const Multiaddr& m, sockaddr_storage& ss) {
 }
 
 void alloc_cb(uv_handle_t*, std::size_t, uv_buf_t* buf) {
-  static thread_local char slab[65536];
-  buf->base = slab;
-  buf->len = sizeof slab;
+  // Made by the first read of the node's loop thread. A thread_local array would be static TLS:
+  // 64 KiB zeroed at the start of every thread of the process (V8's, FUSE's, each module's).
+  constexpr std::size_t kSlab = std::size_t{64} << 10;
+  static thread_local std::unique_ptr<char[]> slab;
+  if (!slab) slab = std::make_unique_for_overwrite<char[]>(kSlab);
+  buf->base = slab.get();
+  buf->len = kSlab;
 }
 
 }  // namespace
