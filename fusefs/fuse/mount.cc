@@ -213,8 +213,10 @@ struct Mount::Impl {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 || got.data.fd == stop_fd.get()) break;
         r = fuse_session_receive_buf(se, &buf);
-        answered = false;
-        if (r == -EINTR || r == -EAGAIN) continue;  // another worker took it
+        if (r == -EINTR || r == -EAGAIN) {  // another worker took it
+          answered = false;
+          continue;
+        }
       }
       if (r <= 0) break;  // unmounted (ENODEV) or error
       fuse_session_process_buf(se, &buf);
@@ -232,10 +234,11 @@ struct Mount::Impl {
   int poll_a_while(fuse_buf& buf) {
     using Clock = std::chrono::steady_clock;
     if (poll_for.count() == 0) return -EAGAIN;
-    const auto now = Clock::now().time_since_epoch().count();
-    if (now < no_poll_until.load(std::memory_order_relaxed)) return -EAGAIN;
+    const auto now = Clock::now();
+    if (now.time_since_epoch().count() < no_poll_until.load(std::memory_order_relaxed))
+      return -EAGAIN;
     if (polling.exchange(true, std::memory_order_acquire)) return -EAGAIN;
-    const auto until = Clock::now() + poll_for;
+    const auto until = now + poll_for;
     int r = -EAGAIN;
     do {
       r = fuse_session_receive_buf(se, &buf);
