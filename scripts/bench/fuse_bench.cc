@@ -1,9 +1,13 @@
-// fusefs_bench [--quick] [--rounds N] [--hello PATH] [--only read,ops,append,visible]:
+// fusefs_bench [--quick] [--rounds N] [--hello PATH] [--passthrough PATH]
+//               [--only read,ops,append,visible]:
 // the monitor tree and its FUSE mount, measured. Sections:
 //   append   append throughput into the tree with persistence on (lines/s)
 //   read     sequential read of a 256 MiB log through the mount vs `cat` of the persisted
 //            file, alternating A B A B for N rounds
+//            and, with --passthrough, `cat` through libfuse's passthrough_ll example serving
+//            the persisted file's folder with cache=never (direct_io, as our logs are)
 //   ops      stat and 4 KiB pread latency on the mount vs libfuse's hello_ll example (--hello),
+//            and a 4 KiB pread through passthrough_ll with cache=never (--passthrough),
 //            alternating batches for N rounds
 //   visible  append-to-visible latency for a reader polling read() until EOF (p50/p99)
 // Prints one line per figure: "<section> <figure> <value>" (scripts/bench/run parses them).
@@ -135,12 +139,17 @@ Lat stat_only(const fs::path& file, int n) {
   return summarize(lat);
 }
 
-// libfuse's hello_ll, mounted in the foreground as a child process.
-class Hello {
+// One of libfuse's example servers (hello_ll, passthrough_ll), mounted in the foreground as
+// a child process; ready once `file` (relative to the mountpoint) can be stat()ed.
+class PeerMount {
  public:
-  Hello(const std::string& exe, fs::path mnt) : mnt_(std::move(mnt)) {
+  PeerMount(const std::string& exe, std::vector<std::string> options, fs::path mnt,
+            const std::string& file)
+      : mnt_(std::move(mnt)), file_(mnt_ / file) {
     fs::create_directories(mnt_);
-    std::vector<std::string> args = {exe, "-f", mnt_.string()};
+    std::vector<std::string> args = {exe, "-f"};
+    args.insert(args.end(), options.begin(), options.end());
+    args.push_back(mnt_.string());
     std::vector<char*> av;
     for (auto& a : args) av.push_back(a.data());
     av.push_back(nullptr);
@@ -149,19 +158,30 @@ class Hello {
       throw Failed{};
     }
     struct stat st {};
-    for (int i = 0; i < 500 && ::stat(file().c_str(), &st) != 0; ++i)
+    for (int i = 0; i < 500 && ::stat(file_.c_str(), &st) != 0; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (::stat(file_.c_str(), &st) != 0) {
+      std::fprintf(stderr, "fusefs_bench: %s did not mount %s\n", exe.c_str(), file_.c_str());
+      stop();
+      throw Failed{};
+    }
   }
-  ~Hello() {
+  ~PeerMount() { stop(); }
+  PeerMount(const PeerMount&) = delete;
+  PeerMount& operator=(const PeerMount&) = delete;
+  const fs::path& file() const { return file_; }
+
+ private:
+  void stop() {
+    if (pid_ < 0) return;
     ::kill(pid_, SIGTERM);
     int status;
     ::waitpid(pid_, &status, 0);
     ::umount2(mnt_.c_str(), MNT_DETACH);
+    pid_ = -1;
   }
-  fs::path file() const { return mnt_ / "hello"; }
-
- private:
   fs::path mnt_;
+  fs::path file_;
   pid_t pid_ = -1;
 };
 
@@ -180,11 +200,12 @@ int main(int argc, char** argv) {
 int bench(int argc, char** argv) {
   bool quick = false;
   int rounds = 0;
-  std::string hello;
+  std::string hello, passthrough;
   std::set<std::string> only;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
     if (std::strcmp(argv[i], "--hello") == 0 && i + 1 < argc) hello = argv[++i];
+    if (std::strcmp(argv[i], "--passthrough") == 0 && i + 1 < argc) passthrough = argv[++i];
     if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = std::atoi(argv[++i]);
     if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
       std::string list = argv[++i];
@@ -241,28 +262,48 @@ int bench(int argc, char** argv) {
   const fs::path live = mnt / "monitor/logs/big/stdout.txt";
   const fs::path persisted = o.spin_root / "bench/logs/big/stdout.txt";
 
+  // passthrough_ll serving the persisted log's folder: direct_io (cache=never) like our logs,
+  // attributes cached (timeout=1) like ours, so its reads are the same round trip.
+  auto mount_passthrough = [&](const char* name) -> std::unique_ptr<PeerMount> {
+    if (passthrough.empty()) return nullptr;
+    return std::make_unique<PeerMount>(
+        passthrough,
+        std::vector<std::string>{
+            "-o", "source=" + persisted.parent_path().string() + ",cache=never,timeout=1"},
+        dir / name, persisted.filename().string());
+  };
+
   // read: `cat` (the way people read logs) of the mount and of the persisted file, A B A B.
   if (want("read")) {
     const double mib = static_cast<double>(total) / (1 << 20);
+    std::unique_ptr<PeerMount> pt = mount_passthrough("passthrough");
     timed({"cat", persisted.string()});  // warm the page cache
-    std::vector<double> disk, via_mount;
+    std::vector<double> disk, via_mount, via_pt;
     for (int r = 0; r < rounds; ++r) {
       disk.push_back(timed({"cat", persisted.string()}));
       via_mount.push_back(timed({"cat", live.string()}));
+      if (pt) via_pt.push_back(timed({"cat", pt->file().string()}));
     }
     figure("read", "size_mib", mib);
     figure("read", "file_mib_s", mib / median(disk));
     figure("read", "mount_mib_s", mib / median(via_mount));
     figure("read", "ratio_mount_vs_file", median(disk) / median(via_mount));
+    if (pt) {
+      figure("read", "passthrough_mib_s", mib / median(via_pt));
+      figure("read", "ratio_passthrough_vs_file", median(disk) / median(via_pt));
+    }
   }
 
-  // ops: batches of stat + 4 KiB pread, the zinnia mount and hello_ll alternating.
+  // ops: batches of stat + 4 KiB pread, the zinnia mount, hello_ll and passthrough_ll
+  // alternating.
   if (want("ops")) {
     const int n = quick ? 1000 : 10000;
-    std::unique_ptr<Hello> h;
-    if (!hello.empty()) h = std::make_unique<Hello>(hello, dir / "hello");
+    std::unique_ptr<PeerMount> h;
+    if (!hello.empty())
+      h = std::make_unique<PeerMount>(hello, std::vector<std::string>{}, dir / "hello", "hello");
+    std::unique_ptr<PeerMount> pt = mount_passthrough("passthrough-ops");
     const fs::path small = mnt / "monitor/logs/small/stdout.txt";
-    std::vector<double> zs, zr, zr_old, hs, hr, zs_only, hs_only;
+    std::vector<double> zs, zr, zr_old, hs, hr, zs_only, hs_only, ptr;
     for (int r = 0; r < rounds; ++r) {
       auto [s, rd] = stat_and_read(small, 4096, n);  // in the memory window
       zs.push_back(s.p50);
@@ -276,6 +317,7 @@ int bench(int argc, char** argv) {
         hr.push_back(rd3.p50);
         hs_only.push_back(stat_only(h->file(), n).p50);
       }
+      if (pt) ptr.push_back(stat_and_read(pt->file(), 4096, n).second.p50);
     }
     figure("ops", "zinnia_stat_p50_us", median(zs));
     figure("ops", "zinnia_pread4k_memory_p50_us", median(zr));
@@ -288,6 +330,10 @@ int bench(int argc, char** argv) {
       figure("ops", "zinnia_stat_only_p50_us", median(zs_only));
       figure("ops", "hello_stat_only_p50_us", median(hs_only));
       figure("ops", "ratio_stat_only_zinnia_vs_hello", median(zs_only) / median(hs_only));
+    }
+    if (pt) {
+      figure("ops", "passthrough_pread4k_p50_us", median(ptr));
+      figure("ops", "ratio_pread4k_zinnia_vs_passthrough", median(zr) / median(ptr));
     }
   }
 
