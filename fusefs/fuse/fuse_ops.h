@@ -125,6 +125,9 @@ struct Context {
   // For monitor/metrics.prom: requests answered, and files open now (open to release).
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::int64_t> open_files{0};
+  // Tests only (Mount::slow_reads_for_test): reads of `slow_ino` take `slow_ms` longer.
+  std::atomic<std::uint64_t> slow_ino{0};
+  std::atomic<std::uint32_t> slow_ms{0};
 };
 
 inline Context& ctx(fuse_req_t req) { return *static_cast<Context*>(fuse_req_userdata(req)); }

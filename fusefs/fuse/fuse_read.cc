@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fusefs/fuse/fuse_ops.h"
@@ -54,6 +56,9 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
   if (off < 0) return reply_err(req, -EINVAL);
+  if (const std::uint32_t ms = ctx(req).slow_ms.load(std::memory_order_relaxed);
+      ms != 0 && ino == ctx(req).slow_ino.load(std::memory_order_relaxed))
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   if (fi->fh) {
     const auto& b = Context::handle<BlobHandle>(fi).content;
     const size_t len = b ? b->size() : 0;

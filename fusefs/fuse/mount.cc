@@ -37,6 +37,10 @@ namespace fs = std::filesystem;
 constexpr int kWorkers = 4;
 // After a poll that found nothing, no worker polls for this long.
 constexpr auto kPollBackoff = std::chrono::milliseconds(10);
+// After this many polls in a row caught the next request, the sleeping workers are set aside
+// (Impl::set_aside), and one of them checks this often that requests are still answered.
+constexpr int kSetAsideAfter = 4;
+constexpr auto kStuckAfter = std::chrono::milliseconds(2);
 
 void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -177,6 +181,15 @@ struct Mount::Impl {
   std::atomic<std::chrono::steady_clock::rep> no_poll_until{0};
   std::atomic<std::uint64_t> polls_caught{0};
   std::atomic<std::uint64_t> polls_missed{0};
+  std::atomic<std::uint64_t> set_asides{0};
+  // Sleepers set aside while polls keep catching (set_aside).
+  int caught_in_a_row = 0;  // touched only by the worker holding `polling`
+  UniqueFd aside_fd;        // eventfd, readable while the sleepers are set aside
+  std::mutex aside_mu;
+  std::condition_variable aside_cv;
+  bool aside = false;        // guarded by aside_mu
+  bool aside_watch = false;  // one set-aside worker watches for a stuck poller; aside_mu
+  std::atomic<bool> aside_now{false};
 
   // Notifier: inodes that changed since the last round, invalidated outside any op handler.
   std::mutex mu;
@@ -192,7 +205,8 @@ struct Mount::Impl {
 
   void serve() {
     // Each worker waits in its own epoll set: EPOLLEXCLUSIVE wakes one worker per request
-    // (plain poll() would wake them all), and the stop eventfd wakes every worker.
+    // (plain poll() would wake them all), the stop eventfd wakes every worker, and so does
+    // the set-aside eventfd (set_aside).
     UniqueFd ep(::epoll_create1(EPOLL_CLOEXEC));
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLEXCLUSIVE;
@@ -200,18 +214,27 @@ struct Mount::Impl {
     epoll_event stop{};
     stop.events = EPOLLIN;
     stop.data.fd = stop_fd.get();
+    epoll_event step_aside{};
+    step_aside.events = EPOLLIN;
+    step_aside.data.fd = aside_fd.get();
     if (!ep || ::epoll_ctl(ep.get(), EPOLL_CTL_ADD, ev.data.fd, &ev) != 0 ||
-        ::epoll_ctl(ep.get(), EPOLL_CTL_ADD, stop_fd.get(), &stop) != 0)
+        ::epoll_ctl(ep.get(), EPOLL_CTL_ADD, stop_fd.get(), &stop) != 0 ||
+        ::epoll_ctl(ep.get(), EPOLL_CTL_ADD, aside_fd.get(), &step_aside) != 0)
       return;
     fuse_buf buf{};
     bool answered = false;  // this worker answered the last request it saw
     while (!fuse_session_exited(se)) {
       int r = answered ? poll_a_while(buf) : -EAGAIN;
       if (r == -EAGAIN || r == -EINTR) {
+        if (wait_while_aside()) {
+          answered = false;
+          continue;
+        }
         epoll_event got{};
         int n = ::epoll_wait(ep.get(), &got, 1, -1);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 || got.data.fd == stop_fd.get()) break;
+        if (got.data.fd == aside_fd.get()) continue;  // wait_while_aside() next
         r = fuse_session_receive_buf(se, &buf);
         if (r == -EINTR || r == -EAGAIN) {  // another worker took it
           answered = false;
@@ -224,6 +247,54 @@ struct Mount::Impl {
       answered = true;
     }
     std::free(buf.mem);
+  }
+
+  // A request that arrives while a worker polls is caught by that worker, but the kernel
+  // also wakes a worker sleeping on the fd, which finds nothing: a context switch and a
+  // wake-up (an IPI to an idle CPU) per request, paid partly inside the reader's read(2).
+  // So once polls keep catching, the sleepers are woken once (the eventfd) and wait off the
+  // fd until a poll misses. One of them checks every kStuckAfter that requests are still
+  // being answered: if none was (the polling worker is stuck in one, e.g. a cold disk read),
+  // all go back to the fd.
+  void set_aside(bool on) {
+    std::lock_guard l(aside_mu);
+    if (aside == on || (on && fuse_session_exited(se))) return;  // never again once stopping
+    aside = on;
+    aside_now.store(on, std::memory_order_relaxed);
+    std::uint64_t n = 1;
+    if (on) {
+      set_asides.fetch_add(1, std::memory_order_relaxed);
+      [[maybe_unused]] auto w = ::write(aside_fd.get(), &n, sizeof(n));
+    } else {
+      [[maybe_unused]] auto rd = ::read(aside_fd.get(), &n, sizeof(n));  // not readable now
+      aside_cv.notify_all();
+    }
+  }
+
+  // True after waiting aside (the caller loops again); false at once when not set aside.
+  bool wait_while_aside() {
+    std::unique_lock l(aside_mu);
+    if (!aside) return false;
+    const bool watch = !aside_watch;
+    if (watch) aside_watch = true;
+    std::uint64_t answered = ctx.requests.load(std::memory_order_relaxed);
+    while (aside && !fuse_session_exited(se)) {
+      if (!watch) {
+        aside_cv.wait(l);
+        continue;
+      }
+      if (aside_cv.wait_for(l, kStuckAfter) != std::cv_status::timeout) continue;
+      const std::uint64_t now = ctx.requests.load(std::memory_order_relaxed);
+      if (now != answered) {
+        answered = now;
+        continue;
+      }
+      l.unlock();
+      set_aside(false);
+      l.lock();
+    }
+    if (watch) aside_watch = false;
+    return true;
   }
 
   // After answering, one worker at a time keeps asking the (non-blocking) fd for the next
@@ -251,8 +322,12 @@ struct Mount::Impl {
       polls_missed.fetch_add(1, std::memory_order_relaxed);
       no_poll_until.store((Clock::now() + kPollBackoff).time_since_epoch().count(),
                           std::memory_order_relaxed);
+      caught_in_a_row = 0;
+      if (aside_now.load(std::memory_order_relaxed)) set_aside(false);
     } else {
       polls_caught.fetch_add(1, std::memory_order_relaxed);
+      if (++caught_in_a_row >= kSetAsideAfter && !aside_now.load(std::memory_order_relaxed))
+        set_aside(true);
     }
     polling.store(false, std::memory_order_release);
     return r;
@@ -362,7 +437,8 @@ Mount::Mount(Tree& tree, fs::path mountpoint)
   const int fd = fuse_session_fd(m.se);
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   m.stop_fd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!m.stop_fd) {
+  m.aside_fd.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!m.stop_fd || !m.aside_fd) {
     int err = errno;
     ::umount2(mp.c_str(), MNT_DETACH);
     fuse_session_unmount(m.se);
@@ -400,6 +476,7 @@ Mount::~Mount() {
   fuse_session_exit(m.se);
   std::uint64_t one = 1;
   [[maybe_unused]] auto w = ::write(m.stop_fd.get(), &one, sizeof(one));
+  m.set_aside(false);  // workers set aside go back to epoll, where the stop eventfd is
   for (auto& t : m.workers) t.join();
   fuse_session_unmount(m.se);
   fuse_session_destroy(m.se);
@@ -417,7 +494,14 @@ Mount::ReadStats Mount::read_stats() const {
   ReadStats s;
   s.polls_caught = impl_->polls_caught.load(std::memory_order_relaxed);
   s.polls_missed = impl_->polls_missed.load(std::memory_order_relaxed);
+  s.set_asides = impl_->set_asides.load(std::memory_order_relaxed);
+  s.aside_now = impl_->aside_now.load(std::memory_order_relaxed);
   return s;
+}
+
+void Mount::slow_reads_for_test(std::uint64_t ino, std::uint32_t ms) {
+  impl_->ctx.slow_ino.store(ino, std::memory_order_relaxed);
+  impl_->ctx.slow_ms.store(ms, std::memory_order_relaxed);
 }
 
 std::uint64_t Mount::live_readers() const {

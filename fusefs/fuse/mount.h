@@ -42,8 +42,13 @@ class Mount {
   struct ReadStats {
     std::uint64_t polls_caught = 0;  // polls after a reply that found the next request
     std::uint64_t polls_missed = 0;  // polls that found none (none then for 10 ms)
+    std::uint64_t set_asides = 0;    // runs of caught polls that set the sleepers aside
+    bool aside_now = false;          // the sleepers are set aside at this moment
   };
   ReadStats read_stats() const;
+  // Tests only: every read of inode `ino` takes `ms` longer (0: as usual), to stand for a
+  // request that blocks, such as a read from a cold disk.
+  void slow_reads_for_test(std::uint64_t ino, std::uint32_t ms);
 
  private:
   struct Impl;

@@ -10,6 +10,7 @@
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -495,21 +496,30 @@ TEST(Mount, BigReadsAreExactWithSpliceOff) {
   ::unsetenv("ZINNIA_FUSE_SPLICE");
 }
 
+// Workers poll after a reply only with two CPUs or more (mount.cc).
+bool workers_poll() {
+  cpu_set_t cpus;
+  return ::sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) >= 2;
+}
+
+// The live log, 64 KiB of `fill`, opened for reading (-1 on failure).
+int open_filled_log(Mounted& m, char fill) {
+  auto log = m.log();
+  log->append(std::string(64 << 10, fill));
+  log->flush();
+  return ::open(m.live().c_str(), O_RDONLY);
+}
+
 // After a reply one worker polls for the next request for a moment, so a reader that reads
 // again at once finds it awake; a reader slower than that (tail -f, a poller) costs one
 // fruitless poll per 10 ms at most, not one per read. On one CPU nobody polls.
 TEST(Mount, WorkersPollForBackToBackReadsButNotForSlowReaders) {
   ZINNIA_REQUIRE_FUSE();
   Mounted m;
-  auto log = m.log();
-  log->append(std::string(64 << 10, 'p'));
-  log->flush();
-  int fd = ::open(m.live().c_str(), O_RDONLY);
+  int fd = open_filled_log(m, 'p');
   ASSERT_GE(fd, 0);
   char buf[4096];
-  cpu_set_t cpus;
-  ASSERT_EQ(::sched_getaffinity(0, sizeof(cpus), &cpus), 0);
-  const bool polls = CPU_COUNT(&cpus) >= 2;
+  const bool polls = workers_poll();
 
   // A slow reader: 60 reads 3 ms apart (the pace is the scenario, not a wait).
   const auto before = m.mount->read_stats();
@@ -537,6 +547,117 @@ TEST(Mount, WorkersPollForBackToBackReadsButNotForSlowReaders) {
       milliseconds(10'000), milliseconds(0));
   ::close(fd);
   EXPECT_EQ(caught, polls);
+}
+
+// A request that a polling worker catches does not also wake a sleeping worker (one
+// context switch, and on this VM an IPI, per request): while polls keep catching, the
+// sleepers wait off the fd.
+TEST(Mount, ABackToBackReaderWakesNoIdleWorker) {
+  ZINNIA_REQUIRE_FUSE();
+  Mounted m;
+  int fd = open_filled_log(m, 'p');
+  ASSERT_GE(fd, 0);
+  char buf[4096];
+  const bool polls = workers_poll();
+  // Batches of back-to-back reads until one was (nearly) all caught by a polling worker: a
+  // poll that misses stops polling for 10 ms, and on a busy machine that takes a few tries
+  // (under enough load, none is; then every request wakes a worker, as it must).
+  constexpr std::uint64_t kReads = 1000;
+  std::uint64_t caught = 0, woke = 0;
+  // Voluntary context switches of every thread but this one (the reader): the mount's.
+  auto others_switches = [] {
+    rusage all{}, self{};
+    ::getrusage(RUSAGE_SELF, &all);
+    ::getrusage(RUSAGE_THREAD, &self);
+    return static_cast<std::uint64_t>(all.ru_nvcsw - self.ru_nvcsw);
+  };
+  const bool clean = zinnia::testing::eventually(
+      [&] {
+        const auto before = m.mount->read_stats();
+        const std::uint64_t switched = others_switches();
+        for (std::uint64_t i = 0; i < kReads; ++i) {
+          if (::pread(fd, buf, sizeof(buf), 0) != static_cast<ssize_t>(sizeof(buf))) return false;
+        }
+        woke = others_switches() - switched;
+        caught = m.mount->read_stats().polls_caught - before.polls_caught;
+        return caught >= kReads * 9 / 10;
+      },
+      milliseconds(10'000), milliseconds(0));
+  ::close(fd);
+  // A request nobody polled for wakes a worker; before the sleepers were set aside, nearly
+  // every caught request woke one too.
+  EXPECT_LT(woke, kReads - caught + caught / 5 + 20)
+      << "caught " << caught << " of " << kReads
+      << ": requests a polling worker took also woke sleeping workers";
+  if (!polls) {
+    EXPECT_EQ(caught, 0u);
+  }
+  if (clean) {
+    EXPECT_GE(m.mount->read_stats().set_asides, 1u);
+  }
+}
+
+// With the sleepers set aside, a request the polling worker is stuck in (a cold disk read,
+// here a test delay) does not hold up everyone else's: within a few ms they are back on the
+// fd.
+TEST(Mount, ARequestStuckInThePollingWorkerDoesNotHoldUpOthers) {
+  ZINNIA_REQUIRE_FUSE();
+  Mounted m;
+  const int live_fd = open_filled_log(m, 's');
+  ASSERT_GE(live_fd, 0);
+  auto err = m.tree->log("c", Stream::kStderr);
+  err->append("slow\n");
+  err->flush();
+  Attr slow;
+  ASSERT_FALSE(m.tree->resolve("monitor/logs/c/stderr.txt", &slow));
+  constexpr std::uint32_t kSlowMs = 400;
+  m.mount->slow_reads_for_test(slow.ino, kSlowMs);
+  const bool polls = workers_poll();
+  std::atomic<bool> slow_started{false}, slow_done{false}, was_aside{false};
+  Clock::duration slow_took{};
+  std::thread reader([&] {
+    const int fd = live_fd;
+    int slow_fd = ::open((m.mnt / "monitor/logs/c/stderr.txt").c_str(), O_RDONLY);
+    char buf[4096];
+    // Back to back, so that a polling worker catches them and sets the sleepers aside; the
+    // slow read comes the same way, so the polling worker catches it too.
+    const auto give_up = Clock::now() + std::chrono::seconds(20);
+    do {
+      for (int i = 0; i < 50; ++i) (void)::pread(fd, buf, sizeof(buf), 0);
+    } while (polls && !m.mount->read_stats().aside_now && Clock::now() < give_up);
+    was_aside = m.mount->read_stats().aside_now;
+    slow_started = true;
+    slow_started.notify_all();
+    const auto t0 = Clock::now();
+    (void)::pread(slow_fd, buf, sizeof(buf), 0);
+    slow_took = Clock::now() - t0;
+    slow_done = true;
+    ::close(slow_fd);
+    ::close(fd);
+  });
+  slow_started.wait(false);
+  // Another reader's requests meanwhile: opening the manifest blob, then reading it (every
+  // read of a blob is a round trip).
+  auto t0 = Clock::now();
+  int fd = ::open((m.mnt / "config/app/manifest.json").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  Clock::duration worst = Clock::now() - t0;
+  char buf[256];
+  int reads = 0;
+  while (!slow_done) {
+    t0 = Clock::now();
+    ASSERT_GT(::pread(fd, buf, sizeof(buf), 0), 0);
+    worst = std::max(worst, Clock::now() - t0);
+    ++reads;
+  }
+  ::close(fd);
+  reader.join();
+  m.mount->slow_reads_for_test(0, 0);
+  EXPECT_GE(slow_took, milliseconds(kSlowMs));
+  EXPECT_LT(worst, milliseconds(kSlowMs / 4))
+      << "an open or read waited for the worker stuck in another request (sleepers "
+      << (was_aside ? "set aside" : "not set aside") << " when it began)";
+  EXPECT_GT(reads, 10);
 }
 
 TEST(Mount, WritesFailWithEROFS) {
