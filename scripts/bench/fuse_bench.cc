@@ -1,5 +1,5 @@
 // fusefs_bench [--quick] [--rounds N] [--hello PATH] [--passthrough PATH]
-//               [--only read,ops,append,visible]:
+//               [--kernel-passthrough PATH] [--only read,ops,append,visible]:
 // the monitor tree and its FUSE mount, measured. Sections:
 //   append   append throughput into the tree with persistence on (lines/s)
 //   read     sequential read of a 256 MiB log through the mount vs `cat` of the persisted
@@ -7,7 +7,9 @@
 //            and, with --passthrough, `cat` through libfuse's passthrough_ll example serving
 //            the persisted file's folder with cache=never (direct_io, as our logs are)
 //   ops      stat and 4 KiB pread latency on the mount vs libfuse's hello_ll example (--hello),
-//            and a 4 KiB pread through passthrough_ll with cache=never (--passthrough),
+//            and a 4 KiB pread through passthrough_ll with cache=never (--passthrough);
+//            with --kernel-passthrough (fuse_passthrough_probe, as root, by hand) read and ops
+//            also measure the persisted log served by kernel FUSE passthrough,
 //            alternating batches for N rounds
 //   visible  append-to-visible latency for a reader polling read() until EOF (p50/p99)
 // Prints one line per figure: "<section> <figure> <value>" (scripts/bench/run parses them).
@@ -139,15 +141,16 @@ Lat stat_only(const fs::path& file, int n) {
   return summarize(lat);
 }
 
-// One of libfuse's example servers (hello_ll, passthrough_ll), mounted in the foreground as
-// a child process; ready once `file` (relative to the mountpoint) can be stat()ed.
+// A FUSE server in a child process (libfuse's hello_ll or passthrough_ll in the foreground,
+// or fuse_passthrough_probe): `exe args... mountpoint`; ready once `file` (relative to the
+// mountpoint) can be stat()ed.
 class PeerMount {
  public:
   PeerMount(const std::string& exe, std::vector<std::string> options, fs::path mnt,
             const std::string& file)
       : mnt_(std::move(mnt)), file_(mnt_ / file) {
     fs::create_directories(mnt_);
-    std::vector<std::string> args = {exe, "-f"};
+    std::vector<std::string> args = {exe};
     args.insert(args.end(), options.begin(), options.end());
     args.push_back(mnt_.string());
     std::vector<char*> av;
@@ -200,12 +203,14 @@ int main(int argc, char** argv) {
 int bench(int argc, char** argv) {
   bool quick = false;
   int rounds = 0;
-  std::string hello, passthrough;
+  std::string hello, passthrough, kernel_passthrough;
   std::set<std::string> only;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
     if (std::strcmp(argv[i], "--hello") == 0 && i + 1 < argc) hello = argv[++i];
     if (std::strcmp(argv[i], "--passthrough") == 0 && i + 1 < argc) passthrough = argv[++i];
+    if (std::strcmp(argv[i], "--kernel-passthrough") == 0 && i + 1 < argc)
+      kernel_passthrough = argv[++i];
     if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = std::atoi(argv[++i]);
     if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
       std::string list = argv[++i];
@@ -269,20 +274,30 @@ int bench(int argc, char** argv) {
     return std::make_unique<PeerMount>(
         passthrough,
         std::vector<std::string>{
-            "-o", "source=" + persisted.parent_path().string() + ",cache=never,timeout=1"},
+            "-f", "-o", "source=" + persisted.parent_path().string() + ",cache=never,timeout=1"},
         dir / name, persisted.filename().string());
+  };
+
+  // fuse_passthrough_probe (root only, by hand): the persisted log served by kernel FUSE
+  // passthrough, whose reads never reach a server.
+  auto mount_kernel_passthrough = [&](const char* name) -> std::unique_ptr<PeerMount> {
+    if (kernel_passthrough.empty()) return nullptr;
+    return std::make_unique<PeerMount>(
+        kernel_passthrough, std::vector<std::string>{persisted.string()}, dir / name, "file");
   };
 
   // read: `cat` (the way people read logs) of the mount and of the persisted file, A B A B.
   if (want("read")) {
     const double mib = static_cast<double>(total) / (1 << 20);
     std::unique_ptr<PeerMount> pt = mount_passthrough("passthrough");
+    std::unique_ptr<PeerMount> kpt = mount_kernel_passthrough("kernel-passthrough");
     timed({"cat", persisted.string()});  // warm the page cache
-    std::vector<double> disk, via_mount, via_pt;
+    std::vector<double> disk, via_mount, via_pt, via_kpt;
     for (int r = 0; r < rounds; ++r) {
       disk.push_back(timed({"cat", persisted.string()}));
       via_mount.push_back(timed({"cat", live.string()}));
       if (pt) via_pt.push_back(timed({"cat", pt->file().string()}));
+      if (kpt) via_kpt.push_back(timed({"cat", kpt->file().string()}));
     }
     figure("read", "size_mib", mib);
     figure("read", "file_mib_s", mib / median(disk));
@@ -292,6 +307,10 @@ int bench(int argc, char** argv) {
       figure("read", "passthrough_mib_s", mib / median(via_pt));
       figure("read", "ratio_passthrough_vs_file", median(disk) / median(via_pt));
     }
+    if (kpt) {
+      figure("read", "kernel_passthrough_mib_s", mib / median(via_kpt));
+      figure("read", "ratio_kernel_passthrough_vs_file", median(disk) / median(via_kpt));
+    }
   }
 
   // ops: batches of stat + 4 KiB pread, the zinnia mount, hello_ll and passthrough_ll
@@ -300,10 +319,12 @@ int bench(int argc, char** argv) {
     const int n = quick ? 1000 : 10000;
     std::unique_ptr<PeerMount> h;
     if (!hello.empty())
-      h = std::make_unique<PeerMount>(hello, std::vector<std::string>{}, dir / "hello", "hello");
+      h = std::make_unique<PeerMount>(hello, std::vector<std::string>{"-f"}, dir / "hello",
+                                      "hello");
     std::unique_ptr<PeerMount> pt = mount_passthrough("passthrough-ops");
+    std::unique_ptr<PeerMount> kpt = mount_kernel_passthrough("kernel-passthrough-ops");
     const fs::path small = mnt / "monitor/logs/small/stdout.txt";
-    std::vector<double> zs, zr, zr_old, hs, hr, zs_only, hs_only, ptr;
+    std::vector<double> zs, zr, zr_old, hs, hr, zs_only, hs_only, ptr, kptr;
     for (int r = 0; r < rounds; ++r) {
       auto [s, rd] = stat_and_read(small, 4096, n);  // in the memory window
       zs.push_back(s.p50);
@@ -318,6 +339,7 @@ int bench(int argc, char** argv) {
         hs_only.push_back(stat_only(h->file(), n).p50);
       }
       if (pt) ptr.push_back(stat_and_read(pt->file(), 4096, n).second.p50);
+      if (kpt) kptr.push_back(stat_and_read(kpt->file(), 4096, n).second.p50);
     }
     figure("ops", "zinnia_stat_p50_us", median(zs));
     figure("ops", "zinnia_pread4k_memory_p50_us", median(zr));
@@ -335,6 +357,7 @@ int bench(int argc, char** argv) {
       figure("ops", "passthrough_pread4k_p50_us", median(ptr));
       figure("ops", "ratio_pread4k_zinnia_vs_passthrough", median(zr) / median(ptr));
     }
+    if (kpt) figure("ops", "kernel_passthrough_pread4k_p50_us", median(kptr));
   }
 
   // visible: a reader polls read() until EOF on the live file; the writer appends + flushes.
