@@ -510,22 +510,33 @@ int open_filled_log(Mounted& m, char fill) {
   return ::open(m.live().c_str(), O_RDONLY);
 }
 
+// A mount and its live log open for back-to-back 4 KiB reads.
+struct PolledLog {
+  Mounted m;
+  int fd = open_filled_log(m, 'p');
+  char buf[4096] = {};
+  const bool polls = workers_poll();
+  ~PolledLog() {
+    if (fd >= 0) ::close(fd);
+  }
+  bool read_once() { return ::pread(fd, buf, sizeof(buf), 0) == static_cast<ssize_t>(sizeof(buf)); }
+};
+
 // After a reply one worker polls for the next request for a moment, so a reader that reads
 // again at once finds it awake; a reader slower than that (tail -f, a poller) costs one
 // fruitless poll per 10 ms at most, not one per read. On one CPU nobody polls.
 TEST(Mount, WorkersPollForBackToBackReadsButNotForSlowReaders) {
   ZINNIA_REQUIRE_FUSE();
-  Mounted m;
-  int fd = open_filled_log(m, 'p');
-  ASSERT_GE(fd, 0);
-  char buf[4096];
-  const bool polls = workers_poll();
+  PolledLog p;
+  ASSERT_GE(p.fd, 0);
+  Mounted& m = p.m;
+  const bool polls = p.polls;
 
   // A slow reader: 60 reads 3 ms apart (the pace is the scenario, not a wait).
   const auto before = m.mount->read_stats();
   const auto t0 = Clock::now();
   for (int i = 1; i <= 60; ++i) {
-    ASSERT_EQ(::pread(fd, buf, sizeof(buf), 0), static_cast<ssize_t>(sizeof(buf)));
+    ASSERT_TRUE(p.read_once());
     std::this_thread::sleep_until(t0 + std::chrono::milliseconds(3 * i));
   }
   const auto slow_ms = std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count();
@@ -540,12 +551,11 @@ TEST(Mount, WorkersPollForBackToBackReadsButNotForSlowReaders) {
   bool caught = zinnia::testing::eventually(
       [&] {
         for (int i = 0; i < 200; ++i) {
-          if (::pread(fd, buf, sizeof(buf), 0) != static_cast<ssize_t>(sizeof(buf))) return false;
+          if (!p.read_once()) return false;
         }
         return m.mount->read_stats().polls_caught > slow.polls_caught;
       },
       milliseconds(10'000), milliseconds(0));
-  ::close(fd);
   EXPECT_EQ(caught, polls);
 }
 
@@ -554,11 +564,9 @@ TEST(Mount, WorkersPollForBackToBackReadsButNotForSlowReaders) {
 // sleepers wait off the fd.
 TEST(Mount, ABackToBackReaderWakesNoIdleWorker) {
   ZINNIA_REQUIRE_FUSE();
-  Mounted m;
-  int fd = open_filled_log(m, 'p');
-  ASSERT_GE(fd, 0);
-  char buf[4096];
-  const bool polls = workers_poll();
+  PolledLog p;
+  ASSERT_GE(p.fd, 0);
+  Mounted& m = p.m;
   // Batches of back-to-back reads until one was (nearly) all caught by a polling worker: a
   // poll that misses stops polling for 10 ms, and on a busy machine that takes a few tries
   // (under enough load, none is; then every request wakes a worker, as it must).
@@ -576,20 +584,19 @@ TEST(Mount, ABackToBackReaderWakesNoIdleWorker) {
         const auto before = m.mount->read_stats();
         const std::uint64_t switched = others_switches();
         for (std::uint64_t i = 0; i < kReads; ++i) {
-          if (::pread(fd, buf, sizeof(buf), 0) != static_cast<ssize_t>(sizeof(buf))) return false;
+          if (!p.read_once()) return false;
         }
         woke = others_switches() - switched;
         caught = m.mount->read_stats().polls_caught - before.polls_caught;
         return caught >= kReads * 9 / 10;
       },
       milliseconds(10'000), milliseconds(0));
-  ::close(fd);
   // A request nobody polled for wakes a worker; before the sleepers were set aside, nearly
   // every caught request woke one too.
   EXPECT_LT(woke, kReads - caught + caught / 5 + 20)
       << "caught " << caught << " of " << kReads
       << ": requests a polling worker took also woke sleeping workers";
-  if (!polls) {
+  if (!p.polls) {
     EXPECT_EQ(caught, 0u);
   }
   if (clean) {
