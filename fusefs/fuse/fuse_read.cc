@@ -56,8 +56,9 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
   if (off < 0) return reply_err(req, -EINVAL);
-  if (const std::uint32_t ms = ctx(req).slow_ms.load(std::memory_order_relaxed);
-      ms != 0 && ino == ctx(req).slow_ino.load(std::memory_order_relaxed))
+  Context& c = ctx(req);
+  if (const std::uint32_t ms = c.slow_ms.load(std::memory_order_relaxed);
+      ms != 0 && ino == c.slow_ino.load(std::memory_order_relaxed))
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   if (fi->fh) {
     const auto& b = Context::handle<BlobHandle>(fi).content;
@@ -67,7 +68,6 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
     fuse_reply_buf(req, b->data() + at, std::min(size, len - at));
     return;
   }
-  Context& c = ctx(req);
   const Tree& tree = *c.tree;
   if (!c.page_cache) {  // the kernel does not bound direct_io reads by its cached st_size
     Attr a;

@@ -187,9 +187,8 @@ struct Mount::Impl {
   UniqueFd aside_fd;        // eventfd, readable while the sleepers are set aside
   std::mutex aside_mu;
   std::condition_variable aside_cv;
-  bool aside = false;        // guarded by aside_mu
-  bool aside_watch = false;  // one set-aside worker watches for a stuck poller; aside_mu
-  std::atomic<bool> aside_now{false};
+  std::atomic<bool> aside{false};  // changed under aside_mu, read without it
+  bool aside_watch = false;        // one set-aside worker watches for a stuck poller; aside_mu
 
   // Notifier: inodes that changed since the last round, invalidated outside any op handler.
   std::mutex mu;
@@ -260,7 +259,6 @@ struct Mount::Impl {
     std::lock_guard l(aside_mu);
     if (aside == on || (on && fuse_session_exited(se))) return;  // never again once stopping
     aside = on;
-    aside_now.store(on, std::memory_order_relaxed);
     std::uint64_t n = 1;
     if (on) {
       set_asides.fetch_add(1, std::memory_order_relaxed);
@@ -323,10 +321,10 @@ struct Mount::Impl {
       no_poll_until.store((Clock::now() + kPollBackoff).time_since_epoch().count(),
                           std::memory_order_relaxed);
       caught_in_a_row = 0;
-      if (aside_now.load(std::memory_order_relaxed)) set_aside(false);
+      if (aside.load(std::memory_order_relaxed)) set_aside(false);
     } else {
       polls_caught.fetch_add(1, std::memory_order_relaxed);
-      if (++caught_in_a_row >= kSetAsideAfter && !aside_now.load(std::memory_order_relaxed))
+      if (++caught_in_a_row >= kSetAsideAfter && !aside.load(std::memory_order_relaxed))
         set_aside(true);
     }
     polling.store(false, std::memory_order_release);
@@ -495,7 +493,7 @@ Mount::ReadStats Mount::read_stats() const {
   s.polls_caught = impl_->polls_caught.load(std::memory_order_relaxed);
   s.polls_missed = impl_->polls_missed.load(std::memory_order_relaxed);
   s.set_asides = impl_->set_asides.load(std::memory_order_relaxed);
-  s.aside_now = impl_->aside_now.load(std::memory_order_relaxed);
+  s.aside_now = impl_->aside.load(std::memory_order_relaxed);
   return s;
 }
 
