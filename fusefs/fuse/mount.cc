@@ -298,7 +298,7 @@ struct Mount::Impl {
   // After answering, one worker at a time keeps asking the (non-blocking) fd for the next
   // request for up to `poll_for` before it sleeps: a reader that reads again at once (cat,
   // grep, a pread loop) finds a worker awake. Waking a sleeping thread on an idle CPU costs
-  // as much as the request itself on a VM that halts idle CPUs (~40 µs here,
+  // more than the request itself on a VM that halts idle CPUs (~20 µs here,
   // docs/benchmarks.md). Returns what fuse_session_receive_buf() last returned.
   int poll_a_while(fuse_buf& buf) {
     using Clock = std::chrono::steady_clock;
