@@ -48,7 +48,7 @@ def main_read(quick, write):
                "persisted file is in the page cache; the mount serves the last 1 MiB from memory "
                "and the rest by splicing from the persisted file. passthrough_ll: libfuse's example "
                "server from Debian's libfuse3-dev (built by fusefs/CMakeLists.txt), serving the "
-               "persisted file's folder with `-o cache=never`, i.e. direct_io as our logs are: "
+               "persisted file's folder with `-o cache=never,timeout=1`, i.e. direct_io as our logs are: "
                "what a plain libfuse server does with a direct_io read on this machine.")
 
 
@@ -80,14 +80,14 @@ def main_ops(quick, write):
                 ["4 KiB pread, passthrough_ll with cache=never (direct_io: a round trip, as on "
                  "our logs)", "", f"{ptr:.1f}", ""]],
                ["operation", "zinnia p50 (us)", "hello_ll p50 (us)", "zinnia vs hello_ll"],
-               "Batches of stat+pread on one open file, alternating the two mounts for 5 rounds; "
+               "Batches of stat+pread on one open file, alternating the mounts for 5 rounds; "
                "medians of per-round p50s. The path stat walks 4 components on our mount and 1 "
                "on hello_ll's, and follows a pread that is a round trip on ours (direct_io); the "
                "second stat row is fstatat() of the file's name from its folder, back to back, "
                "the same one-component walk on both. hello_ll: libfuse's example from Debian's libfuse3-dev, "
                "built by fusefs/CMakeLists.txt; its reads are served from the page cache. The "
                "last row is passthrough_ll (the same package's example server) with "
-               "`-o cache=never`: a 4 KiB pread of the persisted log through it is a direct_io "
+               "`-o cache=never,timeout=1`: a 4 KiB pread of the persisted log through it is a direct_io "
                f"round trip like ours; zinnia's memory-window pread is {fmt_ratio(zr, ptr)} of it, "
                f"its persisted-file pread {fmt_ratio(zd, ptr)}.\n\n"
                f"Also measured (no peer): append into the tree with persistence, "
