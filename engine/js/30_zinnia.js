@@ -3,7 +3,9 @@
   "use strict";
   // Per module (wallet, station): made at module start, after every bootstrap file
   // (internals.moduleStart; a startup snapshot holds what runs before it).
-  internals.moduleStart.push(() => {
+  // Parenthesized: compiled with this file, so its bytecode is in the startup snapshot.
+  // prettier-ignore
+  internals.moduleStart.push((function () {
     const str = (v) => (typeof v === "string" ? v : String(v));
     const activity = Object.freeze({
       info(message) {
@@ -29,5 +31,5 @@
       Zinnia.requestProtocol = internals.p2p.requestProtocol;
     }
     host.define("Zinnia", Object.freeze(Zinnia));
-  });
+  }));
 });

@@ -254,7 +254,9 @@
 
   const reasons = new WeakMap(); // promises reported unhandled -> their reason
   // Per module (the loop keeps the hook): set at module start (internals.moduleStart).
-  internals.moduleStart.push(() =>
+  // Parenthesized: compiled with this file, so its bytecode is in the startup snapshot.
+  // prettier-ignore
+  internals.moduleStart.push((function () {
     host.setErrorHook((type, value, promise) => {
       if (type === "error") return dispatchError(value);
       if (type === "unhandledrejection") {
@@ -275,8 +277,8 @@
         );
       }
       return false;
-    }),
-  );
+    });
+  }));
 
   // Array.fromAsync comes from core-js (engine/js/polyfills), installed on first use; a
   // `typeof Array.fromAsync` here would load all of core-js in every module.
