@@ -7,6 +7,8 @@
 #include <charconv>
 #include <set>
 
+#include "util/utf8.h"
+
 extern char** environ;  // NOLINT
 
 namespace zinnia::daemon {
@@ -63,37 +65,6 @@ std::optional<LogLevel> parse_log_level(const std::string& text) {
   if (text == "info") return LogLevel::kInfo;
   if (text == "debug") return LogLevel::kDebug;
   return std::nullopt;
-}
-
-// The module path travels as JSON text (manifest.json, events): it must be UTF-8.
-bool valid_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;  // continuation bytes
-    if (b < 0x80) {
-      ++i;
-      continue;
-    } else if ((b >> 5) == 0x6) {
-      n = 1;
-    } else if ((b >> 4) == 0xE) {
-      n = 2;
-    } else if ((b >> 3) == 0x1E) {
-      n = 3;
-    } else {
-      return false;
-    }
-    if (s.size() - i <= n) return false;
-    std::uint32_t cp = b & (0x3Fu >> n);
-    for (std::size_t k = 1; k <= n; ++k) {
-      const auto c = static_cast<unsigned char>(s[i + k]);
-      if ((c & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (c & 0x3Fu);
-    }
-    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n + 1;
-  }
-  return true;
 }
 
 // Bytes that are not UTF-8 shown as \xNN, so the error itself is readable text.

@@ -3,12 +3,17 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <toml.hpp>
+
+#include "util/error.h"
+#include "util/utf8.h"
 
 namespace zinnia::daemon {
 namespace fs = std::filesystem;
@@ -362,6 +367,23 @@ void check_nesting(const std::string& text, const std::string& file) {
   }
 }
 
+// TOML is UTF-8 by definition, and toml11 (3.7) itself reads out of bounds when a literal
+// string ('...' or '''...''') holds bytes that are not: it resets a location over the string's
+// copy to an iterator into the file (found by fuzz_manifest). So the text is checked first.
+void check_utf8(const std::string& text, const std::string& file) {
+  const std::size_t at = utf8_invalid_at(text);
+  if (at == std::string::npos) return;
+  const std::size_t nl = at == 0 ? std::string::npos : text.rfind('\n', at - 1);
+  const auto line =
+      1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+  const std::size_t col = nl == std::string::npos ? at + 1 : at - nl;  // in bytes, from 1
+  char byte[8];
+  std::snprintf(byte, sizeof byte, "0x%02X",
+                static_cast<unsigned>(static_cast<unsigned char>(text[at])));
+  throw ConfigError(file + ":" + std::to_string(line) + ":" + std::to_string(col) +
+                    ": not UTF-8 (byte " + byte + "); a TOML file must be UTF-8");
+}
+
 }  // namespace
 
 Manifest load_manifest(const fs::path& path, const std::string& display) {
@@ -372,18 +394,23 @@ Manifest load_manifest(const fs::path& path, const std::string& display) {
   if (const auto size = fs::file_size(path, ec); !ec && size > kMaxManifestBytes)
     throw ConfigError(file + ": manifest is larger than 1 MiB (" + std::to_string(size) +
                       " bytes)");
+  // Read once: what is checked here is what toml11 parses.
+  std::string text(kMaxManifestBytes + 1, '\0');
   {
     std::ifstream in(path, std::ios::binary);
-    std::string text(kMaxManifestBytes + 1, '\0');
+    if (!in) throw ConfigError(file + ": " + errno_message("cannot read", "the manifest", errno));
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     text.resize(static_cast<std::size_t>(in.gcount()));
-    if (text.size() > kMaxManifestBytes)
-      throw ConfigError(file + ": manifest is larger than 1 MiB");
-    check_nesting(text, file);
+    if (in.bad())
+      throw ConfigError(file + ": " + errno_message("cannot read", "the manifest", errno));
   }
+  if (text.size() > kMaxManifestBytes) throw ConfigError(file + ": manifest is larger than 1 MiB");
+  check_utf8(text, file);
+  check_nesting(text, file);
   toml::value root;
   try {
-    root = toml::parse(path.string());
+    std::istringstream in(text);
+    root = toml::parse(in, path.string());
   } catch (const toml::syntax_error& e) {
     fail_syntax(file, e);
   } catch (const toml::exception& e) {

@@ -2,42 +2,9 @@
 
 #include <vector>
 
-namespace zinnia::fusefs::guest {
+#include "util/utf8.h"
 
-bool is_valid_utf8(std::string_view text) {
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t n = text.size();
-  std::size_t i = 0;
-  while (i < n) {
-    const unsigned char c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len;
-    unsigned lo = 0x80, hi = 0xBF;  // bounds of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;  // overlong
-      if (c == 0xED) hi = 0x9F;  // surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;  // overlong
-      if (c == 0xF4) hi = 0x8F;  // past U+10FFFF
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    if (s[i + 1] < lo || s[i + 1] > hi) return false;
-    for (std::size_t k = 2; k < len; ++k) {
-      if (s[i + k] < 0x80 || s[i + k] > 0xBF) return false;
-    }
-    i += len;
-  }
-  return true;
-}
+namespace zinnia::fusefs::guest {
 
 namespace {
 
@@ -55,7 +22,7 @@ bool has_encoded_dot(std::string_view name) {
 NormalizedPath normalize_guest_path(std::string_view path) {
   auto denied = [] { return NormalizedPath{GuestFs::Error::kPermissionDenied, {}}; };
   if (path.size() > kMaxPathBytes || path.find('\0') != std::string_view::npos ||
-      !is_valid_utf8(path)) {
+      !valid_utf8(path)) {
     return denied();
   }
   std::vector<std::string_view> parts;

@@ -20,9 +20,6 @@ struct NormalizedPath {
 // "/", NUL bytes, non-UTF-8, percent-encoded dots ("%2e"), over-long paths or names.
 NormalizedPath normalize_guest_path(std::string_view path);
 
-// True when `text` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
-bool is_valid_utf8(std::string_view text);
-
 // True when `path` (normalised) is `prefix` (normalised) or lies below it.
 bool path_within(std::string_view path, std::string_view prefix);
 

@@ -102,6 +102,22 @@ TEST_F(ManifestTest, SyntaxErrorNamesFileLineColumn) {
                 "(expected value, but got nothing)");
 }
 
+// TOML is UTF-8. Bytes that are not are refused before parsing, with where they are: inside
+// a literal string, toml11 3.7 itself read out of bounds on them (fuzz_manifest's crash).
+TEST_F(ManifestTest, BytesThatAreNotUtf8AreRefusedWithWhereTheyAre) {
+  const std::string head = "spin_manifest_version = 2\n[application]\n";
+  EXPECT_EQ(error(head + "name = '''a\xff'''\n"),
+            file() + ":3:12: not UTF-8 (byte 0xFF); a TOML file must be UTF-8");
+  EXPECT_EQ(error(head + "name = 'a\xc3'\n"),
+            file() + ":3:10: not UTF-8 (byte 0xC3); a TOML file must be UTF-8");
+  EXPECT_EQ(error("\xed\xa0\x80 = 1\n"),  // a surrogate, as UTF-8 forbids
+            file() + ":1:1: not UTF-8 (byte 0xED); a TOML file must be UTF-8");
+  // Well-formed UTF-8 in a literal string is text like any other.
+  EXPECT_EQ(error(head + "name = 'a'\ndescription = '''caf\xc3\xa9 \xe2\x9c\x93'''\n"
+                         "[component.spark]\nsource = \"spark/main.js\"\n"),
+            "(no error)");
+}
+
 TEST_F(ManifestTest, UnknownKeyNamesFileLineColumn) {
   EXPECT_EQ(error("spin_manifest_version = 2\n[application]\nname = \"a\"\n[component.spark]\n"
                   "source = \"spark/main.js\"\n  sorce = \"x\"\n"),

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "fusefs/guest/guest_path.h"
+#include "util/utf8.h"
 
 using zinnia::GuestFs;
 using zinnia::fusefs::guest::normalize_guest_path;
@@ -27,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   CHECK(p == "/" || p.back() != '/');
   CHECK(p.find("//") == std::string::npos);
   CHECK(p.find('\0') == std::string::npos);
-  CHECK(zinnia::fusefs::guest::is_valid_utf8(p));
+  CHECK(zinnia::valid_utf8(p));
   // No "." or ".." component survives.
   CHECK(p.find("/./") == std::string::npos && p.find("/../") == std::string::npos);
   CHECK(p.size() < 2 ||
