@@ -92,6 +92,7 @@ Manifest effective_manifest(const Config& config) {
   std::map<std::string, std::string> origin;
   for (const auto& c : m.components) origin[c.id] = "the manifest";
   for (const std::string& arg : config.modules) {
+    // The module path travels as JSON text (manifest.json, events): it must be UTF-8.
     if (!valid_utf8(arg))
       throw ConfigError("MODULE '" + escaped(arg) +
                         "': the path is not valid UTF-8 (rename the file or folder)");
